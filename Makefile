@@ -1,0 +1,53 @@
+# The commands a person types. `make run` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml functions/requirements.txt 2>/dev/null | sha1sum | cut -c1-12)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help install run test test-unit test-integration lint load openapi deploy-localstack clean
+
+help:
+	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000)"
+	@echo "make test     unit + integration + e2e tests (starts its own embedded cloud on free ports)"
+	@echo "make load     locust medium-load scenario against a running 'make run'"
+	@echo "make lint     cfn-lint and sam validate --lint on template.yaml"
+	@echo "make openapi  regenerate docs/openapi.json from the handlers' code"
+
+$(STAMP): pyproject.toml functions/requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m infra.local up
+
+test: $(STAMP)
+	$(PY) -m pytest tests
+
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+test-integration: $(STAMP)
+	$(PY) -m pytest tests/integration tests/e2e
+
+lint: $(STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/sam validate --lint --template-file template.yaml --region us-east-1
+
+load: $(STAMP)
+	$(PY) -m tests.load.run_medium
+
+openapi: $(STAMP)
+	$(PY) -m infra.openapi --output docs/openapi.json
+
+deploy-localstack: $(STAMP)
+	$(PY) -m infra.deploy --endpoint-url http://localhost:4566 --seed
+
+clean:
+	rm -rf $(VENV) .aws-sam .local .pytest_cache

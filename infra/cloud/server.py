@@ -1,0 +1,292 @@
+"""The embedded AWS cloud: one AWS-compatible endpoint (like LocalStack's edge on :4566).
+
+moto's server application answers every AWS API (DynamoDB, Step Functions with execution
+turned on, API Gateway control plane, IAM, CloudWatch, Logs ...). One seam is ours: the
+Lambda Invoke API (``POST /2015-03-31/functions/<name>/invocations``) is answered by the
+local Lambda runtime, which runs the function's real handler in warm awslambdaric workers.
+Every invocation path goes through it: ``aws lambda invoke``, the gateway, and Step
+Functions Task states (moto's interpreter calls the Lambda API on ``localhost:$MOTO_PORT``).
+
+The function's definition (code, handler, environment, timeout, reserved concurrency) is read
+from moto's Lambda backend, i.e. from what the deployer created through the Lambda API.
+moto is pinned (pyproject.toml); ``tests/integration/test_embedded_cloud.py`` fails loudly if
+the seams below move.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import re
+import socket
+import threading
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import unquote
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from moto.core.config import default_user_config
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+from infra.cloud.lambda_runtime import FunctionSpec, InvokeResult, LambdaRuntime
+
+log = logging.getLogger("embedded-cloud")
+
+DEFAULT_ACCOUNT = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
+CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/")
+
+
+def configure_moto() -> None:
+    """moto's public configuration: run state machines for real, never look for Docker."""
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+    default_user_config["lambda"]["use_docker"] = False
+    default_user_config["batch"]["use_docker"] = False
+    # SAM-generated roles attach AWS managed policies (AWSLambdaBasicExecutionRole ...).
+    default_user_config["iam"]["load_aws_managed_policies"] = True
+
+
+# --------------------------------------------------------------------------- moto seams
+def _lambda_backend(account: str, region: str):
+    from moto.awslambda.models import lambda_backends
+
+    return lambda_backends[account][region]
+
+
+def _logs_backend(account: str, region: str):
+    from moto.logs.models import logs_backends
+
+    return logs_backends[account][region]
+
+
+def _region_of(name_or_arn: str, default: str) -> str:
+    if name_or_arn.startswith("arn:"):
+        return name_or_arn.split(":")[3]
+    return default
+
+
+def function_resolver(region: str, account: str = DEFAULT_ACCOUNT) -> Callable[[str], FunctionSpec]:
+    """Reads a function's definition from moto's Lambda backend (what the Lambda API holds)."""
+
+    def resolve(name_or_arn: str) -> FunctionSpec:
+        from moto.awslambda.exceptions import UnknownFunctionException
+
+        backend = _lambda_backend(account, _region_of(name_or_arn, region))
+        try:
+            fn = backend.get_function(name_or_arn)
+        except UnknownFunctionException as exc:
+            raise KeyError(name_or_arn) from exc
+        reserved = fn.reserved_concurrency
+        return FunctionSpec(
+            name=fn.function_name,
+            arn=fn.function_arn,
+            handler=fn.handler,
+            runtime=fn.run_time,
+            timeout=float(fn.timeout),
+            memory_size=int(fn.memory_size),
+            environment=dict(fn.environment_vars or {}),
+            code_zip=fn.code_bytes,
+            code_sha256=fn.code_sha_256,
+            reserved_concurrency=None if reserved is None else int(reserved),
+            revision=f"{fn.code_sha_256}:{fn.last_modified}",
+        )
+
+    return resolve
+
+
+class LogsSink:
+    """Writes function output into CloudWatch Logs (``/aws/lambda/<name>``) on this endpoint."""
+
+    def __init__(self, region: str, account: str = DEFAULT_ACCOUNT):
+        self.region, self.account = region, account
+        self._lock = threading.Lock()
+
+    def __call__(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
+        from moto.logs.exceptions import ResourceAlreadyExistsException
+
+        backend = _logs_backend(self.account, self.region)
+        with self._lock:
+            if group not in backend.groups:
+                try:
+                    backend.create_log_group(group, tags={})
+                except ResourceAlreadyExistsException:
+                    pass
+            if stream not in backend.groups[group].streams:
+                backend.create_log_stream(group, stream)
+            backend.put_log_events(
+                group, stream, [{"timestamp": ts, "message": msg} for ts, msg in events]
+            )
+
+
+# --------------------------------------------------------------------------- WSGI
+class LambdaInvokeMiddleware:
+    """Answers the Lambda Invoke API with the local runtime; everything else goes to moto."""
+
+    def __init__(self, app: Callable, runtime: LambdaRuntime, region: str):
+        self.app, self.runtime, self.region = app, runtime, region
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable):
+        match = INVOKE_PATH.match(environ.get("PATH_INFO", ""))
+        if environ.get("REQUEST_METHOD") != "POST" or not match:
+            return self.app(environ, start_response)
+        name = unquote(match["name"])
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        region_match = CREDENTIAL_REGION.search(auth)
+        region = region_match["region"] if region_match else self.region
+        if not name.startswith("arn:") and region != self.region:
+            name = f"arn:aws:lambda:{region}:{DEFAULT_ACCOUNT}:function:{name}"
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        payload = environ["wsgi.input"].read(length) if length else b""
+        request_id = str(uuid.uuid4())
+        try:
+            result = self.runtime.invoke(
+                name,
+                payload,
+                invocation_type=environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse"),
+                log_type=environ.get("HTTP_X_AMZ_LOG_TYPE", "None"),
+                client_context=environ.get("HTTP_X_AMZ_CLIENT_CONTEXT"),
+            )
+        except KeyError:
+            result = InvokeResult(
+                status_code=404,
+                payload=json.dumps(
+                    {
+                        "Type": "User",
+                        "message": f"Function not found: {name}",
+                    }
+                ).encode(),
+                function_error=None,
+                log_result=None,
+            )
+            headers = [("x-amzn-ErrorType", "ResourceNotFoundException")]
+        else:
+            headers = [("X-Amz-Executed-Version", result.executed_version)]
+            if result.status_code == 429:
+                headers = [("x-amzn-ErrorType", "TooManyRequestsException")]
+        if result.function_error:
+            headers.append(("X-Amz-Function-Error", result.function_error))
+        if result.log_result:
+            headers.append(("X-Amz-Log-Result", result.log_result))
+        headers += [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(result.payload))),
+            ("x-amzn-RequestId", request_id),
+        ]
+        status = {200: "200 OK", 202: "202 Accepted", 204: "204 No Content", 404: "404 Not Found",
+                  429: "429 Too Many Requests"}.get(result.status_code, f"{result.status_code} Error")
+        start_response(status, headers)
+        return [result.payload]
+
+
+class _NoDelayHandler(MotoRequestHandler):
+    """Threaded stdlib server: without TCP_NODELAY every small response waits for a delayed ACK."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # moto's per-request lines are noise
+        pass
+
+
+class EmbeddedCloud:
+    """moto + the local Lambda runtime behind one endpoint. ``start()`` returns once it listens."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 4566, region: str = "us-east-1",
+                 work_dir: Path | str = ".local/cloud", max_workers_per_function: int = 8):
+        self.host, self.requested_port, self.region = host, port, region
+        self.work_dir = Path(work_dir).resolve()
+        self.max_workers_per_function = max_workers_per_function
+        self.runtime: LambdaRuntime | None = None
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start() first"
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "EmbeddedCloud":
+        configure_moto()
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        moto_app = DomainDispatcherApplication(create_backend_app)
+        # Bind first: the runtime's workers and moto's Step Functions need the real port.
+        self._server = make_server(self.host, self.requested_port, lambda e, s: app(e, s),
+                                   threaded=True, request_handler=_NoDelayHandler)
+        self._server.socket.listen(1024)
+        os.environ["MOTO_PORT"] = str(self.port)
+        base_env = worker_base_env(self.url, self.region)
+        self.runtime = LambdaRuntime(
+            function_resolver(self.region),
+            LogsSink(self.region),
+            base_env=base_env,
+            work_dir=self.work_dir,
+            max_workers_per_function=self.max_workers_per_function,
+        )
+        app = LambdaInvokeMiddleware(moto_app, self.runtime, self.region)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-cloud",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.runtime is not None:
+            self.runtime.shutdown()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def worker_base_env(endpoint_url: str, region: str) -> dict[str, str]:
+    """What every Lambda worker gets besides its function's own variables."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_SESSION_TOKEN": "test",
+        "AWS_ENDPOINT_URL": endpoint_url,
+    }
+    if os.environ.get("VIRTUAL_ENV"):
+        env["VIRTUAL_ENV"] = os.environ["VIRTUAL_ENV"]
+    return env
+
+
+def main() -> None:  # python -m infra.cloud.server: the endpoint alone
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
+    parser.add_argument("--work-dir", default=".local/cloud")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    cloud = EmbeddedCloud(args.host, args.port, args.region, args.work_dir).start()
+    log.info("AWS endpoint listening on %s", cloud.url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    cloud.stop()
+
+
+if __name__ == "__main__":
+    main()

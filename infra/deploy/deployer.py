@@ -1,0 +1,132 @@
+"""Deploys template.yaml onto an AWS-compatible endpoint (the embedded cloud, LocalStack).
+
+    template.yaml --SAM transform (offline)--> CloudFormation resources
+                  --dependency order, intrinsics--> boto3 calls on the endpoint
+
+Real AWS uses `sam deploy` instead; this is the local equivalent of a CloudFormation stack,
+kept small: resources are found by name, so a second run changes only what differs.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from infra.deploy.intrinsics import Resolver, TemplateError, dependencies
+from infra.deploy.resources import PROVISIONERS, Context, Provisioned
+from infra.deploy.template import load_yaml, package_locally, to_cloudformation
+
+log = logging.getLogger("deployer")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class StackResult:
+    stack_name: str
+    resources: dict[str, Provisioned]
+    resource_types: dict[str, str]
+    outputs: dict[str, Any]
+    parameters: dict[str, Any]
+    changes: list[str] = field(default_factory=list)
+
+    def physical_id(self, logical_id: str) -> str:
+        return self.resources[logical_id].ref
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "StackName": self.stack_name,
+            "Resources": {k: {"Type": self.resource_types[k], "PhysicalResourceId": v.ref,
+                              "Attributes": v.attributes} for k, v in self.resources.items()},
+            "Outputs": self.outputs,
+            "Changes": self.changes,
+        }
+
+
+def clients_for(endpoint_url: str | None, region: str):
+    session = boto3.session.Session(
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
+        region_name=region,
+    )
+    config = Config(retries={"max_attempts": 5, "mode": "standard"})
+    cache: dict[str, Any] = {}
+
+    def client(service: str) -> Any:
+        if service not in cache:
+            cache[service] = session.client(service, endpoint_url=endpoint_url, config=config)
+        return cache[service]
+
+    return client
+
+
+def deploy(endpoint_url: str, *, template_path: Path = ROOT / "template.yaml", stack_name: str = "retail",
+           region: str = "us-east-1", parameters: dict[str, str] | None = None,
+           account_id: str = "123456789012") -> StackResult:
+    template = load_yaml(template_path)
+    packaged, artifacts = package_locally(template, template_path.parent)
+    cfn = to_cloudformation(packaged, parameters or {}, region, account_id, stack_name)
+    params = {
+        **{n: p.get("Default") for n, p in cfn.get("Parameters", {}).items()},
+        **(parameters or {}),
+        "AWS::Region": region, "AWS::AccountId": account_id, "AWS::StackName": stack_name,
+        "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
+        "AWS::StackId": f"arn:aws:cloudformation:{region}:{account_id}:stack/{stack_name}/local",
+    }
+    for name, spec in cfn.get("Parameters", {}).items():
+        if params.get(name) is None:
+            raise TemplateError(f"parameter {name} has no value")
+        if spec.get("Type") == "Number":
+            params[name] = str(params[name])
+    resources_def: dict[str, Any] = cfn["Resources"]
+    created: dict[str, Provisioned] = {}
+
+    def ref(logical_id: str) -> Any:
+        if logical_id not in created:
+            raise TemplateError(f"Ref to {logical_id}, which is not (yet) created")
+        return created[logical_id].ref
+
+    def get_att(logical_id: str, attribute: str) -> Any:
+        try:
+            return created[logical_id].attributes[attribute]
+        except KeyError:
+            raise TemplateError(f"Fn::GetAtt {logical_id}.{attribute} is not available") from None
+
+    resolver = Resolver(params, cfn.get("Conditions", {}), ref, get_att, cfn.get("Mappings", {}))
+    wanted = {lid: r for lid, r in resources_def.items()
+              if "Condition" not in r or resolver.condition(r["Condition"])}
+    unsupported = sorted({r["Type"] for r in wanted.values()} - PROVISIONERS.keys())
+    if unsupported:
+        raise TemplateError(f"the local deployer has no provisioner for {', '.join(unsupported)}")
+
+    graph = {}
+    for lid, res in wanted.items():
+        deps = dependencies(res.get("Properties", {}), set(wanted))
+        depends_on = res.get("DependsOn", [])
+        deps |= set([depends_on] if isinstance(depends_on, str) else depends_on) & set(wanted)
+        graph[lid] = deps
+    ctx = Context(stack_name, region, account_id, clients_for(endpoint_url, region), artifacts)
+    log.info("deploying stack %s (%d resources) to %s", stack_name, len(wanted), endpoint_url)
+    for lid in TopologicalSorter(graph).static_order():
+        res = wanted[lid]
+        props = resolver.resolve(res.get("Properties", {})) or {}
+        created[lid] = PROVISIONERS[res["Type"]](ctx, lid, props)
+
+    outputs = {}
+    for name, out in cfn.get("Outputs", {}).items():
+        if "Condition" in out and not resolver.condition(out["Condition"]):
+            continue
+        outputs[name] = resolver.resolve(out["Value"])
+    return StackResult(stack_name, created, {k: wanted[k]["Type"] for k in created}, outputs,
+                       {k: v for k, v in params.items() if not k.startswith("AWS::")}, ctx.changes)
+
+
+def write_state(result: StackResult, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result.to_json(), indent=2, default=str))

@@ -1,0 +1,472 @@
+"""One provisioner per CloudFormation resource type: create it, or bring it up to date.
+
+Each ``provision_*`` takes (ctx, logical_id, properties) and returns a ``Provisioned`` with
+the value ``Ref`` gives and the attributes ``Fn::GetAtt`` reads. Every one is idempotent:
+resources are found by their deterministic name (``<stack>-<LogicalId>`` when the template
+gives none), so running the deployer again on a live endpoint changes only what differs.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+log = logging.getLogger("deployer")
+
+
+@dataclass
+class Provisioned:
+    ref: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    stack_name: str
+    region: str
+    account_id: str
+    client: Callable[[str], Any]          # service name -> boto3 client on the target endpoint
+    artifacts: dict[str, Path]            # s3 key placeholder -> local folder (see template.py)
+    changes: list[str] = field(default_factory=list)
+
+    def physical_name(self, logical_id: str, max_len: int = 64) -> str:
+        name = f"{self.stack_name}-{logical_id}"
+        if len(name) <= max_len:
+            return name
+        digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+        return f"{name[: max_len - 9]}-{digest}"
+
+    def changed(self, what: str) -> None:
+        self.changes.append(what)
+        log.info("  %s", what)
+
+
+def _error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+# --------------------------------------------------------------------------- IAM
+def provision_role(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    iam = ctx.client("iam")
+    name = props.get("RoleName") or ctx.physical_name(logical_id)
+    trust = json.dumps(props["AssumeRolePolicyDocument"])
+    try:
+        role = iam.get_role(RoleName=name)["Role"]
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust)
+    except ClientError as exc:
+        if _error_code(exc) != "NoSuchEntity":
+            raise
+        role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust,
+                               Path=props.get("Path", "/"),
+                               Tags=props.get("Tags", []))["Role"]
+        ctx.changed(f"created role {name}")
+    attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
+    for arn in props.get("ManagedPolicyArns", []):
+        if arn not in attached:
+            iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+    for policy in props.get("Policies", []):
+        # IAM reads a document without Version as the 2008 language; say the current one.
+        document = {"Version": "2012-10-17", **policy["PolicyDocument"]}
+        iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"],
+                            PolicyDocument=json.dumps(document))
+    return Provisioned(name, {"Arn": role["Arn"], "RoleId": role["RoleId"]})
+
+
+# --------------------------------------------------------------------------- DynamoDB
+def provision_table(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    ddb = ctx.client("dynamodb")
+    name = props.get("TableName") or ctx.physical_name(logical_id, 255)
+    try:
+        table = ddb.describe_table(TableName=name)["Table"]
+    except ClientError as exc:
+        if _error_code(exc) != "ResourceNotFoundException":
+            raise
+        args: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PROVISIONED"),
+        }
+        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput",
+                    "StreamSpecification", "SSESpecification", "Tags"):
+            if key in props:
+                args[key] = props[key]
+        if args.get("StreamSpecification"):
+            args["StreamSpecification"] = {"StreamEnabled": True, **args["StreamSpecification"]}
+        table = ddb.create_table(**args)["TableDescription"]
+        ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+        if props.get("TimeToLiveSpecification", {}).get("Enabled"):
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+        ctx.changed(f"created table {name}")
+    else:
+        _add_missing_indexes(ctx, ddb, name, table, props)
+    attrs = {"Arn": table["TableArn"]}
+    if table.get("LatestStreamArn"):
+        attrs["StreamArn"] = table["LatestStreamArn"]
+    return Provisioned(name, attrs)
+
+
+def _add_missing_indexes(ctx: Context, ddb: Any, name: str, table: dict, props: dict) -> None:
+    existing = {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])}
+    for index in props.get("GlobalSecondaryIndexes", []):
+        if index["IndexName"] in existing:
+            continue
+        create = {k: v for k, v in index.items() if k in ("IndexName", "KeySchema", "Projection",
+                                                          "ProvisionedThroughput")}
+        ddb.update_table(TableName=name, AttributeDefinitions=props["AttributeDefinitions"],
+                         GlobalSecondaryIndexUpdates=[{"Create": create}])
+        ctx.changed(f"added index {index['IndexName']} to {name}")
+
+
+# --------------------------------------------------------------------------- Lambda
+def package_folder(folder: Path) -> bytes:
+    """A reproducible zip (fixed timestamps, sorted) so an unchanged folder keeps its sha256."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if path.is_dir() or "__pycache__" in rel.parts or path.suffix == ".pyc" or rel.parts[0].startswith("."):
+                continue
+            info = zipfile.ZipInfo(rel.as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes())
+    return buf.getvalue()
+
+
+def _code_zip(ctx: Context, code: dict[str, Any]) -> bytes:
+    if "ZipFile" in code:  # inline code (CloudFormation's Code.ZipFile is source text)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("index.py", code["ZipFile"])
+        return buf.getvalue()
+    key = code.get("S3Key")
+    if key not in ctx.artifacts:
+        raise ValueError(f"code at s3://{code.get('S3Bucket')}/{key} is not a local folder")
+    return package_folder(ctx.artifacts[key])
+
+
+def provision_function(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    import base64
+
+    lam = ctx.client("lambda")
+    name = props.get("FunctionName") or ctx.physical_name(logical_id)
+    zip_bytes = _code_zip(ctx, props["Code"])
+    sha = base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
+    config: dict[str, Any] = {
+        "Role": props["Role"],
+        "Handler": props.get("Handler"),
+        "Runtime": props.get("Runtime"),
+        "Description": props.get("Description", ""),
+        "Timeout": int(props.get("Timeout", 3)),
+        "MemorySize": int(props.get("MemorySize", 128)),
+        "Environment": {"Variables": {k: str(v) for k, v in
+                                      props.get("Environment", {}).get("Variables", {}).items()}},
+        "TracingConfig": props.get("TracingConfig", {"Mode": "PassThrough"}),
+        "Layers": props.get("Layers", []),
+    }
+    try:
+        current = lam.get_function(FunctionName=name)["Configuration"]
+    except ClientError as exc:
+        if _error_code(exc) != "ResourceNotFoundException":
+            raise
+        tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
+        current = lam.create_function(FunctionName=name, Code={"ZipFile": zip_bytes},
+                                      Architectures=props.get("Architectures", ["x86_64"]),
+                                      Tags=tags, **config)
+        ctx.changed(f"created function {name}")
+    else:
+        if current.get("CodeSha256") != sha:
+            lam.update_function_code(FunctionName=name, ZipFile=zip_bytes)
+            ctx.changed(f"updated code of {name}")
+        if _config_differs(current, config):
+            lam.update_function_configuration(FunctionName=name, **config)
+            ctx.changed(f"updated configuration of {name}")
+    reserved = props.get("ReservedConcurrentExecutions")
+    if reserved is not None:
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=int(reserved))
+    else:
+        lam.delete_function_concurrency(FunctionName=name)
+    return Provisioned(name, {"Arn": current["FunctionArn"]})
+
+
+def _config_differs(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    have = {
+        "Role": current.get("Role"),
+        "Handler": current.get("Handler"),
+        "Runtime": current.get("Runtime"),
+        "Description": current.get("Description", ""),
+        "Timeout": current.get("Timeout"),
+        "MemorySize": current.get("MemorySize"),
+        "Environment": {"Variables": current.get("Environment", {}).get("Variables", {})},
+        "TracingConfig": current.get("TracingConfig", {"Mode": "PassThrough"}),
+        "Layers": [layer["Arn"] for layer in current.get("Layers", [])],
+    }
+    return have != wanted
+
+
+def provision_permission(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    lam = ctx.client("lambda")
+    args = {"FunctionName": props["FunctionName"], "StatementId": logical_id,
+            "Action": props["Action"], "Principal": props["Principal"]}
+    if props.get("SourceArn"):
+        args["SourceArn"] = props["SourceArn"]
+    try:
+        lam.add_permission(**args)
+    except ClientError as exc:
+        if _error_code(exc) != "ResourceConflictException":
+            raise
+    return Provisioned(logical_id)
+
+
+def provision_log_group(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    logs = ctx.client("logs")
+    name = props.get("LogGroupName") or ctx.physical_name(logical_id, 512)
+    try:
+        logs.create_log_group(logGroupName=name)
+        ctx.changed(f"created log group {name}")
+    except ClientError as exc:
+        if _error_code(exc) != "ResourceAlreadyExistsException":
+            raise
+    if props.get("RetentionInDays"):
+        logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
+    arn = f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:{name}:*"
+    return Provisioned(name, {"Arn": arn})
+
+
+# --------------------------------------------------------------------------- API Gateway
+def provision_rest_api(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    apigw = ctx.client("apigateway")
+    name = props.get("Name") or ctx.physical_name(logical_id)
+    body = props.get("Body")
+    existing = [a for a in _all(apigw.get_rest_apis, "items") if a["name"] == name]
+    if existing:
+        api = existing[0]
+    else:
+        api = apigw.create_rest_api(name=name, description=props.get("Description", ""),
+                                    endpointConfiguration=props.get("EndpointConfiguration", {"types": ["EDGE"]}))
+        ctx.changed(f"created REST API {name} ({api['id']})")
+    if body is not None and _methods_of_body(body) != _methods_deployed(apigw, api["id"]):
+        _import_openapi(apigw, api["id"], body)
+        ctx.changed(f"imported the OpenAPI body of {name}")
+    root = next(r["id"] for r in _all(apigw.get_resources, "items", restApiId=api["id"]) if r["path"] == "/")
+    return Provisioned(api["id"], {"RootResourceId": root})
+
+
+def _operations(body: dict[str, Any]):
+    schemes = body.get("components", {}).get("securitySchemes") or body.get("securityDefinitions") or {}
+    key_schemes = {n for n, s in schemes.items() if s.get("type") == "apiKey"}
+    default_security = body.get("security", [])
+    for path, operations in body.get("paths", {}).items():
+        for verb, operation in operations.items():
+            if not isinstance(operation, dict) or (verb.startswith("x-") and verb != "x-amazon-apigateway-any-method"):
+                continue
+            method = "ANY" if verb == "x-amazon-apigateway-any-method" else verb.upper()
+            security = operation.get("security", default_security)
+            api_key = any(key_schemes & set(requirement) for requirement in security)
+            yield path, method, api_key, operation.get("x-amazon-apigateway-integration") or {}
+
+
+def _methods_of_body(body: dict[str, Any]) -> set[tuple]:
+    return {(path, method, api_key, integration.get("uri"))
+            for path, method, api_key, integration in _operations(body)}
+
+
+def _methods_deployed(apigw: Any, api_id: str) -> set[tuple]:
+    return {(r["path"], verb, bool(m.get("apiKeyRequired")), m.get("methodIntegration", {}).get("uri"))
+            for r in _all(apigw.get_resources, "items", restApiId=api_id, embed=["methods"])
+            for verb, m in r.get("resourceMethods", {}).items()}
+
+
+def _import_openapi(apigw: Any, api_id: str, body: dict[str, Any]) -> None:
+    """Overwrite-mode import of the OpenAPI body SAM generates, through the resource/method API
+    (the same calls on AWS, LocalStack and moto): a resource per path, a method per operation
+    with ``apiKeyRequired`` from its ``security`` (an apiKey scheme; the API-wide ``security`` is
+    the default), and its ``x-amazon-apigateway-integration``."""
+    resources = {r["path"]: r for r in _all(apigw.get_resources, "items", restApiId=api_id)}
+    wanted_paths = set(body.get("paths", {}))
+    for path in sorted(resources, key=len, reverse=True):  # drop what the body no longer has
+        if path != "/" and not any(w == path or w.startswith(path + "/") for w in wanted_paths):
+            try:
+                apigw.delete_resource(restApiId=api_id, resourceId=resources.pop(path)["id"])
+            except ClientError as exc:
+                if _error_code(exc) != "NotFoundException":
+                    raise
+    for path, method, api_key, integration in _operations(body):
+        parent = resources["/"]
+        parts = path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            sub_path = "/" + "/".join(parts[:depth])
+            if sub_path not in resources:
+                resources[sub_path] = apigw.create_resource(restApiId=api_id, parentId=parent["id"],
+                                                            pathPart=parts[depth - 1])
+            parent = resources[sub_path]
+        resource_id = resources[path]["id"]
+        apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method,
+                         authorizationType="NONE", apiKeyRequired=api_key)
+        if integration:
+            apigw.put_integration(
+                restApiId=api_id, resourceId=resource_id, httpMethod=method,
+                type=integration["type"].upper(),
+                integrationHttpMethod=integration.get("httpMethod", "POST"),
+                uri=integration.get("uri", ""),
+                timeoutInMillis=int(integration.get("timeoutInMillis", 29000)),
+            )
+
+
+def provision_deployment(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    """SAM names a deployment after a hash of the API body: same body, same deployment."""
+    apigw = ctx.client("apigateway")
+    description = f"{logical_id}: {props.get('Description', '')}".strip(": ")
+    for deployment in _all(apigw.get_deployments, "items", restApiId=props["RestApiId"]):
+        if deployment.get("description") == description:
+            return Provisioned(deployment["id"])
+    args = {"restApiId": props["RestApiId"], "description": description}
+    if props.get("StageName"):
+        args["stageName"] = props["StageName"]
+    deployment = apigw.create_deployment(**args)
+    ctx.changed(f"created deployment {logical_id}")
+    return Provisioned(deployment["id"])
+
+
+def provision_stage(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    apigw = ctx.client("apigateway")
+    api_id, stage = props["RestApiId"], props["StageName"]
+    try:
+        apigw.get_stage(restApiId=api_id, stageName=stage)
+        apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=[
+            {"op": "replace", "path": "/deploymentId", "value": props["DeploymentId"]}])
+    except ClientError as exc:
+        if _error_code(exc) != "NotFoundException":
+            raise
+        apigw.create_stage(restApiId=api_id, stageName=stage, deploymentId=props["DeploymentId"],
+                           description=props.get("Description", ""),
+                           variables=props.get("Variables", {}),
+                           tracingEnabled=bool(props.get("TracingEnabled", False)))
+        ctx.changed(f"created stage {stage}")
+    return Provisioned(stage)
+
+
+def provision_api_key(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    apigw = ctx.client("apigateway")
+    name = props.get("Name") or ctx.physical_name(logical_id)
+    value = props.get("Value")
+    for key in _all(apigw.get_api_keys, "items", nameQuery=name, includeValues=True):
+        if key["name"] != name:
+            continue
+        if value is None or key.get("value") == value:
+            enabled = str(props.get("Enabled", True)).lower() == "true"
+            if key.get("enabled") != enabled:
+                apigw.update_api_key(apiKey=key["id"], patchOperations=[
+                    {"op": "replace", "path": "/enabled", "value": str(enabled).lower()}])
+            return Provisioned(key["id"])
+        apigw.delete_api_key(apiKey=key["id"])  # a key's value cannot change: replace it
+    args = {"name": name, "description": props.get("Description", ""),
+            "enabled": str(props.get("Enabled", True)).lower() == "true"}
+    if value is not None:
+        args["value"] = value
+    key = apigw.create_api_key(**args)
+    ctx.changed(f"created API key {name}")
+    return Provisioned(key["id"])
+
+
+def provision_usage_plan(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    apigw = ctx.client("apigateway")
+    name = props.get("UsagePlanName") or ctx.physical_name(logical_id)
+    stages = [{"apiId": s["ApiId"], "stage": s["Stage"]} for s in props.get("ApiStages", [])]
+    throttle = {k[0].lower() + k[1:]: (float(v) if k == "RateLimit" else int(v))
+                for k, v in props.get("Throttle", {}).items()}
+    quota = {k[0].lower() + k[1:]: (int(v) if k != "Period" else v) for k, v in props.get("Quota", {}).items()}
+    existing = [p for p in _all(apigw.get_usage_plans, "items") if p["name"] == name]
+    if existing and (existing[0].get("apiStages", []) != stages or existing[0].get("throttle", {}) != throttle
+                     or existing[0].get("quota", {}) != quota):
+        apigw.delete_usage_plan(usagePlanId=existing[0]["id"])  # recreate: simplest exact update
+        ctx.changed(f"replacing usage plan {name}")
+        existing = []
+    if existing:
+        return Provisioned(existing[0]["id"])
+    plan = apigw.create_usage_plan(name=name, description=props.get("Description", ""),
+                                   apiStages=stages, throttle=throttle, quota=quota)
+    ctx.changed(f"created usage plan {name}")
+    return Provisioned(plan["id"])
+
+
+def provision_usage_plan_key(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    apigw = ctx.client("apigateway")
+    plan, key = props["UsagePlanId"], props["KeyId"]
+    keys = {k["id"] for k in _all(apigw.get_usage_plan_keys, "items", usagePlanId=plan)}
+    if key not in keys:
+        apigw.create_usage_plan_key(usagePlanId=plan, keyId=key, keyType=props.get("KeyType", "API_KEY"))
+        ctx.changed(f"attached key {key} to usage plan {plan}")
+    return Provisioned(f"{plan}:{key}")
+
+
+# --------------------------------------------------------------------------- Step Functions
+def provision_state_machine(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    sfn = ctx.client("stepfunctions")
+    name = props.get("StateMachineName") or ctx.physical_name(logical_id, 80)
+    definition = props.get("DefinitionString")
+    if definition is None:
+        definition = json.dumps(props["Definition"])
+    for key, value in (props.get("DefinitionSubstitutions") or {}).items():
+        definition = definition.replace("${" + key + "}", str(value))
+    args: dict[str, Any] = {"definition": definition, "roleArn": props["RoleArn"]}
+    for prop, arg in (("LoggingConfiguration", "loggingConfiguration"),
+                      ("TracingConfiguration", "tracingConfiguration")):
+        if props.get(prop):
+            args[arg] = _lower_keys(props[prop])
+    arn = f"arn:aws:states:{ctx.region}:{ctx.account_id}:stateMachine:{name}"
+    try:
+        current = sfn.describe_state_machine(stateMachineArn=arn)
+        if current["definition"] != definition or current["roleArn"] != args["roleArn"]:
+            sfn.update_state_machine(stateMachineArn=arn, **args)
+            ctx.changed(f"updated state machine {name}")
+    except ClientError as exc:
+        if _error_code(exc) not in ("StateMachineDoesNotExist", "ResourceNotFound"):
+            raise
+        sfn.create_state_machine(name=name, type=props.get("StateMachineType", "STANDARD"), **args)
+        ctx.changed(f"created state machine {name}")
+    return Provisioned(arn, {"Arn": arn, "Name": name})
+
+
+def _lower_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k[0].lower() + k[1:]: _lower_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lower_keys(v) for v in value]
+    return value
+
+
+def _all(call: Callable, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every page of an API Gateway list call."""
+    items, position = [], None
+    while True:
+        page = call(**kwargs, **({"position": position} if position else {}), limit=500)
+        items += page.get(key, [])
+        position = page.get("position")
+        if not position:
+            return items
+
+
+PROVISIONERS: dict[str, Callable[[Context, str, dict[str, Any]], Provisioned]] = {
+    "AWS::IAM::Role": provision_role,
+    "AWS::DynamoDB::Table": provision_table,
+    "AWS::Lambda::Function": provision_function,
+    "AWS::Lambda::Permission": provision_permission,
+    "AWS::Logs::LogGroup": provision_log_group,
+    "AWS::ApiGateway::RestApi": provision_rest_api,
+    "AWS::ApiGateway::Deployment": provision_deployment,
+    "AWS::ApiGateway::Stage": provision_stage,
+    "AWS::ApiGateway::ApiKey": provision_api_key,
+    "AWS::ApiGateway::UsagePlan": provision_usage_plan,
+    "AWS::ApiGateway::UsagePlanKey": provision_usage_plan_key,
+    "AWS::StepFunctions::StateMachine": provision_state_machine,
+}
