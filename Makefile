@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml functions/requirements.txt 2>/dev/null | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
 
 .PHONY: help install run test test-unit test-integration lint load openapi deploy-localstack clean
 
@@ -47,7 +48,7 @@ openapi: $(STAMP)
 	$(PY) -m infra.openapi --output docs/openapi.json
 
 deploy-localstack: $(STAMP)
-	$(PY) -m infra.deploy --endpoint-url http://localhost:4566 --seed
+	$(PY) -m infra.deploy --endpoint-url http://localhost:4566 --bundle-dependencies --seed
 
 clean:
 	rm -rf $(VENV) .aws-sam .local .pytest_cache

@@ -22,8 +22,9 @@ def sleep() -> dict:
     except ValueError:
         seconds = 0.0
     logger.info("sleeping", extra={"seconds": seconds})
+    started_at = time.time()
     time.sleep(max(seconds, 0.0))
-    return {"slept": seconds}
+    return {"slept": seconds, "started_at": started_at, "ended_at": time.time()}
 
 
 class DiagnosticFailure(Exception):

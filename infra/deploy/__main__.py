@@ -18,13 +18,17 @@ def main() -> None:
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument("--parameter-overrides", nargs="*", default=[], metavar="KEY=VALUE")
     parser.add_argument("--seed", action="store_true", help="load the demo data set after deploying")
+    parser.add_argument("--bundle-dependencies", action="store_true",
+                        help="vendor functions/requirements.txt into the package (LocalStack runs "
+                             "functions in its own containers; the embedded cloud uses the project venv)")
     parser.add_argument("--state-file", type=Path, default=ROOT / ".local" / "stack.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
     overrides = dict(item.split("=", 1) for item in args.parameter_overrides)
     result = deploy(args.endpoint_url, template_path=args.template, stack_name=args.stack_name,
-                    region=args.region, parameters=overrides)
+                    region=args.region, parameters=overrides,
+                    bundle_dependencies=args.bundle_dependencies)
     write_state(result, args.state_file)
     if args.seed:
         from infra.seed import seed_all

@@ -35,6 +35,7 @@ class Context:
     account_id: str
     client: Callable[[str], Any]          # service name -> boto3 client on the target endpoint
     artifacts: dict[str, Path]            # s3 key placeholder -> local folder (see template.py)
+    bundle_dependencies: bool = False     # vendor requirements.txt into the package (LocalStack, AWS)
     changes: list[str] = field(default_factory=list)
 
     def physical_name(self, logical_id: str, max_len: int = 64) -> str:
@@ -127,19 +128,40 @@ def _add_missing_indexes(ctx: Context, ddb: Any, name: str, table: dict, props: 
 
 
 # --------------------------------------------------------------------------- Lambda
-def package_folder(folder: Path) -> bytes:
+def package_folder(*folders: Path) -> bytes:
     """A reproducible zip (fixed timestamps, sorted) so an unchanged folder keeps its sha256."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(folder)
-            if path.is_dir() or "__pycache__" in rel.parts or path.suffix == ".pyc" or rel.parts[0].startswith("."):
-                continue
-            info = zipfile.ZipInfo(rel.as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, path.read_bytes())
+        for folder in folders:
+            for path in sorted(folder.rglob("*")):
+                rel = path.relative_to(folder)
+                if path.is_dir() or "__pycache__" in rel.parts or path.suffix == ".pyc" or rel.parts[0].startswith("."):
+                    continue
+                info = zipfile.ZipInfo(rel.as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, path.read_bytes())
     return buf.getvalue()
+
+
+def vendored_dependencies(folder: Path) -> Path | None:
+    """What `sam build` does for a python3.11 function: its requirements.txt installed for the
+    Lambda platform (manylinux x86_64), cached by the file's hash under .aws-sam/deps/."""
+    import subprocess
+    import sys
+
+    requirements = folder / "requirements.txt"
+    if not requirements.exists():
+        return None
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+    target = folder.parent / ".aws-sam" / "deps" / digest
+    if not (target / ".complete").exists():
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-r", str(requirements),
+                        "--target", str(target), "--platform", "manylinux2014_x86_64",
+                        "--implementation", "cp", "--python-version", "3.11", "--only-binary=:all:"],
+                       check=True)
+        (target / ".complete").touch()
+    return target
 
 
 def _code_zip(ctx: Context, code: dict[str, Any]) -> bytes:
@@ -151,7 +173,9 @@ def _code_zip(ctx: Context, code: dict[str, Any]) -> bytes:
     key = code.get("S3Key")
     if key not in ctx.artifacts:
         raise ValueError(f"code at s3://{code.get('S3Bucket')}/{key} is not a local folder")
-    return package_folder(ctx.artifacts[key])
+    folder = ctx.artifacts[key]
+    deps = vendored_dependencies(folder) if ctx.bundle_dependencies else None
+    return package_folder(folder, deps) if deps else package_folder(folder)
 
 
 def provision_function(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:

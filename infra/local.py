@@ -1,0 +1,214 @@
+"""`make run`: the whole system on this machine, in one process tree, without Docker.
+
+    1. the embedded AWS cloud (moto + local Lambda runtime) on 127.0.0.1:4566
+    2. template.yaml deployed onto it (infra.deploy), demo data loaded (infra.seed)
+    3. the API Gateway data plane for the deployed stage on 127.0.0.1:8000
+
+Ctrl-C stops everything; no process is left behind. ``LocalStackRunner`` is also what the
+integration tests start, once per session, on free ports.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[1]
+log = logging.getLogger("local")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {proc.returncode}; see its log")
+        if port_in_use(port):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on port {port} within {timeout:.0f}s")
+
+
+def _die_with_parent() -> None:
+    """Children get SIGTERM if this process dies without cleaning up (Linux prctl)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class LocalStackRunner:
+    """Starts cloud -> deploy -> seed -> gateway; ``stop()`` undoes it all."""
+
+    def __init__(self, cloud_port: int = 4566, gateway_port: int = 8000, *, region: str = "us-east-1",
+                 stack_name: str = "retail", seed: bool = True, state_dir: Path = ROOT / ".local",
+                 parameters: dict[str, str] | None = None):
+        self.cloud_port, self.gateway_port = cloud_port, gateway_port
+        self.region, self.stack_name, self.seed = region, stack_name, seed
+        self.state_dir = state_dir
+        self.parameters = {"EnableTestHooks": "true", **(parameters or {})}
+        self.endpoint_url = f"http://127.0.0.1:{cloud_port}"
+        self.gateway_url = f"http://127.0.0.1:{gateway_port}"
+        self.procs: list[subprocess.Popen] = []
+        self.stack = None
+        self.seed_summary: dict[str, Any] = {}
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        out = open(self.log_dir / f"{name}.log", "ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "AWS_REGION": self.region,
+               "AWS_DEFAULT_REGION": self.region, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+        env.pop("AWS_ENDPOINT_URL", None)
+        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+                                preexec_fn=_die_with_parent)
+        out.close()
+        self.procs.append(proc)
+        return proc
+
+    def start(self) -> "LocalStackRunner":
+        for port in (self.cloud_port, self.gateway_port):
+            if port_in_use(port):
+                raise RuntimeError(f"port {port} is already in use (is another `make run` running?)")
+        try:
+            t0 = time.monotonic()
+            cloud = self._spawn("cloud", ["-m", "infra.cloud.server", "--port", str(self.cloud_port),
+                                          "--region", self.region,
+                                          "--work-dir", str(self.state_dir / "cloud")])
+            wait_for_port(self.cloud_port, cloud, "the embedded cloud")
+            log.info("embedded cloud up on %s (%.1fs)", self.endpoint_url, time.monotonic() - t0)
+            from infra.deploy import deploy, write_state
+
+            self.stack = deploy(self.endpoint_url, stack_name=self.stack_name, region=self.region,
+                                parameters=self.parameters)
+            write_state(self.stack, self.state_dir / "stack.json")
+            log.info("stack %s deployed (%.1fs)", self.stack_name, time.monotonic() - t0)
+            if self.seed:
+                from infra.seed import seed_all
+
+                self.seed_summary = seed_all(self.stack, self.endpoint_url, self.region)
+                log.info("demo data loaded (%.1fs): %s", time.monotonic() - t0, json.dumps(self.seed_summary))
+            gateway = self._spawn("gateway", [
+                "-m", "gateway", "--endpoint-url", self.endpoint_url, "--region", self.region,
+                "--rest-api-name", self.api_name, "--stage", self.stage,
+                "--host", "127.0.0.1", "--port", str(self.gateway_port),
+                "--access-log", str(self.log_dir / "gateway-access.log")])
+            wait_for_port(self.gateway_port, gateway, "the gateway")
+            log.info("gateway up on %s (%.1fs)", self.gateway_url, time.monotonic() - t0)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    @property
+    def api_name(self) -> str:
+        return f"{self.stack_name}-api"
+
+    @property
+    def stage(self) -> str:
+        return self.stack.parameters["StageName"] if self.stack else "prod"
+
+    def api_keys(self) -> dict[str, str]:
+        """Consumer name -> key value, read back from the deployed API keys."""
+        client = boto3.client("apigateway", endpoint_url=self.endpoint_url, region_name=self.region,
+                              aws_access_key_id="test", aws_secret_access_key="test")
+        keys = client.get_api_keys(includeValues=True, nameQuery=f"{self.stack_name}-")["items"]
+        return {k["name"].removeprefix(f"{self.stack_name}-"): k["value"] for k in keys}
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs.clear()
+
+
+def banner(runner: LocalStackRunner) -> str:
+    keys = runner.api_keys()
+    lines = [
+        "",
+        "Retail platform running locally",
+        f"  API (gateway)      {runner.gateway_url}/api/v1/...   (stage '{runner.stage}' served at the root)",
+        f"  AWS endpoint       {runner.endpoint_url}   e.g. aws --endpoint-url {runner.endpoint_url} dynamodb list-tables",
+        f"  health (no key)    curl -s {runner.gateway_url}/api/v1/health",
+        "  API keys (header x-api-key):",
+        *[f"    {name:<9} {value}" for name, value in sorted(keys.items())],
+        f"  example            curl -s -H 'x-api-key: {keys.get('admin', '<admin key>')}' {runner.gateway_url}/api/v1/products",
+        f"  logs               {runner.log_dir}/ (cloud.log, gateway.log, gateway-access.log)",
+        "Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the whole system locally.")
+    parser.add_argument("command", choices=["up"], nargs="?", default="up")
+    parser.add_argument("--cloud-port", type=int, default=int(os.environ.get("CLOUD_PORT", 4566)))
+    parser.add_argument("--gateway-port", type=int, default=int(os.environ.get("GATEWAY_PORT", 8000)))
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
+    parser.add_argument("--no-seed", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    logging.getLogger("samtranslator").setLevel(logging.WARNING)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    runner = LocalStackRunner(args.cloud_port, args.gateway_port, region=args.region, seed=not args.no_seed)
+    try:
+        runner.start()
+    except RuntimeError as exc:
+        log.error("%s", exc)
+        sys.exit(1)
+    print(banner(runner), flush=True)
+    try:
+        while not stop.is_set():
+            for proc in runner.procs:
+                if proc.poll() is not None:
+                    log.error("a component exited (status %s); stopping; see %s", proc.returncode, runner.log_dir)
+                    stop.set()
+            stop.wait(0.5)
+    finally:
+        log.info("stopping ...")
+        runner.stop()
+        log.info("stopped")
+
+
+if __name__ == "__main__":
+    main()

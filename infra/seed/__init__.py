@@ -1,0 +1,46 @@
+"""Demo data for the local stack, written through each domain's own data-access layer.
+
+Each domain's seeder takes the environment its function was deployed with (table names),
+read back from the Lambda API, so the data lands in exactly the tables the handlers use.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
+
+# logical id of the function whose environment names the domain's tables -> seeder module
+SEEDERS = {
+    "InventoryFunction": "infra.seed.inventory",
+}
+
+
+def function_environment(function_name: str, endpoint_url: str, region: str) -> dict[str, str]:
+    client = boto3.client("lambda", endpoint_url=endpoint_url, region_name=region)
+    config = client.get_function_configuration(FunctionName=function_name)
+    return config.get("Environment", {}).get("Variables", {})
+
+
+def seed_all(stack: Any, endpoint_url: str, region: str) -> dict[str, Any]:
+    """Seeds every domain present in the deployed stack; idempotent."""
+    import importlib
+
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.insert(0, str(FUNCTIONS_DIR))
+    os.environ.setdefault("AWS_ENDPOINT_URL", endpoint_url)
+    os.environ.setdefault("AWS_REGION", region)
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    summary = {}
+    for logical_id, module in SEEDERS.items():
+        if logical_id not in stack.resources:
+            continue
+        env = function_environment(stack.physical_id(logical_id), endpoint_url, region)
+        summary[logical_id] = importlib.import_module(module).seed(env)
+    return summary

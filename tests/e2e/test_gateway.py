@@ -1,0 +1,131 @@
+"""API Gateway's behaviour, over real HTTP, as a client sees it: keys, usage plans, error
+mapping, concurrency, access log."""
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.conftest import Api
+
+
+def test_health_needs_no_key(anonymous):
+    response = anonymous.get("/api/v1/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "healthy" and body["version"]
+    assert response.headers["x-amzn-RequestId"]
+
+
+@pytest.mark.parametrize("key", [None, "wrong-key-that-is-long-enough"])
+def test_no_key_or_wrong_key_is_forbidden(local_stack, key):
+    response = Api(local_stack.gateway_url, key).get("/api/v1/products")
+    assert response.status_code == 403
+    assert response.json() == {"message": "Forbidden"}
+
+
+def test_each_consumer_key_gets_a_page_of_products(admin, frontend):
+    for client in (admin, frontend):
+        response = client.get("/api/v1/products")
+        assert response.status_code == 200, response.text
+        assert response.json()["items"]
+
+
+def test_unknown_route_is_missing_authentication_token(admin):
+    response = admin.get("/api/v1/nothing-here")
+    assert response.status_code == 403
+    assert response.json() == {"message": "Missing Authentication Token"}
+
+
+def test_bad_body_is_422_with_stable_shape(admin):
+    response = admin.post("/api/v1/products", json={"name": "", "price": "-3"})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] and error["message"] and error["details"]
+
+
+def test_handler_exception_is_502(admin):
+    response = admin.get("/api/v1/_diagnostics/fail")
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
+
+
+def test_handler_timeout_is_504(admin, aws, local_stack):
+    response = admin.get("/api/v1/_diagnostics/sleep", params={"seconds": "5"})  # function Timeout: 2
+    assert response.status_code == 504
+    assert response.json() == {"message": "Endpoint request timed out"}
+    logs = aws("logs")
+    group = f"/aws/lambda/{local_stack.stack.physical_id('DiagnosticsFunction')}"
+    for _ in range(50):
+        messages = [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+        if any("Task timed out after 2.00 seconds" in m for m in messages):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the timeout was not logged to the function's log group")
+
+
+def test_gateway_serves_requests_concurrently(admin):
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(lambda _: admin.get("/api/v1/_diagnostics/sleep", params={"seconds": "1"}),
+                                  range(4)))
+    bodies = [r.json() for r in responses]
+    assert all(r.status_code == 200 for r in responses)
+    # all four handlers were running at the same moment: the latest start precedes the earliest end
+    assert max(b["started_at"] for b in bodies) < min(b["ended_at"] for b in bodies)
+
+
+def test_access_log_has_one_json_line_per_request(admin, local_stack):
+    marker = f"/api/v1/products?limit=1&marker={time.time_ns()}"
+    admin.get(marker)
+    path = local_stack.log_dir / "gateway-access.log"
+    for _ in range(20):
+        lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        if any(line.get("status") == 200 and line.get("resourcePath") == "/api/v1/products" for line in lines):
+            break
+        time.sleep(0.1)
+    record = lines[-1]
+    assert record["requestId"] and record["httpMethod"] == "GET"
+
+
+def test_frontend_burst_is_throttled_with_429_and_never_5xx(frontend):
+    def call(_):
+        return frontend.get("/api/v1/categories")
+
+    with ThreadPoolExecutor(16) as pool:
+        responses = list(pool.map(call, range(100)))
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(429) > 0, statuses
+    assert all(s < 500 for s in statuses), statuses
+    throttled = next(r for r in responses if r.status_code == 429)
+    assert throttled.json() == {"message": "Too Many Requests"}
+    # the bucket refills at the plan's rate: the consumer gets through again
+    for _ in range(100):
+        if frontend.get("/api/v1/categories").status_code == 200:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the frontend key never recovered from throttling")
+
+
+def test_quota_exhaustion_is_limit_exceeded(local_stack, aws):
+    apigw = aws("apigateway")
+    api_id = local_stack.stack.outputs["ApiId"]
+    key = apigw.create_api_key(name="quota-test", enabled=True, value="quota-test-key-0123456789")
+    plan = apigw.create_usage_plan(name="quota-test", apiStages=[{"apiId": api_id, "stage": local_stack.stage}],
+                                   throttle={"rateLimit": 100.0, "burstLimit": 100},
+                                   quota={"limit": 3, "period": "DAY"})
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    client = Api(local_stack.gateway_url, "quota-test-key-0123456789")
+    for _ in range(100):  # the gateway re-reads what was deployed every few seconds
+        first = client.get("/api/v1/categories")
+        if first.status_code != 403:
+            break
+        time.sleep(0.2)
+    statuses = [first.status_code] + [client.get("/api/v1/categories").status_code for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200], statuses
+    limited = client.get("/api/v1/categories")
+    assert limited.status_code == 429 and limited.json() == {"message": "Limit Exceeded"}

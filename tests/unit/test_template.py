@@ -1,0 +1,66 @@
+"""template.yaml is valid for CloudFormation and SAM, and the offline transform covers it."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from infra.deploy.resources import PROVISIONERS, package_folder
+from infra.deploy.template import load_yaml, package_locally, to_cloudformation
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def run(*args):
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_cfn_lint_passes():
+    result = run(str(BIN / "cfn-lint"), "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sam_validate_lint_passes():
+    result = run(str(BIN / "sam"), "validate", "--lint", "--template-file", "template.yaml", "--region", "us-east-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+def translated(**parameters):
+    packaged, artifacts = package_locally(load_yaml(ROOT / "template.yaml"), ROOT)
+    return to_cloudformation(packaged, parameters, "us-east-1", "123456789012", "retail"), artifacts
+
+
+def test_offline_transform_only_produces_types_the_deployer_provisions():
+    cfn, artifacts = translated(EnableTestHooks="true")
+    types = {r["Type"] for r in cfn["Resources"].values()}
+    assert types <= PROVISIONERS.keys(), types - PROVISIONERS.keys()
+    assert artifacts == {"functions": ROOT / "functions"}
+
+
+def test_every_route_but_health_requires_an_api_key():
+    cfn, _ = translated()
+    body = cfn["Resources"]["RetailApi"]["Properties"]["Body"]
+    for path, operations in body["paths"].items():
+        for verb, op in operations.items():
+            if not isinstance(op, dict) or "security" not in op:
+                continue  # conditional (Fn::If) entries: the diagnostics hooks, keyed too
+            expected = [] if path == "/api/v1/health" else [{"api_key": []}]
+            assert op["security"] == expected, (path, verb)
+
+
+def test_api_key_values_meet_api_gateway_minimum_length():
+    params = load_yaml(ROOT / "template.yaml")["Parameters"]
+    for name in ("AdminApiKeyValue", "FrontendApiKeyValue"):
+        assert len(params[name]["Default"]) >= 20 and params[name]["MinLength"] >= 20
+
+
+def test_function_package_is_reproducible(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("X = 1\n")
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"junk")
+    first = package_folder(tmp_path)
+    (tmp_path / "pkg" / "mod.py").touch()
+    assert package_folder(tmp_path) == first
