@@ -55,9 +55,10 @@ def configure_moto() -> None:
 
 # --------------------------------------------------------------------------- moto seams
 def _lambda_backend(account: str, region: str):
-    from moto.awslambda.models import lambda_backends
+    # moto's own choice of backend (the "simple" one when Docker is off, as here)
+    from moto.awslambda.utils import get_backend
 
-    return lambda_backends[account][region]
+    return get_backend(account, region)
 
 
 def _logs_backend(account: str, region: str):
@@ -170,6 +171,8 @@ class LambdaInvokeMiddleware:
             headers = [("X-Amz-Executed-Version", result.executed_version)]
             if result.status_code == 429:
                 headers = [("x-amzn-ErrorType", "TooManyRequestsException")]
+            elif result.status_code == 404:
+                headers = [("x-amzn-ErrorType", "ResourceNotFoundException")]
         if result.function_error:
             headers.append(("X-Amz-Function-Error", result.function_error))
         if result.log_result:

@@ -121,7 +121,16 @@ def test_moto_seams_still_hold():
     """The two places we rely on moto internals (pinned in pyproject.toml). If moto moves them,
     this fails loudly instead of the system silently not running handlers."""
     from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.utils import get_backend
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.core.config import default_user_config
     from moto.stepfunctions.parser.asl.utils import boto_client
+
+    from infra.cloud.server import configure_moto
+
+    configure_moto()
+    assert default_user_config["lambda"]["use_docker"] is False
+    assert isinstance(get_backend("123456789012", "us-east-1"), LambdaSimpleBackend)
 
     for attribute in ("code_bytes", "code_sha_256", "environment_vars", "reserved_concurrency",
                       "last_modified", "handler", "run_time", "timeout", "memory_size", "function_arn"):

@@ -1,0 +1,412 @@
+"""The local Lambda runtime with real awslambdaric worker processes (no mocks).
+
+Handlers are written to a zip, as a deployment package would be. No assertion depends on how
+fast the machine is: parallelism is shown by the handlers' own start/end times, throttling by
+a handler that holds until the test releases it.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import threading
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from infra.cloud.lambda_runtime import FunctionSpec, InvocationRecord, LambdaRuntime
+
+try:
+    import psutil
+except ImportError:   # /proc is enough on Linux
+    psutil = None
+
+HANDLERS = '''
+import os, subprocess, sys, time
+
+print("module loaded")
+
+
+def echo(event, context):
+    return {"event": event, "request_id": context.aws_request_id, "pid": os.getpid()}
+
+
+def boom(event, context):
+    raise ValueError(f"boom {event['n']}")
+
+
+def sleep(event, context):
+    start = time.time()
+    time.sleep(event["seconds"])
+    return {"pid": os.getpid(), "start": start, "end": time.time()}
+
+
+def hold(event, context):
+    """Signals that it runs, then waits for the test to release it."""
+    open(event["started"], "w").close()
+    deadline = time.time() + 20
+    while not os.path.exists(event["release"]) and time.time() < deadline:
+        time.sleep(0.01)
+    return {"pid": os.getpid()}
+
+
+def env(event, context):
+    return {"env": dict(os.environ), "cwd": os.getcwd(), "pid": os.getpid(),
+            "arn": context.invoked_function_arn,
+            "remaining_ms": context.get_remaining_time_in_millis(),
+            "function_name": context.function_name, "memory": context.memory_limit_in_mb,
+            "custom": context.client_context.custom if context.client_context else None}
+
+
+def chatty(event, context):
+    print("hello from the handler", event["n"])
+    print("a warning on stderr", file=sys.stderr)
+    return "ok"
+
+
+def crash(event, context):
+    os._exit(3)
+
+
+def spawn_child(event, context):
+    child = subprocess.Popen(["sleep", "60"])
+    return {"pid": os.getpid(), "child": child.pid}
+'''
+
+BASE_ENV = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "AWS_REGION": "eu-west-3",
+    "AWS_DEFAULT_REGION": "eu-west-3",
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:4566",
+}
+STREAM_NAME = re.compile(r"^\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}$")
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buf.getvalue()
+
+
+CODE = _zip({"handlers.py": HANDLERS})
+
+
+def _alive(pid: int) -> bool:
+    if psutil is not None:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _eventually(predicate, timeout: float = 10.0):
+    """Polls for something that happens in the background (log shipping, process reaping)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.02)
+
+
+def _workers_under(work_dir: Path) -> list[int]:
+    """This runtime's worker processes still alive (their cwd is under work_dir)."""
+    found = []
+    if psutil is not None:
+        for proc in psutil.Process().children(recursive=True):
+            try:
+                if "awslambdaric" in proc.cmdline() and proc.cwd().startswith(str(work_dir)) \
+                        and proc.status() != psutil.STATUS_ZOMBIE:
+                    found.append(proc.pid)
+            except psutil.Error:
+                pass
+        return found
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"awslambdaric" in (entry / "cmdline").read_bytes() \
+                    and os.readlink(entry / "cwd").startswith(str(work_dir)) and _alive(int(entry.name)):
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+class Cloud:
+    """A LambdaRuntime with an in-memory function registry, log sink and metrics listener."""
+
+    def __init__(self, work_dir: Path, max_workers: int = 4):
+        self.work_dir = work_dir
+        self.specs: dict[str, FunctionSpec] = {}
+        self.logs: list[tuple[str, str, int, str]] = []
+        self.records: list[InvocationRecord] = []
+        self._lock = threading.Lock()
+        self.runtime = LambdaRuntime(self.resolve, self.sink, base_env=BASE_ENV, work_dir=work_dir,
+                                     max_workers_per_function=max_workers)
+        self.runtime.add_listener(self._record)
+
+    def add(self, name: str, handler: str, **overrides) -> FunctionSpec:
+        spec = FunctionSpec(
+            name=name, arn=f"arn:aws:lambda:eu-west-3:123456789012:function:{name}",
+            handler=handler if "." in handler else f"handlers.{handler}", runtime="python3.11", timeout=5.0, memory_size=256,
+            environment={}, code_zip=CODE, code_sha256=base64.b64encode(os.urandom(32)).decode(),
+            reserved_concurrency=None, revision="1",
+        )
+        self.specs[name] = spec = replace(spec, **overrides)
+        return spec
+
+    def resolve(self, name_or_arn: str) -> FunctionSpec:
+        return self.specs[name_or_arn.rsplit(":function:", 1)[-1]]
+
+    def sink(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
+        with self._lock:
+            self.logs += [(group, stream, ts, message) for ts, message in events]
+
+    def _record(self, record: InvocationRecord) -> None:
+        with self._lock:
+            self.records.append(record)
+
+    def invoke(self, name: str, event: object = None, **kwargs):
+        result = self.runtime.invoke(name, json.dumps(event or {}).encode(), **kwargs)
+        body = json.loads(result.payload) if result.payload else None
+        return result, body
+
+    def messages(self, group: str) -> list[str]:
+        with self._lock:
+            return [message for g, _, _, message in self.logs if g == group]
+
+    def record_for(self, request_id: str) -> InvocationRecord:
+        return next(r for r in self.records if r.request_id == request_id)
+
+
+@pytest.fixture
+def cloud(tmp_path):
+    cloud = Cloud(tmp_path)
+    yield cloud
+    cloud.runtime.shutdown()
+    assert _eventually(lambda: not _workers_under(tmp_path), 5), "worker processes left behind"
+
+
+def test_success_returns_the_handler_result(cloud):
+    cloud.add("echo", "echo")
+    result, body = cloud.invoke("echo", {"sku": "A-1", "qty": 2})
+    assert result.status_code == 200
+    assert result.function_error is None and result.log_result is None
+    assert result.executed_version == "$LATEST"
+    assert body["event"] == {"sku": "A-1", "qty": 2}
+    record = cloud.record_for(body["request_id"])
+    assert record.cold_start and not record.error and not record.throttled
+
+    again, body2 = cloud.invoke(cloud.specs["echo"].arn, {"n": 2})   # by ARN, warm
+    assert again.status_code == 200 and body2["pid"] == body["pid"]
+    assert not cloud.record_for(body2["request_id"]).cold_start
+
+
+def test_handler_exception_is_an_unhandled_function_error(cloud):
+    cloud.add("boom", "boom")
+    result, body = cloud.invoke("boom", {"n": 7})
+    assert result.status_code == 200 and result.function_error == "Unhandled"
+    assert body["errorType"] == "ValueError" and body["errorMessage"] == "boom 7"
+    assert any("raise ValueError" in frame for frame in body["stackTrace"])
+    record = cloud.record_for(body["requestId"])
+    assert record.error and not record.timed_out
+    # the worker survives a handler exception
+    assert cloud.invoke("boom", {"n": 8})[1]["errorMessage"] == "boom 8"
+    assert not cloud.record_for(cloud.records[-1].request_id).cold_start
+
+
+def test_init_failure_reports_the_import_error(cloud):
+    cloud.add("broken", "missing_module.handler")
+    result, body = cloud.invoke("broken")
+    assert result.function_error == "Unhandled"
+    assert body["errorType"] == "Runtime.ImportModuleError"
+    assert "missing_module" in body["errorMessage"]
+    assert cloud.records[-1].error and cloud.records[-1].cold_start
+
+
+def test_timeout_kills_the_worker_and_the_next_invoke_gets_a_new_one(cloud):
+    cloud.add("slow", "sleep", timeout=1.0)
+    warm, body = cloud.invoke("slow", {"seconds": 0})
+    old_pid = body["pid"]
+
+    result, body = cloud.invoke("slow", {"seconds": 30})
+    assert result.function_error == "Unhandled"
+    assert body["errorType"] == "Sandbox.Timedout"
+    request_id = cloud.records[-1].request_id
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z " + request_id
+                        + r" Task timed out after 1\.00 seconds", body["errorMessage"])
+    assert cloud.records[-1].timed_out and cloud.records[-1].error
+    assert _eventually(lambda: not _alive(old_pid), 5)
+
+    result, body = cloud.invoke("slow", {"seconds": 0})
+    assert result.status_code == 200 and result.function_error is None
+    assert body["pid"] != old_pid and cloud.records[-1].cold_start
+
+    group = "/aws/lambda/slow"
+    assert _eventually(lambda: any(m.endswith(f"{request_id} Task timed out after 1.00 seconds")
+                                   for m in cloud.messages(group)))
+    assert _eventually(lambda: any(m.startswith(f"REPORT RequestId: {request_id}") and "Status: timeout" in m
+                                   for m in cloud.messages(group)))
+
+
+def test_worker_crash_is_a_runtime_exit_error(cloud):
+    cloud.add("crash", "crash")
+    result, body = cloud.invoke("crash")
+    request_id = cloud.records[-1].request_id
+    assert result.function_error == "Unhandled"
+    assert body == {"errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status 3"}
+
+
+def test_concurrent_invocations_run_in_parallel_processes(cloud):
+    n = 4
+    cloud.add("sleepy", "sleep")
+
+    def burst():
+        with ThreadPoolExecutor(n) as pool:
+            return list(pool.map(lambda _: cloud.invoke("sleepy", {"seconds": 0.5}), range(n)))
+
+    burst()   # cold starts happen here; the second burst runs on n warm workers
+    results = burst()
+    bodies = [body for result, body in results]
+    assert all(result.status_code == 200 and result.function_error is None for result, _ in results)
+    assert len({body["pid"] for body in bodies}) == n
+    # every handler started before any of them finished: they overlapped
+    assert max(b["start"] for b in bodies) < min(b["end"] for b in bodies)
+    assert max(r.concurrent_executions for r in cloud.records) == n
+
+
+def test_reserved_concurrency_throttles_beyond_the_reservation(cloud, tmp_path):
+    cloud.add("reserved", "hold", reserved_concurrency=1)
+    started, release = tmp_path / "started", tmp_path / "release"
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(cloud.invoke, "reserved", {"started": str(started), "release": str(release)})
+        assert _eventually(started.exists)
+        result, body = cloud.invoke("reserved", {"started": str(started), "release": str(release)})
+        release.touch()
+        assert first.result()[0].status_code == 200
+    assert result.status_code == 429 and result.function_error is None
+    assert body == {"Type": "User", "message": "Rate Exceeded.",
+                    "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}
+    assert sum(r.throttled for r in cloud.records) == 1
+
+    cloud.add("disabled", "echo", reserved_concurrency=0)
+    assert cloud.invoke("disabled")[0].status_code == 429
+
+
+def test_environment_has_function_and_reserved_variables(cloud):
+    spec = cloud.add("envy", "env", environment={"TABLE_NAME": "orders", "LOG_LEVEL": "DEBUG"},
+                     timeout=7.0, memory_size=512)
+    context = base64.b64encode(json.dumps({"custom": {"tenant": "store-1"}}).encode()).decode()
+    result, body = cloud.invoke("envy", client_context=context)
+    env = body["env"]
+    assert env["TABLE_NAME"] == "orders" and env["LOG_LEVEL"] == "DEBUG"
+    assert env["AWS_REGION"] == "eu-west-3" and env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == "envy" and body["function_name"] == "envy"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512" and body["memory"] == "512"
+    assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
+    assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/envy"
+    assert STREAM_NAME.match(env["AWS_LAMBDA_LOG_STREAM_NAME"])
+    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.11"
+    assert env["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
+    assert env["AWS_XRAY_SDK_ENABLED"] == "false"
+    assert env["_HANDLER"] == "handlers.env"
+    assert env["TZ"] == ":UTC" and env["PYTHONUNBUFFERED"] == "1"
+    assert re.fullmatch(r"127\.0\.0\.1:\d+", env["AWS_LAMBDA_RUNTIME_API"])
+    assert env["LAMBDA_TASK_ROOT"] == body["cwd"] and "LAMBDA_RUNTIME_DIR" in env
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == env["LAMBDA_TASK_ROOT"]
+    assert Path(env["LAMBDA_TASK_ROOT"], "handlers.py").is_file()
+    assert env["_X_AMZN_TRACE_ID"].startswith("Root=1-")
+    assert "PYTEST_CURRENT_TEST" not in env   # nothing leaks from the parent's environment
+    assert body["arn"] == spec.arn
+    assert 0 < body["remaining_ms"] <= 7000
+    assert body["custom"] == {"tenant": "store-1"}
+
+
+def test_logs_reach_the_sink_with_start_end_report(cloud):
+    cloud.add("chatty", "chatty", memory_size=128)
+    first, _ = cloud.invoke("chatty", {"n": 1}, log_type="Tail")
+    second, _ = cloud.invoke("chatty", {"n": 2}, log_type="Tail")
+    cold, warm = cloud.records[-2:]
+
+    tail = base64.b64decode(first.log_result).decode().splitlines()
+    assert tail.index(f"START RequestId: {cold.request_id} Version: $LATEST") \
+        < tail.index("hello from the handler 1") < tail.index("a warning on stderr") \
+        < tail.index(f"END RequestId: {cold.request_id}")
+    report = tail[-1]
+    assert re.fullmatch(rf"REPORT RequestId: {cold.request_id}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms"
+                        r"\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms", report)
+    warm_tail = base64.b64decode(second.log_result).decode()
+    assert "hello from the handler 2" in warm_tail and "hello from the handler 1" not in warm_tail
+    assert "Init Duration" not in warm_tail
+    assert "hello from the handler 2" in warm.log_lines and "a warning on stderr" in warm.log_lines
+    assert not any(line.startswith(("START", "END", "REPORT")) for line in warm.log_lines)
+
+    group = "/aws/lambda/chatty"
+    assert _eventually(lambda: f"END RequestId: {warm.request_id}" in cloud.messages(group))
+    messages = cloud.messages(group)
+    for expected in ("module loaded", "hello from the handler 1", "hello from the handler 2",
+                     f"START RequestId: {warm.request_id} Version: $LATEST"):
+        assert expected in messages
+    assert sum(m.startswith("REPORT RequestId: ") for m in messages) == 2
+    streams = {stream for g, stream, _, _ in cloud.logs if g == group}
+    assert len(streams) == 1 and STREAM_NAME.match(streams.pop())
+
+
+def test_event_dry_run_and_unknown_function(cloud):
+    cloud.add("async", "echo")
+    result = cloud.runtime.invoke("async", b'{"n": 1}', invocation_type="Event")
+    assert (result.status_code, result.payload, result.function_error) == (202, b"", None)
+    assert _eventually(lambda: any(r.function_name == "async" for r in cloud.records))
+
+    dry = cloud.runtime.invoke("async", b"{}", invocation_type="DryRun")
+    assert (dry.status_code, dry.payload) == (204, b"")
+    missing, body = cloud.invoke("nope")
+    assert missing.status_code == 404 and body["Type"] == "User"
+
+
+def test_a_new_revision_retires_warm_workers(cloud):
+    cloud.add("rev", "env", environment={"GENERATION": "1"})
+    _, first = cloud.invoke("rev")
+    cloud.specs["rev"] = replace(cloud.specs["rev"], environment={"GENERATION": "2"}, revision="2")
+    _, second = cloud.invoke("rev")
+    assert (first["env"]["GENERATION"], second["env"]["GENERATION"]) == ("1", "2")
+    assert second["pid"] != first["pid"]
+    assert _eventually(lambda: not _alive(first["pid"]), 5)
+
+
+def test_shutdown_kills_every_worker_and_their_children(tmp_path):
+    cloud = Cloud(tmp_path)
+    cloud.add("parent", "spawn_child")
+    cloud.add("held", "hold")
+    _, spawned = cloud.invoke("parent")
+    started, release = tmp_path / "started", tmp_path / "release"
+    with ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(cloud.invoke, "held", {"started": str(started), "release": str(release)})
+        assert _eventually(started.exists)
+        assert _alive(spawned["pid"]) and _alive(spawned["child"])
+        assert len(_workers_under(tmp_path)) == 2
+
+        cloud.runtime.shutdown()
+        cloud.runtime.shutdown()   # idempotent
+        result, body = in_flight.result()
+    assert result.function_error == "Unhandled" and body["errorType"] == "Runtime.ExitError"
+    assert body["errorMessage"].endswith("Runtime exited with error: signal: killed")
+    assert _workers_under(tmp_path) == []
+    assert _eventually(lambda: not _alive(spawned["pid"]) and not _alive(spawned["child"]), 5)
+    with pytest.raises(RuntimeError):
+        cloud.runtime.invoke("parent", b"{}")
