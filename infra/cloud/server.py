@@ -7,6 +7,8 @@ local Lambda runtime, which runs the function's real handler in warm awslambdari
 Every invocation path goes through it: ``aws lambda invoke``, the gateway, and Step
 Functions Task states (moto's interpreter calls the Lambda API on ``localhost:$MOTO_PORT``).
 
+DynamoDB is AWS's DynamoDB Local behind the same endpoint (see dynamodb_local.py).
+
 The function's definition (code, handler, environment, timeout, reserved concurrency) is read
 from moto's Lambda backend, i.e. from what the deployer created through the Lambda API.
 moto is pinned (pyproject.toml); ``tests/integration/test_embedded_cloud.py`` fails loudly if
@@ -35,6 +37,7 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 
+from infra.cloud.dynamodb_local import DynamoDBForwarder, DynamoDBLocal
 from infra.cloud.lambda_runtime import FunctionSpec, InvokeResult, LambdaRuntime
 
 log = logging.getLogger("embedded-cloud")
@@ -203,10 +206,12 @@ class EmbeddedCloud:
     """moto + the local Lambda runtime behind one endpoint. ``start()`` returns once it listens."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 4566, region: str = "us-east-1",
-                 work_dir: Path | str = ".local/cloud", max_workers_per_function: int = 8):
+                 work_dir: Path | str = ".local/cloud", max_workers_per_function: int = 8,
+                 dynamodb_path: Path | None = None):
         self.host, self.requested_port, self.region = host, port, region
         self.work_dir = Path(work_dir).resolve()
         self.max_workers_per_function = max_workers_per_function
+        self.dynamodb = DynamoDBLocal(dynamodb_path, log_file=self.work_dir / "dynamodb-local.log")
         self.runtime: LambdaRuntime | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -223,6 +228,7 @@ class EmbeddedCloud:
     def start(self) -> "EmbeddedCloud":
         configure_moto()
         self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.dynamodb.start()
         moto_app = DomainDispatcherApplication(create_backend_app)
         # Bind first: the runtime's workers and moto's Step Functions need the real port.
         self._server = make_server(self.host, self.requested_port, lambda e, s: app(e, s),
@@ -237,7 +243,8 @@ class EmbeddedCloud:
             work_dir=self.work_dir,
             max_workers_per_function=self.max_workers_per_function,
         )
-        app = LambdaInvokeMiddleware(moto_app, self.runtime, self.region)
+        app = DynamoDBForwarder(LambdaInvokeMiddleware(moto_app, self.runtime, self.region),
+                                self.dynamodb.port)
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-cloud",
                                         daemon=True)
         self._thread.start()
@@ -252,6 +259,7 @@ class EmbeddedCloud:
             self._server = None
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.dynamodb.stop()
 
 
 def worker_base_env(endpoint_url: str, region: str) -> dict[str, str]:
@@ -280,9 +288,12 @@ def main() -> None:  # python -m infra.cloud.server: the endpoint alone
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
     parser.add_argument("--work-dir", default=".local/cloud")
+    parser.add_argument("--dynamodb-path", type=Path, default=None,
+                        help="keep DynamoDB data in this folder (default: in memory)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    cloud = EmbeddedCloud(args.host, args.port, args.region, args.work_dir).start()
+    cloud = EmbeddedCloud(args.host, args.port, args.region, args.work_dir,
+                          dynamodb_path=args.dynamodb_path).start()
     log.info("AWS endpoint listening on %s", cloud.url)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

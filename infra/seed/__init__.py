@@ -32,15 +32,22 @@ def seed_all(stack: Any, endpoint_url: str, region: str) -> dict[str, Any]:
 
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))
-    os.environ.setdefault("AWS_ENDPOINT_URL", endpoint_url)
-    os.environ.setdefault("AWS_REGION", region)
-    os.environ.setdefault("AWS_DEFAULT_REGION", region)
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-    summary = {}
-    for logical_id, module in SEEDERS.items():
-        if logical_id not in stack.resources:
-            continue
-        env = function_environment(stack.physical_id(logical_id), endpoint_url, region)
-        summary[logical_id] = importlib.import_module(module).seed(env)
-    return summary
+    aws_env = {"AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
+               "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+               "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "test")}
+    saved = {k: os.environ.get(k) for k in aws_env}
+    os.environ.update(aws_env)  # what the data-access layer (botocore, pynamodb) reads
+    try:
+        summary = {}
+        for logical_id, module in SEEDERS.items():
+            if logical_id not in stack.resources:
+                continue
+            env = function_environment(stack.physical_id(logical_id), endpoint_url, region)
+            summary[logical_id] = importlib.import_module(module).seed(env)
+        return summary
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -43,7 +43,7 @@ def test_cli_lambda_invoke_runs_the_real_handler(local_stack, tmp_path):
     event = {"resource": "/api/v1/health", "path": "/api/v1/health", "httpMethod": "GET",
              "headers": {}, "requestContext": {"requestId": "cli-test", "stage": "prod"}}
     meta = aws_cli(local_stack, "lambda", "invoke", "--function-name", "retail-HealthFunction",
-                   "--payload", json.dumps(event), "--cli-binary-format", "raw-in-base64-out", str(out))
+                   "--payload", json.dumps(event), str(out))
     assert meta["StatusCode"] == 200 and "FunctionError" not in meta
     response = json.loads(out.read_text())
     assert response["statusCode"] == 200
@@ -66,7 +66,10 @@ def test_function_gets_its_template_environment_and_logs_land_in_cloudwatch(aws,
     assert "echo invoked with {'n': 1}" in tail and "REPORT RequestId" in tail
     logs = aws("logs")
     for _ in range(50):  # log shipping is batched in the background
-        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{fn}")["events"]
+        try:
+            events = logs.filter_log_events(logGroupName=f"/aws/lambda/{fn}")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            events = []  # the group appears with the first batch
         if any("echo invoked with {'n': 1}" in e["message"] for e in events):
             break
         time.sleep(0.1)
@@ -117,22 +120,32 @@ def test_deploying_again_changes_nothing(local_stack, echo_stack):
     assert main.changes == []
 
 
-def test_moto_seams_still_hold():
-    """The two places we rely on moto internals (pinned in pyproject.toml). If moto moves them,
-    this fails loudly instead of the system silently not running handlers."""
-    from moto.awslambda.models import LambdaFunction
-    from moto.awslambda.utils import get_backend
-    from moto.awslambda_simple.models import LambdaSimpleBackend
-    from moto.core.config import default_user_config
+def test_moto_seams_still_hold(monkeypatch):
+    """The places we rely on moto internals (pinned in pyproject.toml): the Lambda backend the
+    endpoint reads functions from, and the port moto's Step Functions interpreter calls. If moto
+    moves them, this fails loudly instead of the system silently not running handlers."""
+    import io
+    import zipfile
+
+    import boto3
+    from moto import mock_aws
     from moto.stepfunctions.parser.asl.utils import boto_client
 
-    from infra.cloud.server import configure_moto
+    from infra.cloud.server import configure_moto, function_resolver
 
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # moto's in-process mock, not an endpoint
     configure_moto()
-    assert default_user_config["lambda"]["use_docker"] is False
-    assert isinstance(get_backend("123456789012", "us-east-1"), LambdaSimpleBackend)
-
-    for attribute in ("code_bytes", "code_sha_256", "environment_vars", "reserved_concurrency",
-                      "last_modified", "handler", "run_time", "timeout", "memory_size", "function_arn"):
-        assert attribute in LambdaFunction.__init__.__code__.co_names or hasattr(LambdaFunction, attribute), attribute
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as zf:
+        zf.writestr("app.py", "def handler(e, c): return e\n")
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1")
+        role = iam.create_role(RoleName="seam", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        boto3.client("lambda", region_name="us-east-1").create_function(
+            FunctionName="seam", Runtime="python3.11", Role=role, Handler="app.handler",
+            Code={"ZipFile": package.getvalue()}, Timeout=7, MemorySize=256,
+            Environment={"Variables": {"A": "1"}})
+        spec = function_resolver("us-east-1")("seam")
+    assert (spec.handler, spec.timeout, spec.memory_size, spec.environment) == ("app.handler", 7.0, 256, {"A": "1"})
+    assert spec.code_zip == package.getvalue() and spec.code_sha256
     assert "moto_server_port" in boto_client.boto_client_for.__code__.co_names

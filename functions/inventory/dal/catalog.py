@@ -1,0 +1,342 @@
+"""Reads and writes of products, categories, suppliers and locations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+
+from inventory.dal.tables import (
+    CategoryRecord,
+    InventoryRegistry,
+    LocationRecord,
+    ProductRecord,
+    StockRecord,
+    SupplierRecord,
+)
+from shared.dynamo import (
+    add_guard,
+    allocate_ids,
+    cancellation_codes,
+    guard_owner,
+    is_conditional_failure,
+    release_guard,
+    transact_write,
+    utcnow,
+)
+from shared.errors import AlreadyExistsError, ConcurrentModificationError, NotFoundError
+from shared.pagination import Key, paginate, scope_of
+
+FILTERED_PAGE_SIZE = 250  # items DynamoDB evaluates per request when a filter may drop many
+TRANSACTION_MAX_ITEMS = 100
+
+# guard kinds in the registry table
+SKU = "sku"
+CATEGORY_NAME = "category-name"
+SUPPLIER_NAME = "supplier-name"
+
+
+def next_id(counter: str, count: int = 1) -> range:
+    return allocate_ids(InventoryRegistry, counter, count)
+
+
+def guard_owner_of_sku(sku: str) -> int | None:
+    """The product id owning ``sku`` (deleted products keep theirs), or ``None``."""
+    return guard_owner(InventoryRegistry, SKU, sku)
+
+
+def search_text(name: str, sku: str) -> str:
+    return f"{name} {sku}".lower()
+
+
+# ---------------------------------------------------------------- products
+def get_product(product_id: int, *, consistent: bool = False, include_deleted: bool = False) -> ProductRecord | None:
+    try:
+        record = ProductRecord.get(product_id, consistent_read=consistent)
+    except ProductRecord.DoesNotExist:
+        return None
+    if record.deleted_at is not None and not include_deleted:
+        return None
+    return record
+
+
+def list_products(
+    *,
+    limit: int,
+    next_token: str | None,
+    category_id: int | None = None,
+    supplier_id: int | None = None,
+    search: str | None = None,
+) -> tuple[list[ProductRecord], str | None]:
+    condition: Condition = ProductRecord.deleted_at.does_not_exist()
+    if search:
+        condition &= ProductRecord.search_text.contains(search.lower())
+    scope = scope_of("products", category_id=category_id, supplier_id=supplier_id, search=search)
+
+    if category_id is not None:
+        if supplier_id is not None:
+            condition &= ProductRecord.supplier_id == supplier_id
+
+        def run(start: Key | None, page_size: int) -> Iterator[ProductRecord]:
+            return ProductRecord.by_category.query(
+                category_id, filter_condition=condition, last_evaluated_key=start, page_size=page_size
+            )
+
+        key_names: Iterable[str] = ("category_id", "product_id")
+    elif supplier_id is not None:
+
+        def run(start: Key | None, page_size: int) -> Iterator[ProductRecord]:
+            return ProductRecord.by_supplier.query(
+                supplier_id, filter_condition=condition, last_evaluated_key=start, page_size=page_size
+            )
+
+        key_names = ("supplier_id", "product_id")
+    else:
+
+        def run(start: Key | None, page_size: int) -> Iterator[ProductRecord]:
+            return ProductRecord.scan(condition, last_evaluated_key=start, page_size=page_size)
+
+        key_names = ("product_id",)
+
+    return paginate(
+        run,
+        limit=limit,
+        next_token=next_token,
+        scope=scope,
+        key_names=key_names,
+        page_size=max(limit + 1, FILTERED_PAGE_SIZE) if search or (category_id and supplier_id) else None,
+    )
+
+
+def create_product(record: ProductRecord, location_ids: Iterable[str]) -> ProductRecord:
+    """Write a new product, claim its SKU and open an empty stock row at every location."""
+    now = record.created_at
+    location_ids = list(location_ids)
+    with_stock = len(location_ids) + 2 <= TRANSACTION_MAX_ITEMS
+    try:
+        with transact_write() as tx:
+            tx.save(record, condition=ProductRecord.product_id.does_not_exist())
+            add_guard(tx, InventoryRegistry, SKU, record.sku, record.product_id)
+            if with_stock:
+                for location_id in location_ids:
+                    tx.save(_empty_stock(record, location_id, now), condition=StockRecord.product_id.does_not_exist())
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            raise AlreadyExistsError("product", "sku", record.sku) from None
+        raise
+    if not with_stock:  # more locations than one transaction holds: open the rows one by one
+        for location_id in location_ids:
+            open_stock_row(record, location_id)
+    return record
+
+
+def _empty_stock(record: ProductRecord, location_id: str, now: datetime) -> StockRecord:
+    return StockRecord(
+        record.product_id,
+        location_id,
+        available=0,
+        reserved=0,
+        reorder_level=record.reorder_level,
+        updated_at=now,
+    )
+
+
+def open_stock_row(record: ProductRecord, location_id: str) -> None:
+    try:
+        _empty_stock(record, location_id, utcnow()).save(condition=StockRecord.product_id.does_not_exist())
+    except PutError as exc:
+        if not is_conditional_failure(exc):
+            raise
+
+
+def update_product(current: ProductRecord, changes: dict[str, Any]) -> ProductRecord:
+    """Apply ``changes`` (attribute -> value, ``None`` removes) to a live product.
+
+    A new SKU is claimed and the old one released in the same transaction. Raises
+    ``NotFoundError`` if the product was deleted meanwhile, ``AlreadyExistsError`` if the new
+    SKU is taken, ``ConcurrentModificationError`` if the SKU changed meanwhile.
+    """
+    now = utcnow()
+    actions = []
+    for name, value in changes.items():
+        attribute = getattr(ProductRecord, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    new_name = changes.get("name", current.name)
+    new_sku = changes.get("sku", current.sku)
+    actions.append(ProductRecord.search_text.set(search_text(new_name, new_sku)))
+    actions.append(ProductRecord.updated_at.set(now))
+    condition = (
+        ProductRecord.product_id.exists() & ProductRecord.deleted_at.does_not_exist() & (ProductRecord.sku == current.sku)
+    )
+    target = ProductRecord(current.product_id)
+
+    if new_sku == current.sku:
+        try:
+            target.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if is_conditional_failure(exc):
+                _raise_update_conflict(current.product_id)
+            raise
+        return target
+
+    try:
+        with transact_write() as tx:  # item order: deletes, puts, updates
+            release_guard(tx, InventoryRegistry, SKU, current.sku, current.product_id)
+            add_guard(tx, InventoryRegistry, SKU, new_sku, current.product_id)
+            tx.update(target, actions=actions, condition=condition)
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if len(codes) == 3 and codes[1] == "ConditionalCheckFailed":
+            raise AlreadyExistsError("product", "sku", new_sku) from None
+        if "ConditionalCheckFailed" in codes:
+            _raise_update_conflict(current.product_id)
+        raise
+    return ProductRecord.get(current.product_id, consistent_read=True)
+
+
+def _raise_update_conflict(product_id: int) -> None:
+    if get_product(product_id, consistent=True) is None:
+        raise NotFoundError("product", product_id)
+    raise ConcurrentModificationError(f"product {product_id} changed during the update; retry")
+
+
+def delete_product(product_id: int) -> None:
+    """Soft delete: mark the product deleted and its stock rows discontinued.
+
+    The SKU stays claimed (SKUs are never recycled: sales and orders still refer to them).
+    """
+    now = utcnow()
+    rows = list(StockRecord.query(product_id, consistent_read=True))
+    target = ProductRecord(product_id)
+    first, rest = rows[: TRANSACTION_MAX_ITEMS - 1], rows[TRANSACTION_MAX_ITEMS - 1 :]
+    try:
+        with transact_write() as tx:
+            tx.update(
+                target,
+                actions=[ProductRecord.deleted_at.set(now), ProductRecord.updated_at.set(now)],
+                condition=ProductRecord.product_id.exists() & ProductRecord.deleted_at.does_not_exist(),
+            )
+            for row in first:
+                tx.update(row, actions=[StockRecord.discontinued.set(True)], add_version_condition=False)
+    except TransactWriteError as exc:
+        if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+            raise NotFoundError("product", product_id) from None
+        raise
+    for row in rest:
+        row.update(actions=[StockRecord.discontinued.set(True)])
+
+
+# ---------------------------------------------------------------- categories and suppliers
+def get_category(category_id: int) -> CategoryRecord | None:
+    try:
+        return CategoryRecord.get(category_id)
+    except CategoryRecord.DoesNotExist:
+        return None
+
+
+def create_category(name: str, description: str | None) -> CategoryRecord:
+    record = CategoryRecord(next_id("category")[0], name=name, description=description, created_at=utcnow())
+    _create_with_unique_name(record, CategoryRecord.category_id, CATEGORY_NAME, "category", name, record.category_id)
+    return record
+
+
+def find_category_by_name(name: str) -> CategoryRecord | None:
+    owner = guard_owner(InventoryRegistry, CATEGORY_NAME, name.casefold())
+    return get_category(owner) if owner is not None else None
+
+
+def list_categories(*, limit: int, next_token: str | None) -> tuple[list[CategoryRecord], str | None]:
+    return paginate(
+        lambda start, size: CategoryRecord.scan(last_evaluated_key=start, page_size=size),
+        limit=limit,
+        next_token=next_token,
+        scope=scope_of("categories"),
+        key_names=("category_id",),
+    )
+
+
+def get_supplier(supplier_id: int) -> SupplierRecord | None:
+    try:
+        return SupplierRecord.get(supplier_id)
+    except SupplierRecord.DoesNotExist:
+        return None
+
+
+def create_supplier(name: str, contact_email: str | None, phone: str | None, address: str | None) -> SupplierRecord:
+    record = SupplierRecord(
+        next_id("supplier")[0],
+        name=name,
+        contact_email=contact_email,
+        phone=phone,
+        address=address,
+        created_at=utcnow(),
+    )
+    _create_with_unique_name(record, SupplierRecord.supplier_id, SUPPLIER_NAME, "supplier", name, record.supplier_id)
+    return record
+
+
+def find_supplier_by_name(name: str) -> SupplierRecord | None:
+    owner = guard_owner(InventoryRegistry, SUPPLIER_NAME, name.casefold())
+    return get_supplier(owner) if owner is not None else None
+
+
+def list_suppliers(*, limit: int, next_token: str | None) -> tuple[list[SupplierRecord], str | None]:
+    return paginate(
+        lambda start, size: SupplierRecord.scan(last_evaluated_key=start, page_size=size),
+        limit=limit,
+        next_token=next_token,
+        scope=scope_of("suppliers"),
+        key_names=("supplier_id",),
+    )
+
+
+def _create_with_unique_name(record: Any, key_attribute: Any, kind: str, resource: str, name: str, owner_id: int) -> None:
+    try:
+        with transact_write() as tx:
+            tx.save(record, condition=key_attribute.does_not_exist())
+            add_guard(tx, InventoryRegistry, kind, name.casefold(), owner_id)
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            raise AlreadyExistsError(resource, "name", name) from None
+        raise
+
+
+# ---------------------------------------------------------------- locations
+def get_location(location_id: str) -> LocationRecord | None:
+    try:
+        return LocationRecord.get(location_id)
+    except LocationRecord.DoesNotExist:
+        return None
+
+
+def all_location_ids() -> list[str]:
+    return sorted(record.location_id for record in LocationRecord.scan(attributes_to_get=["location_id"]))
+
+
+def list_locations(*, limit: int, next_token: str | None) -> tuple[list[LocationRecord], str | None]:
+    return paginate(
+        lambda start, size: LocationRecord.scan(last_evaluated_key=start, page_size=size),
+        limit=limit,
+        next_token=next_token,
+        scope=scope_of("locations"),
+        key_names=("location_id",),
+    )
+
+
+def put_location(location_id: str, name: str, kind: str, address: str | None) -> LocationRecord:
+    """Create or update a location (used by the seed; there is no public endpoint)."""
+    existing = get_location(location_id)
+    record = LocationRecord(
+        location_id,
+        name=name,
+        kind=kind,
+        address=address,
+        created_at=existing.created_at if existing else utcnow(),
+    )
+    record.save()
+    return record

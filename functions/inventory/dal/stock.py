@@ -1,0 +1,183 @@
+"""Reads and writes of stock rows and the stock movement journal."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+
+from inventory.dal.tables import ProductRecord, StockMovementRecord, StockRecord
+from shared.dynamo import cancellation_codes, transact_write, utcnow
+from shared.errors import NotFoundError
+from shared.pagination import Key, paginate, scope_of
+
+FILTERED_PAGE_SIZE = 250
+
+
+class StaleStockError(Exception):
+    """The stock row changed between our read and our conditional write (retry)."""
+
+
+def get_stock(product_id: int, location_id: str, *, consistent: bool = False) -> StockRecord | None:
+    try:
+        return StockRecord.get(product_id, location_id, consistent_read=consistent)
+    except StockRecord.DoesNotExist:
+        return None
+
+
+def stock_rows_of(product_id: int) -> list[StockRecord]:
+    return list(StockRecord.query(product_id, consistent_read=True))
+
+
+def list_stock(
+    *,
+    limit: int,
+    next_token: str | None,
+    product_id: int | None = None,
+    location_id: str | None = None,
+    low_stock: bool = False,
+) -> tuple[list[StockRecord], str | None]:
+    condition: Condition = StockRecord.discontinued.does_not_exist()
+    if low_stock:
+        condition &= StockRecord.available <= StockRecord.reorder_level
+    scope = scope_of("stock", product_id=product_id, location_id=location_id, low_stock=low_stock)
+
+    if product_id is not None:
+        range_condition = (StockRecord.location_id == location_id) if location_id is not None else None
+
+        def run(start: Key | None, page_size: int) -> Iterator[StockRecord]:
+            return StockRecord.query(
+                product_id,
+                range_condition,
+                filter_condition=condition,
+                last_evaluated_key=start,
+                page_size=page_size,
+            )
+
+        key_names: tuple[str, ...] = ("product_id", "location_id")
+    elif location_id is not None:
+
+        def run(start: Key | None, page_size: int) -> Iterator[StockRecord]:
+            return StockRecord.by_location.query(
+                location_id, filter_condition=condition, last_evaluated_key=start, page_size=page_size
+            )
+
+        key_names = ("location_id", "product_id")
+    else:
+
+        def run(start: Key | None, page_size: int) -> Iterator[StockRecord]:
+            return StockRecord.scan(condition, last_evaluated_key=start, page_size=page_size)
+
+        key_names = ("product_id", "location_id")
+
+    return paginate(
+        run,
+        limit=limit,
+        next_token=next_token,
+        scope=scope,
+        key_names=key_names,
+        page_size=max(limit + 1, FILTERED_PAGE_SIZE) if low_stock else None,
+    )
+
+
+def new_movement_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%S%f}Z-{secrets.token_hex(4)}"
+
+
+def write_stock_change(
+    *,
+    product_id: int,
+    location_id: str,
+    current: StockRecord | None,
+    new_available: int,
+    reorder_level: int,
+    kind: str,
+    reason: str,
+) -> tuple[StockRecord, StockMovementRecord]:
+    """Set ``available`` to ``new_available`` and journal the movement, atomically.
+
+    The write only succeeds if the product is still live and the row still holds what
+    ``current`` read (``available`` unchanged, or the row still absent): otherwise
+    ``StaleStockError`` (re-read and retry) or ``NotFoundError`` (product deleted).
+    """
+    if new_available < 0:
+        raise ValueError("stock cannot be negative")
+    now = utcnow()
+    before = current.available if current is not None else 0
+    movement = StockMovementRecord(
+        product_id,
+        new_movement_id(now),
+        location_id=location_id,
+        kind=kind,
+        delta=new_available - before,
+        available_before=before,
+        available_after=new_available,
+        reason=reason,
+        created_at=now,
+    )
+    try:
+        with transact_write() as tx:  # item order: condition checks, puts, updates
+            tx.condition_check(
+                ProductRecord,
+                product_id,
+                condition=ProductRecord.product_id.exists() & ProductRecord.deleted_at.does_not_exist(),
+            )
+            tx.save(movement, condition=StockMovementRecord.movement_id.does_not_exist())
+            if current is None:
+                row = StockRecord(
+                    product_id,
+                    location_id,
+                    available=new_available,
+                    reserved=0,
+                    reorder_level=reorder_level,
+                    updated_at=now,
+                )
+                tx.save(row, condition=StockRecord.product_id.does_not_exist())
+            else:
+                row = StockRecord(
+                    product_id,
+                    location_id,
+                    available=new_available,
+                    reserved=current.reserved,
+                    reorder_level=current.reorder_level,
+                    updated_at=now,
+                )
+                tx.update(
+                    StockRecord(product_id, location_id),
+                    actions=[StockRecord.available.set(new_available), StockRecord.updated_at.set(now)],
+                    condition=StockRecord.product_id.exists() & (StockRecord.available == current.available),
+                )
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if codes[:1] == ["ConditionalCheckFailed"]:
+            raise NotFoundError("product", product_id) from None
+        if "ConditionalCheckFailed" in codes[2:]:
+            raise StaleStockError() from None
+        raise
+    if current is not None:
+        # reserved may have moved concurrently (the saga); re-read for an exact answer
+        row = get_stock(product_id, location_id, consistent=True) or row
+    return row, movement
+
+
+def set_reorder_level(product_id: int, reorder_level: int) -> None:
+    """Copy a product's new reorder level onto its stock rows."""
+    for row in stock_rows_of(product_id):
+        if row.reorder_level != reorder_level:
+            row.update(actions=[StockRecord.reorder_level.set(reorder_level)])
+
+
+def list_movements(product_id: int, *, limit: int, next_token: str | None) -> tuple[list[StockMovementRecord], str | None]:
+    """Movements of a product, newest first."""
+    return paginate(
+        lambda start, size: StockMovementRecord.query(
+            product_id, scan_index_forward=False, last_evaluated_key=start, page_size=size
+        ),
+        limit=limit,
+        next_token=next_token,
+        scope=scope_of("movements", product_id=product_id),
+        key_names=("product_id", "movement_id"),
+    )

@@ -1,0 +1,1 @@
+"""Business rules of the inventory domain (no HTTP, no pynamodb types in signatures)."""

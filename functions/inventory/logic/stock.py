@@ -1,0 +1,147 @@
+"""Stock levels: the business rules.
+
+- Stock lives per (product, location). ``available`` never goes below zero: an adjustment
+  that would is refused with 409 ``insufficient_stock``; the write itself is conditional on
+  the value it was computed from (optimistic concurrency, retried a few times, then 409
+  ``concurrent_modification``).
+- Every change is journaled as a stock movement with the caller's reason, in the same
+  transaction as the change.
+- ``reserved`` (units held for orders in flight) is never touched by PUT /stock; the order
+  saga will move units between ``available`` and ``reserved``.
+- Low stock means ``available <= reorder_level``; crossing that line emits the
+  ``LowStockAlerts`` metric.
+- The location must exist (422 ``invalid_reference``); the product must exist (404).
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from inventory.dal import catalog as catalog_dal
+from inventory.dal import stock as dal
+from inventory.dal.tables import StockMovementRecord, StockRecord
+from inventory.errors import InsufficientStockError
+from inventory.logic.catalog import require_location, require_product
+from inventory.schemas import StockLevel, StockMovement, StockMovementPage, StockPage, StockUpdate, StockUpdateResult
+from shared.errors import ConcurrentModificationError, NotFoundError
+
+MAX_ATTEMPTS = 5
+
+logger = Logger(child=True)
+metrics = Metrics()
+
+
+# ---------------------------------------------------------------- pure rules
+def new_available(
+    current: int, *, quantity: int | None, delta: int | None, product_id: int = 0, location_id: str = ""
+) -> int:
+    """The available quantity after setting ``quantity`` or applying ``delta`` (never negative)."""
+    if (quantity is None) == (delta is None):
+        raise ValueError("exactly one of quantity and delta")
+    if quantity is not None:
+        if quantity < 0:
+            raise ValueError("quantity cannot be negative")
+        return quantity
+    result = current + delta  # type: ignore[operator]
+    if result < 0:
+        raise InsufficientStockError(product_id, location_id, current, delta)  # type: ignore[arg-type]
+    return result
+
+
+def is_low(available: int, reorder_level: int) -> bool:
+    return available <= reorder_level
+
+
+def crossed_into_low_stock(before: int, after: int, reorder_level: int) -> bool:
+    return not is_low(before, reorder_level) and is_low(after, reorder_level)
+
+
+# ---------------------------------------------------------------- mapping
+def stock_level(record: StockRecord) -> StockLevel:
+    return StockLevel(
+        product_id=record.product_id,
+        location_id=record.location_id,
+        available=record.available,
+        reserved=record.reserved,
+        on_hand=record.available + record.reserved,
+        reorder_level=record.reorder_level,
+        low_stock=is_low(record.available, record.reorder_level),
+        updated_at=record.updated_at,
+    )
+
+
+def movement_out(record: StockMovementRecord) -> StockMovement:
+    return StockMovement(
+        movement_id=record.movement_id,
+        product_id=record.product_id,
+        location_id=record.location_id,
+        kind=record.kind,
+        delta=record.delta,
+        available_before=record.available_before,
+        available_after=record.available_after,
+        reason=record.reason,
+        created_at=record.created_at,
+    )
+
+
+# ---------------------------------------------------------------- use cases
+def list_stock(
+    *, limit: int, next_token: str | None, product_id: int | None, location_id: str | None, low_stock: bool
+) -> StockPage:
+    if location_id is not None:
+        require_location(location_id, ["query", "location_id"])
+    records, token = dal.list_stock(
+        limit=limit, next_token=next_token, product_id=product_id, location_id=location_id, low_stock=low_stock
+    )
+    return StockPage(items=[stock_level(record) for record in records], next_token=token)
+
+
+def update_stock(product_id: int, request: StockUpdate) -> StockUpdateResult:
+    product = require_product(product_id, consistent=True)
+    require_location(request.location_id, ["body", "location_id"])
+    kind = "set" if request.quantity is not None else "adjust"
+    for _attempt in range(MAX_ATTEMPTS):
+        current = dal.get_stock(product_id, request.location_id, consistent=True)
+        before = current.available if current is not None else 0
+        after = new_available(
+            before,
+            quantity=request.quantity,
+            delta=request.delta,
+            product_id=product_id,
+            location_id=request.location_id,
+        )
+        try:
+            row, movement = dal.write_stock_change(
+                product_id=product_id,
+                location_id=request.location_id,
+                current=current,
+                new_available=after,
+                reorder_level=product.reorder_level,
+                kind=kind,
+                reason=request.reason,
+            )
+            break
+        except dal.StaleStockError:
+            logger.info("stock changed concurrently, retrying", extra={"product_id": product_id})
+            continue
+    else:
+        raise ConcurrentModificationError(
+            f"stock of product {product_id} at {request.location_id} keeps changing; retry"
+        )
+    metrics.add_metric(name="StockAdjustments", unit=MetricUnit.Count, value=1)
+    if crossed_into_low_stock(before, after, row.reorder_level):
+        metrics.add_metric(name="LowStockAlerts", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "low stock",
+            extra={"product_id": product_id, "location_id": request.location_id, "available": after},
+        )
+    return StockUpdateResult(stock=stock_level(row), movement=movement_out(movement))
+
+
+def list_movements(product_id: int, *, limit: int, next_token: str | None) -> StockMovementPage:
+    """The journal of a product (deleted products keep theirs), newest first."""
+    if catalog_dal.get_product(product_id, include_deleted=True) is None:
+        raise NotFoundError("product", product_id)
+    records, token = dal.list_movements(product_id, limit=limit, next_token=next_token)
+    return StockMovementPage(items=[movement_out(record) for record in records], next_token=token)

@@ -1,0 +1,208 @@
+"""Request and response models of the inventory API (pydantic v2).
+
+Request models forbid unknown fields (a typo is a 422, not a silently ignored field) and
+normalise what users type (SKUs upper-case, surrounding spaces stripped, money to cents).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+
+from shared.pagination import Page
+from shared.types import EntityId, LongText, Money, MoneyOut, Name, Quantity, QuantityDelta, ShortText
+
+SKU_PATTERN = r"^[A-Z0-9](?:[A-Z0-9-]*[A-Z0-9])?$"
+LOCATION_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # (pydantic EmailStr needs email-validator, not a dependency)
+PHONE_PATTERN = r"^[0-9+()\-. ]{3,30}$"
+DEFAULT_REORDER_LEVEL = 10
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+Sku = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=40, pattern=SKU_PATTERN),
+    BeforeValidator(_upper),
+    Field(description="Stock keeping unit, unique; letters, digits and dashes (stored upper-case).", examples=["ELE-00042"]),
+]
+LocationId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=LOCATION_ID_PATTERN),
+    Field(description="`warehouse` or a store (`store-1` ...); see GET /api/v1/locations.", examples=["store-1"]),
+]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)]
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- products
+class ProductCreate(_Input):
+    sku: Sku
+    name: Name
+    description: LongText | None = None
+    category_id: EntityId = Field(description="An existing category (GET /api/v1/categories).")
+    supplier_id: EntityId | None = Field(default=None, description="An existing supplier (GET /api/v1/suppliers).")
+    price: Money
+    reorder_level: Quantity = Field(
+        default=DEFAULT_REORDER_LEVEL,
+        description="Stock at or below this level is reported by GET /api/v1/stock?low_stock=true.",
+    )
+
+
+class ProductUpdate(_Input):
+    """Partial update: only the fields present are changed; `null` clears an optional field."""
+
+    sku: Sku | None = None
+    name: Name | None = None
+    description: LongText | None = None
+    category_id: EntityId | None = None
+    supplier_id: EntityId | None = None
+    price: Money | None = None
+    reorder_level: Quantity | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ProductUpdate:
+        if not self.model_fields_set:
+            raise ValueError("at least one field must be given")
+        required = ("sku", "name", "category_id", "price", "reorder_level")
+        nulls = [name for name in required if name in self.model_fields_set and getattr(self, name) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class ProductOut(BaseModel):
+    product_id: int
+    sku: str
+    name: str
+    description: str | None = None
+    category_id: int
+    supplier_id: int | None = None
+    price: MoneyOut = Field(description="Decimal string with 2 decimals.", examples=["19.99"])
+    reorder_level: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProductPage(Page[ProductOut]):
+    pass
+
+
+# ---------------------------------------------------------------- categories, suppliers, locations
+class CategoryCreate(_Input):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        description="Unique (case-insensitive)."
+    )
+    description: ShortText | None = None
+
+
+class CategoryOut(BaseModel):
+    category_id: int
+    name: str
+    description: str | None = None
+    created_at: datetime
+
+
+class CategoryPage(Page[CategoryOut]):
+    pass
+
+
+class SupplierCreate(_Input):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+        description="Unique (case-insensitive)."
+    )
+    contact_email: Email | None = None
+    phone: Phone | None = None
+    address: ShortText | None = None
+
+
+class SupplierOut(BaseModel):
+    supplier_id: int
+    name: str
+    contact_email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    created_at: datetime
+
+
+class SupplierPage(Page[SupplierOut]):
+    pass
+
+
+class LocationOut(BaseModel):
+    location_id: str
+    name: str
+    kind: Literal["warehouse", "store"]
+    address: str | None = None
+
+
+class LocationPage(Page[LocationOut]):
+    pass
+
+
+# ---------------------------------------------------------------- stock
+class StockUpdate(_Input):
+    """Set (`quantity`) or adjust (`delta`) the available stock of a product at a location."""
+
+    location_id: LocationId
+    quantity: Quantity | None = Field(default=None, description="New available quantity (absolute).")
+    delta: QuantityDelta | None = Field(
+        default=None, description="Signed change of the available quantity; may not make it negative."
+    )
+    reason: Reason = Field(description="Why the stock changes (recorded in the stock movement).", examples=["delivery"])
+
+    @model_validator(mode="after")
+    def _one_of(self) -> StockUpdate:
+        if (self.quantity is None) == (self.delta is None):
+            raise ValueError("give exactly one of quantity or delta")
+        if self.delta == 0:
+            raise ValueError("delta must not be zero")
+        return self
+
+
+class StockLevel(BaseModel):
+    product_id: int
+    location_id: str
+    available: int = Field(description="Units that can be sold or reserved.")
+    reserved: int = Field(description="Units held for orders in progress.")
+    on_hand: int = Field(description="available + reserved.")
+    reorder_level: int
+    low_stock: bool = Field(description="available <= reorder_level.")
+    updated_at: datetime
+
+
+class StockPage(Page[StockLevel]):
+    pass
+
+
+class StockMovement(BaseModel):
+    movement_id: str
+    product_id: int
+    location_id: str
+    kind: Literal["set", "adjust", "initial"]
+    delta: int
+    available_before: int
+    available_after: int
+    reason: str
+    created_at: datetime
+
+
+class StockMovementPage(Page[StockMovement]):
+    pass
+
+
+class StockUpdateResult(BaseModel):
+    stock: StockLevel
+    movement: StockMovement

@@ -1,0 +1,15 @@
+"""Code shared by every domain's Lambda handlers (imported as ``shared.*``).
+
+- ``shared.api``         the REST resolver factory: validation, the stable JSON error shape,
+                         exception -> HTTP status mapping, OpenAPI error responses
+- ``shared.errors``      the business error types (each one carries its HTTP status and code)
+- ``shared.pagination``  opaque ``next_token`` pagination over pynamodb queries and scans
+- ``shared.settings``    environment settings validated with pydantic
+- ``shared.dynamo``      pynamodb helpers: Decimal attribute, env-bound table names, ids, transactions
+- ``shared.types``       reusable pydantic field types (ids, money, quantities, text)
+- ``shared.jsonutil``    strict JSON parsing and Decimal-aware JSON encoding
+- ``shared.openapi``     the registry of API resolvers and the merged OpenAPI document
+
+Nothing in here knows where it runs: table names come from environment variables, AWS
+endpoints and region from the standard AWS variables.
+"""

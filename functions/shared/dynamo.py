@@ -1,0 +1,180 @@
+"""pynamodb helpers shared by every domain's data-access layer.
+
+- :class:`Lazy` / :class:`BaseMeta`: table names and region are read from the environment
+  when a request needs them, not at import time. A model declares::
+
+      class Meta(BaseMeta):
+          table_name = Lazy(lambda: InventorySettings.current().products_table)
+
+  The AWS endpoint is never configured here: botocore picks ``AWS_ENDPOINT_URL`` (or
+  ``AWS_ENDPOINT_URL_DYNAMODB``) up from the environment when it creates its client.
+- :class:`DecimalAttribute`, :class:`IntegerAttribute`: numbers that stay ``Decimal``/``int``
+  (pynamodb's ``NumberAttribute`` goes through ``json.loads`` and yields floats).
+- :class:`RegistryModel`: the base of a domain's "keys" table (hash key ``pk``) that holds
+  atomic id counters (``UpdateItem ADD``) and uniqueness guards (one item per unique value,
+  written in the same transaction as the entity it protects).
+- :func:`transact_write`, :func:`cancellation_codes`: transactions with the right region and
+  readable failure reasons.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.attributes import Attribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.connection import Connection
+from pynamodb.constants import NUMBER
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from shared.settings import aws_region
+
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 5
+MAX_RETRY_ATTEMPTS = 3
+
+
+class Lazy:
+    """A class attribute whose value is computed on every access (for pynamodb ``Meta``)."""
+
+    def __init__(self, getter: Callable[[], Any]) -> None:
+        self.getter = getter
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return self.getter()
+
+
+class BaseMeta:
+    """Defaults for every model's ``Meta``: region from the environment, Lambda-sized timeouts."""
+
+    region = Lazy(aws_region)
+    connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
+    read_timeout_seconds = READ_TIMEOUT_SECONDS
+    max_retry_attempts = MAX_RETRY_ATTEMPTS
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class DecimalAttribute(Attribute[Decimal]):
+    """A DynamoDB number read back as ``Decimal`` (money)."""
+
+    attr_type = NUMBER
+
+    def serialize(self, value: Decimal) -> str:
+        if not isinstance(value, Decimal):
+            value = Decimal(str(value))
+        if not value.is_finite():
+            raise ValueError("DynamoDB numbers must be finite")
+        return str(value)
+
+    def deserialize(self, value: str) -> Decimal:
+        return Decimal(value)
+
+
+class IntegerAttribute(Attribute[int]):
+    """A DynamoDB number read back as ``int`` (ids, quantities)."""
+
+    attr_type = NUMBER
+
+    def serialize(self, value: int) -> str:
+        return str(int(value))
+
+    def deserialize(self, value: str) -> int:
+        return int(Decimal(value))
+
+
+class RegistryModel(Model):
+    """Counters and uniqueness guards of one domain (subclass it with a ``Meta``).
+
+    ``pk`` is ``counter#<name>`` for a counter (``counter`` holds the last id handed out) or
+    ``unique#<kind>#<value>`` for a guard (``owner_id`` is the id of the entity owning the
+    value).
+    """
+
+    pk = UnicodeAttribute(hash_key=True)
+    counter = IntegerAttribute(null=True)
+    owner_id = IntegerAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+
+
+def counter_key(name: str) -> str:
+    return f"counter#{name}"
+
+
+def unique_key(kind: str, value: str) -> str:
+    return f"unique#{kind}#{value}"
+
+
+def allocate_ids(model: type[RegistryModel], name: str, count: int = 1) -> range:
+    """Atomically reserve ``count`` consecutive ids from counter ``name`` (1, 2, 3 ...).
+
+    Ids of failed creations are simply never used (gaps are fine, reuse is not).
+    """
+    if count < 1:
+        raise ValueError("count must be >= 1")
+    item = model(counter_key(name))
+    item.update(actions=[model.counter.add(count)])
+    last = int(item.counter or 0)
+    return range(last - count + 1, last + 1)
+
+
+def guard_item(model: type[RegistryModel], kind: str, value: str, owner_id: int) -> RegistryModel:
+    return model(unique_key(kind, value), owner_id=owner_id, created_at=utcnow())
+
+
+def add_guard(tx: TransactWrite, model: type[RegistryModel], kind: str, value: str, owner_id: int) -> None:
+    """Claim a unique value inside a transaction; the transaction fails if it is taken."""
+    tx.save(guard_item(model, kind, value, owner_id), condition=model.pk.does_not_exist())
+
+
+def release_guard(tx: TransactWrite, model: type[RegistryModel], kind: str, value: str, owner_id: int) -> None:
+    """Release a unique value inside a transaction (only if ``owner_id`` owns it)."""
+    tx.delete(model(unique_key(kind, value)), condition=model.owner_id == owner_id)
+
+
+def guard_owner(model: type[RegistryModel], kind: str, value: str) -> int | None:
+    try:
+        return model.get(unique_key(kind, value), consistent_read=True).owner_id
+    except model.DoesNotExist:
+        return None
+
+
+_connections: dict[tuple[str | None, ...], Connection] = {}
+
+
+def transact_write() -> TransactWrite:
+    """A ``TransactWrite`` on a connection for the current region (endpoint from the env)."""
+    region = aws_region()
+    # botocore reads the endpoint variables when it creates the client: key the cache on them
+    key = (region, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"))
+    connection = _connections.get(key)
+    if connection is None:
+        connection = Connection(
+            region=region,
+            connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
+            read_timeout_seconds=READ_TIMEOUT_SECONDS,
+            max_retry_attempts=MAX_RETRY_ATTEMPTS,
+        )
+        _connections[key] = connection
+    return TransactWrite(connection=connection)
+
+
+def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
+    """Per-item cancellation codes (``ConditionalCheckFailed``, ``None`` ...).
+
+    pynamodb sends a transaction's items in this order: condition checks, deletes, puts,
+    updates; the codes come back in the same order.
+    """
+    return [reason.code if reason else None for reason in (exc.cancellation_reasons or [])]
+
+
+def is_conditional_failure(exc: Exception) -> bool:
+    """True when a single-item write failed its condition expression."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"

@@ -1,0 +1,110 @@
+"""Business error types.
+
+Every error a client can cause is one exception type, and each type carries its HTTP status
+and its stable machine-readable ``code``: the class definition is the one place where the
+mapping lives. ``shared.api`` turns any :class:`AppError` into::
+
+    {"error": {"code": "not_found", "message": "...", "details": [...]}}
+
+Domains subclass the generic types below for their own business errors, e.g.::
+
+    class InsufficientStockError(ConflictError):
+        code = "insufficient_stock"
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+
+class AppError(Exception):
+    """Base class of every error that maps to a client-facing HTTP response."""
+
+    status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+    def to_body(self) -> dict[str, Any]:
+        return error_body(self.code, self.message, self.details)
+
+
+def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The stable error shape shared by every endpoint."""
+    return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+class BadRequestError(AppError):
+    """The request cannot be read at all (malformed body encoding, ...)."""
+
+    status = HTTPStatus.BAD_REQUEST
+    code = "bad_request"
+
+
+class InvalidPaginationTokenError(BadRequestError):
+    """``next_token`` was not produced by this listing (tampered, truncated, other filters)."""
+
+    code = "invalid_pagination_token"
+
+    def __init__(self, message: str = "next_token is invalid for this listing") -> None:
+        super().__init__(message, details=[{"loc": ["query", "next_token"], "type": "invalid_token"}])
+
+
+class NotFoundError(AppError):
+    """The resource named in the URL path does not exist."""
+
+    status = HTTPStatus.NOT_FOUND
+    code = "not_found"
+
+    def __init__(self, resource: str, identifier: Any) -> None:
+        super().__init__(f"{resource} {identifier} not found", details=[{"resource": resource, "id": identifier}])
+        self.resource = resource
+        self.identifier = identifier
+
+
+class ConflictError(AppError):
+    """The request is valid but conflicts with the current state of a resource."""
+
+    status = HTTPStatus.CONFLICT
+    code = "conflict"
+
+
+class AlreadyExistsError(ConflictError):
+    """A value that must be unique (SKU, name, ...) is already taken."""
+
+    code = "already_exists"
+
+    def __init__(self, resource: str, field: str, value: Any) -> None:
+        super().__init__(
+            f"a {resource} with {field} {value!r} already exists",
+            details=[{"resource": resource, "field": field, "value": value}],
+        )
+
+
+class ConcurrentModificationError(ConflictError):
+    """Optimistic concurrency gave up after several attempts; the client may retry."""
+
+    code = "concurrent_modification"
+
+
+class UnprocessableError(AppError):
+    """The body is well-formed but semantically invalid (after model validation)."""
+
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "validation_error"
+
+
+class InvalidReferenceError(UnprocessableError):
+    """A body or query field references an entity that does not exist."""
+
+    code = "invalid_reference"
+
+    def __init__(self, loc: list[str | int], resource: str, identifier: Any) -> None:
+        super().__init__(
+            f"{resource} {identifier} does not exist",
+            details=[{"loc": loc, "type": "invalid_reference", "resource": resource, "id": identifier}],
+        )
