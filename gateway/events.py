@@ -316,24 +316,6 @@ def parse_proxy_response(payload: bytes | str) -> ProxyResponse:
     return ProxyResponse(status_code=status_code, headers=headers, body=data)
 
 
-def is_timeout_error(payload: bytes | str | Mapping[str, Any] | None) -> bool:
-    """A Lambda error payload that reports the function's own timeout."""
-    if payload is None:
-        return False
-    err: Any = payload
-    if not isinstance(payload, Mapping):
-        try:
-            err = json.loads(payload)
-        except (ValueError, UnicodeDecodeError):
-            text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
-            return "Task timed out after" in text
-    if not isinstance(err, Mapping):
-        return False
-    if err.get("errorType") == "Sandbox.Timedout":
-        return True
-    return "Task timed out after" in str(err.get("errorMessage") or "")
-
-
 def is_error_payload(payload: bytes | str) -> bool:
     """An `{"errorMessage": ..., "errorType": ...}` payload returned without X-Amz-Function-Error."""
     try:

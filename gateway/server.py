@@ -33,7 +33,6 @@ from .events import (
     build_proxy_event,
     format_request_time,
     is_error_payload,
-    is_timeout_error,
     new_extended_request_id,
     new_request_id,
     new_trace_id,
@@ -551,8 +550,8 @@ class GatewayServer:
         if not 200 <= result.status_code < 300:
             return self._error(ex, gr.INTEGRATION_FAILURE, f"lambda invoke returned {result.status_code}: {result.payload[:200]!r}")
         if result.function_error or is_error_payload(result.payload):
-            if is_timeout_error(result.payload):
-                return self._error(ex, gr.INTEGRATION_TIMEOUT, "function timed out")
+            # A function that runs past its own Timeout is a Lambda error (502), as on AWS;
+            # 504 is the integration timeout (timeoutInMillis, 29 s by default) above.
             return self._error(ex, gr.INTEGRATION_FAILURE, f"function error: {result.payload[:200]!r}")
         try:
             proxy = parse_proxy_response(result.payload)

@@ -186,7 +186,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("botocore").setLevel(logging.WARNING)
-    logging.getLogger("samtranslator").setLevel(logging.WARNING)
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)  # feature-toggle chatter
+    logging.getLogger("pynamodb").setLevel(logging.WARNING)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -16,6 +16,7 @@ app = APIGatewayRestResolver()
 
 
 @app.get("/api/v1/_diagnostics/sleep")
+@app.get("/api/v1/_diagnostics/slow")
 def sleep() -> dict:
     try:
         seconds = min(float(app.current_event.get_query_string_value("seconds", "0")), 60.0)

@@ -25,6 +25,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)  # feature-toggle chatter
     overrides = dict(item.split("=", 1) for item in args.parameter_overrides)
     result = deploy(args.endpoint_url, template_path=args.template, stack_name=args.stack_name,
                     region=args.region, parameters=overrides,

@@ -53,10 +53,18 @@ def test_handler_exception_is_502(admin):
     assert response.json() == {"message": "Internal server error"}
 
 
-def test_handler_timeout_is_504(admin, aws, local_stack):
-    response = admin.get("/api/v1/_diagnostics/sleep", params={"seconds": "5"})  # function Timeout: 2
+def test_integration_timeout_is_504(admin):
+    # /slow's integration timeout is 1 s (TimeoutInMillis), shorter than the function's 2 s
+    response = admin.get("/api/v1/_diagnostics/slow", params={"seconds": "1.5"})
     assert response.status_code == 504
     assert response.json() == {"message": "Endpoint request timed out"}
+
+
+def test_function_timeout_is_a_lambda_error_502_and_is_logged(admin, aws, local_stack):
+    # the function's own Timeout (2 s) ends it: Lambda reports an error, API Gateway answers 502
+    response = admin.get("/api/v1/_diagnostics/sleep", params={"seconds": "5"})
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
     logs = aws("logs")
     group = f"/aws/lambda/{local_stack.stack.physical_id('DiagnosticsFunction')}"
     for _ in range(50):
