@@ -236,6 +236,11 @@ class EmbeddedCloud:
         self._server.socket.listen(1024)
         os.environ["MOTO_PORT"] = str(self.port)
         base_env = worker_base_env(self.url, self.region)
+        # Inside the cloud, functions reach DynamoDB directly, not through the edge's Python
+        # hop (as a Lambda on AWS reaches the regional endpoint): same API, one process less.
+        dynamodb_url = f"http://127.0.0.1:{self.dynamodb.port}"
+        base_env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_url
+        base_env["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = dynamodb_url
         self.runtime = LambdaRuntime(
             function_resolver(self.region),
             LogsSink(self.region),
