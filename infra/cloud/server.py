@@ -7,7 +7,8 @@ local Lambda runtime, which runs the function's real handler in warm awslambdari
 Every invocation path goes through it: ``aws lambda invoke``, the gateway, and Step
 Functions Task states (moto's interpreter calls the Lambda API on ``localhost:$MOTO_PORT``).
 
-DynamoDB is AWS's DynamoDB Local behind the same endpoint (see dynamodb_local.py).
+DynamoDB is AWS's DynamoDB Local behind the same endpoint (see dynamodb_local.py), and the
+Lambda API's event source mappings for its streams are ours too (see event_sources.py).
 
 The function's definition (code, handler, environment, timeout, reserved concurrency) is read
 from moto's Lambda backend, i.e. from what the deployer created through the Lambda API.
@@ -38,6 +39,7 @@ from moto.moto_server.werkzeug_app import (
 )
 
 from infra.cloud.dynamodb_local import DynamoDBForwarder, DynamoDBLocal
+from infra.cloud.event_sources import EventSourceMappingApi, EventSourceMappings
 from infra.cloud.lambda_runtime import FunctionSpec, InvokeResult, LambdaRuntime
 
 log = logging.getLogger("embedded-cloud")
@@ -213,6 +215,7 @@ class EmbeddedCloud:
         self.max_workers_per_function = max_workers_per_function
         self.dynamodb = DynamoDBLocal(dynamodb_path, log_file=self.work_dir / "dynamodb-local.log")
         self.runtime: LambdaRuntime | None = None
+        self.event_sources: EventSourceMappings | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -241,21 +244,32 @@ class EmbeddedCloud:
         dynamodb_url = f"http://127.0.0.1:{self.dynamodb.port}"
         base_env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_url
         base_env["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = dynamodb_url
+        resolve = function_resolver(self.region)
         self.runtime = LambdaRuntime(
-            function_resolver(self.region),
+            resolve,
             LogsSink(self.region),
             base_env=base_env,
             work_dir=self.work_dir,
             max_workers_per_function=self.max_workers_per_function,
         )
-        app = DynamoDBForwarder(LambdaInvokeMiddleware(moto_app, self.runtime, self.region),
-                                self.dynamodb.port)
+        self.event_sources = EventSourceMappings(self._invoke_for_event_source, lambda name: resolve(name).arn,
+                                                 dynamodb_url, self.region)
+        app = EventSourceMappingApi(
+            DynamoDBForwarder(LambdaInvokeMiddleware(moto_app, self.runtime, self.region), self.dynamodb.port),
+            self.event_sources)
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-cloud",
                                         daemon=True)
         self._thread.start()
         return self
 
+    def _invoke_for_event_source(self, function_arn: str, payload: bytes) -> tuple[bool, bytes]:
+        assert self.runtime is not None
+        result = self.runtime.invoke(function_arn, payload)
+        return result.status_code == 200 and not result.function_error, result.payload
+
     def stop(self) -> None:
+        if self.event_sources is not None:
+            self.event_sources.shutdown()
         if self.runtime is not None:
             self.runtime.shutdown()
         if self._server is not None:

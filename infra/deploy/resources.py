@@ -251,6 +251,36 @@ def provision_permission(ctx: Context, logical_id: str, props: dict[str, Any]) -
     return Provisioned(logical_id)
 
 
+def provision_event_source_mapping(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    """Found by (function, event source): updated in place when its settings differ."""
+    lam = ctx.client("lambda")
+    settings: dict[str, Any] = {k: props[k] for k in (
+        "BatchSize", "MaximumBatchingWindowInSeconds", "MaximumRetryAttempts", "BisectBatchOnFunctionError",
+        "FunctionResponseTypes", "Enabled", "ParallelizationFactor", "MaximumRecordAgeInSeconds") if k in props}
+    for key in ("BatchSize", "MaximumBatchingWindowInSeconds", "MaximumRetryAttempts",
+                "ParallelizationFactor", "MaximumRecordAgeInSeconds"):
+        if key in settings:
+            settings[key] = int(settings[key])
+    if "Enabled" in settings:
+        settings["Enabled"] = str(settings["Enabled"]).lower() == "true"
+    existing = lam.list_event_source_mappings(FunctionName=props["FunctionName"],
+                                              EventSourceArn=props["EventSourceArn"])["EventSourceMappings"]
+    if existing:
+        current = existing[0]
+        wanted = {k: v for k, v in settings.items() if k != "Enabled"}
+        enabled = settings.get("Enabled", True)
+        if any(current.get(k) != v for k, v in wanted.items()) or (current.get("State") == "Enabled") != enabled:
+            lam.update_event_source_mapping(UUID=current["UUID"], **settings)
+            ctx.changed(f"updated event source mapping {logical_id}")
+        return Provisioned(current["UUID"])
+    created = lam.create_event_source_mapping(FunctionName=props["FunctionName"],
+                                              EventSourceArn=props["EventSourceArn"],
+                                              StartingPosition=props.get("StartingPosition", "TRIM_HORIZON"),
+                                              **settings)
+    ctx.changed(f"created event source mapping {logical_id}")
+    return Provisioned(created["UUID"])
+
+
 def provision_log_group(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
     logs = ctx.client("logs")
     name = props.get("LogGroupName") or ctx.physical_name(logical_id, 512)
@@ -485,6 +515,7 @@ PROVISIONERS: dict[str, Callable[[Context, str, dict[str, Any]], Provisioned]] =
     "AWS::DynamoDB::Table": provision_table,
     "AWS::Lambda::Function": provision_function,
     "AWS::Lambda::Permission": provision_permission,
+    "AWS::Lambda::EventSourceMapping": provision_event_source_mapping,
     "AWS::Logs::LogGroup": provision_log_group,
     "AWS::ApiGateway::RestApi": provision_rest_api,
     "AWS::ApiGateway::Deployment": provision_deployment,

@@ -15,8 +15,11 @@ import boto3
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 
 # logical id of the function whose environment names the domain's tables -> seeder module
+# (in this order: retail sells inventory's products, e-commerce orders them)
 SEEDERS = {
     "InventoryFunction": "infra.seed.inventory",
+    "RetailFunction": "infra.seed.retail",
+    "EcommerceFunction": "infra.seed.ecommerce",
 }
 
 

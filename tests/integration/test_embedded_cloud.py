@@ -149,3 +149,34 @@ def test_moto_seams_still_hold(monkeypatch):
     assert (spec.handler, spec.timeout, spec.memory_size, spec.environment) == ("app.handler", 7.0, 256, {"A": "1"})
     assert spec.code_zip == package.getvalue() and spec.code_sha256
     assert "moto_server_port" in boto_client.boto_client_for.__code__.co_names
+
+
+
+def _wait_for_item(ddb, table: str, key: str, seconds: float = 10.0) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        item = ddb.get_item(TableName=table, Key={"id": {"S": key}}).get("Item")
+        if item:
+            return item
+        time.sleep(0.1)
+    pytest.fail(f"{key} never appeared in {table}")
+
+
+def test_dynamodb_stream_reaches_the_function_through_its_event_source_mapping(aws, echo_stack):
+    consumer = echo_stack.physical_id("StreamConsumerFunction")
+    mappings = aws("lambda").list_event_source_mappings(FunctionName=consumer)["EventSourceMappings"]
+    assert len(mappings) == 1 and mappings[0]["State"] == "Enabled"
+    assert "/stream/" in mappings[0]["EventSourceArn"]
+    ddb = aws("dynamodb")
+    ddb.put_item(TableName=echo_stack.outputs["SourceTableName"], Item={"id": {"S": "order-1"}})
+    seen = _wait_for_item(ddb, echo_stack.physical_id("EchoTable"), "seen-order-1")
+    assert seen["event_name"]["S"] == "INSERT"
+    assert seen["source_arn"]["S"] == mappings[0]["EventSourceArn"]
+
+
+def test_a_reported_batch_item_failure_is_delivered_again(aws, echo_stack):
+    ddb = aws("dynamodb")
+    ddb.put_item(TableName=echo_stack.outputs["SourceTableName"],
+                 Item={"id": {"S": "flaky-1"}, "fail_once": {"BOOL": True}})
+    seen = _wait_for_item(ddb, echo_stack.physical_id("EchoTable"), "seen-flaky-1")
+    assert seen["attempts"]["N"] == "2"

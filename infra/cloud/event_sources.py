@@ -1,0 +1,352 @@
+"""Lambda event source mappings for DynamoDB streams, on the embedded cloud.
+
+On AWS, an event source mapping is a poller run by the Lambda service: it reads a stream's
+shards in order and invokes the function synchronously with batches of records, retrying a
+failed batch (or, with ``ReportBatchItemFailures``, from the first failed record) before it
+moves on. Here the same: ``EventSourceMappings`` answers the Lambda API's
+``/2015-03-31/event-source-mappings`` operations and runs one poller thread per enabled
+mapping against DynamoDB Local's Streams API, invoking through the local runtime.
+
+moto's own mappings only know moto's tables, so this API is ours on the endpoint. Only
+DynamoDB stream sources are supported (the ones the template uses).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qs, unquote
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+log = logging.getLogger("event-sources")
+
+ESM_PATH = "/2015-03-31/event-source-mappings"
+IDLE_POLL_SECONDS = 0.2           # how often an idle shard is polled (AWS: ~4 times a second)
+RETRY_BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+class EsmError(Exception):
+    def __init__(self, status: int, error_type: str, message: str):
+        super().__init__(message)
+        self.status, self.error_type, self.message = status, error_type, message
+
+
+@dataclass
+class Mapping:
+    uuid: str
+    function_arn: str
+    event_source_arn: str
+    starting_position: str = "TRIM_HORIZON"
+    batch_size: int = 100
+    maximum_batching_window: int = 0
+    maximum_retry_attempts: int = -1
+    bisect_batch_on_function_error: bool = False
+    function_response_types: list[str] = field(default_factory=list)
+    enabled: bool = True
+    last_modified: float = field(default_factory=time.time)
+    last_processing_result: str = "No records processed"
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "UUID": self.uuid,
+            "StartingPosition": self.starting_position,
+            "BatchSize": self.batch_size,
+            "MaximumBatchingWindowInSeconds": self.maximum_batching_window,
+            "ParallelizationFactor": 1,
+            "EventSourceArn": self.event_source_arn,
+            "FunctionArn": self.function_arn,
+            "LastModified": self.last_modified,
+            "LastProcessingResult": self.last_processing_result,
+            "State": "Enabled" if self.enabled else "Disabled",
+            "StateTransitionReason": "User action",
+            "DestinationConfig": {"OnFailure": {}},
+            "MaximumRecordAgeInSeconds": -1,
+            "BisectBatchOnFunctionError": self.bisect_batch_on_function_error,
+            "MaximumRetryAttempts": self.maximum_retry_attempts,
+            "TumblingWindowInSeconds": 0,
+            "FunctionResponseTypes": self.function_response_types,
+        }
+
+
+class EventSourceMappings:
+    """The ESM API and its pollers. ``invoke(function_arn, payload) -> (ok, response_bytes)``;
+    ``resolve_arn(name_or_arn) -> function ARN`` (KeyError if unknown)."""
+
+    def __init__(self, invoke: Callable[[str, bytes], tuple[bool, bytes]],
+                 resolve_arn: Callable[[str], str], dynamodb_url: str, region: str):
+        self._invoke, self._resolve_arn = invoke, resolve_arn
+        self.region = region
+        self._streams = boto3.client(
+            "dynamodbstreams", endpoint_url=dynamodb_url, region_name=region,
+            aws_access_key_id="local", aws_secret_access_key="local",
+            config=Config(retries={"max_attempts": 2}, max_pool_connections=32))
+        self._mappings: dict[str, Mapping] = {}
+        self._threads: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ API operations
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        source = body.get("EventSourceArn") or ""
+        if ":dynamodb:" not in source or "/stream/" not in source:
+            raise EsmError(400, "InvalidParameterValueException",
+                           "The local event source mappings support DynamoDB streams only")
+        try:
+            function_arn = self._resolve_arn(body.get("FunctionName") or "")
+        except KeyError:
+            raise EsmError(404, "ResourceNotFoundException",
+                           f"Function not found: {body.get('FunctionName')}") from None
+        with self._lock:
+            if any(m.function_arn == function_arn and m.event_source_arn == source
+                   for m in self._mappings.values()):
+                raise EsmError(409, "ResourceConflictException",
+                               "An event source mapping with this function and event source already exists")
+            mapping = Mapping(uuid=str(uuid.uuid4()), function_arn=function_arn, event_source_arn=source)
+            self._apply(mapping, body)
+            self._mappings[mapping.uuid] = mapping
+        self._start(mapping)
+        return mapping.to_api()
+
+    def update(self, mapping_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        mapping = self._get(mapping_id)
+        self.stop_poller(mapping)
+        self._apply(mapping, body)
+        mapping.last_modified = time.time()
+        self._start(mapping)
+        return mapping.to_api()
+
+    def delete(self, mapping_id: str) -> dict[str, Any]:
+        mapping = self._get(mapping_id)
+        self.stop_poller(mapping)
+        with self._lock:
+            self._mappings.pop(mapping_id, None)
+        return {**mapping.to_api(), "State": "Deleting"}
+
+    def get(self, mapping_id: str) -> dict[str, Any]:
+        return self._get(mapping_id).to_api()
+
+    def list(self, function_name: str | None, event_source_arn: str | None) -> dict[str, Any]:
+        function_arn = None
+        if function_name:
+            try:
+                function_arn = self._resolve_arn(function_name)
+            except KeyError:
+                raise EsmError(404, "ResourceNotFoundException", f"Function not found: {function_name}") from None
+        with self._lock:
+            items = [m.to_api() for m in self._mappings.values()
+                     if (function_arn is None or m.function_arn == function_arn)
+                     and (event_source_arn is None or m.event_source_arn == event_source_arn)]
+        return {"EventSourceMappings": items}
+
+    def shutdown(self) -> None:
+        for mapping in list(self._mappings.values()):
+            self.stop_poller(mapping)
+
+    def _get(self, mapping_id: str) -> Mapping:
+        with self._lock:
+            mapping = self._mappings.get(mapping_id)
+        if mapping is None:
+            raise EsmError(404, "ResourceNotFoundException", f"The resource you requested does not exist. {mapping_id}")
+        return mapping
+
+    @staticmethod
+    def _apply(mapping: Mapping, body: dict[str, Any]) -> None:
+        if "StartingPosition" in body:
+            mapping.starting_position = body["StartingPosition"]
+        if "BatchSize" in body:
+            size = int(body["BatchSize"])
+            if not 1 <= size <= 10000:
+                raise EsmError(400, "InvalidParameterValueException", "BatchSize must be between 1 and 10000")
+            mapping.batch_size = size
+        if "MaximumBatchingWindowInSeconds" in body:
+            mapping.maximum_batching_window = int(body["MaximumBatchingWindowInSeconds"])
+        if "MaximumRetryAttempts" in body:
+            mapping.maximum_retry_attempts = int(body["MaximumRetryAttempts"])
+        if "BisectBatchOnFunctionError" in body:
+            mapping.bisect_batch_on_function_error = bool(body["BisectBatchOnFunctionError"])
+        if "FunctionResponseTypes" in body:
+            mapping.function_response_types = list(body["FunctionResponseTypes"] or [])
+        if "Enabled" in body:
+            mapping.enabled = bool(body["Enabled"])
+
+    # ------------------------------------------------------------------ pollers
+    def _start(self, mapping: Mapping) -> None:
+        if not mapping.enabled:
+            return
+        mapping.stop = threading.Event()
+        thread = threading.Thread(target=self._poll, args=(mapping,), daemon=True,
+                                  name=f"esm-{mapping.uuid[:8]}")
+        self._threads[mapping.uuid] = thread
+        thread.start()
+
+    def stop_poller(self, mapping: Mapping) -> None:
+        mapping.stop.set()
+        thread = self._threads.pop(mapping.uuid, None)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
+
+    def _poll(self, mapping: Mapping) -> None:
+        iterators: dict[str, str | None] = {}  # shard id -> iterator (None: closed and drained)
+        first_round = True
+        while not mapping.stop.is_set():
+            try:
+                self._discover_shards(mapping, iterators, first_round)
+                first_round = False
+                delivered = False
+                for shard_id, iterator in list(iterators.items()):
+                    if iterator is None or mapping.stop.is_set():
+                        continue
+                    iterators[shard_id], got = self._process_shard(mapping, shard_id, iterator)
+                    delivered = delivered or got
+            except (ClientError, BotoCoreError) as exc:
+                log.warning("event source %s: %s", mapping.event_source_arn, exc)
+                delivered = False
+            if not delivered:
+                mapping.stop.wait(IDLE_POLL_SECONDS)
+
+    def _discover_shards(self, mapping: Mapping, iterators: dict[str, str | None], first_round: bool) -> None:
+        shards, start = [], None
+        while True:
+            kwargs = {"StreamArn": mapping.event_source_arn}
+            if start:
+                kwargs["ExclusiveStartShardId"] = start
+            description = self._streams.describe_stream(**kwargs)["StreamDescription"]
+            shards += description.get("Shards", [])
+            start = description.get("LastEvaluatedShardId")
+            if not start:
+                break
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id in iterators:
+                continue
+            # LATEST only for the shards open when the mapping starts; later shards from the start
+            position = mapping.starting_position if first_round else "TRIM_HORIZON"
+            if position not in ("TRIM_HORIZON", "LATEST"):
+                position = "TRIM_HORIZON"
+            iterators[shard_id] = self._streams.get_shard_iterator(
+                StreamArn=mapping.event_source_arn, ShardId=shard_id, ShardIteratorType=position)["ShardIterator"]
+
+    def _process_shard(self, mapping: Mapping, shard_id: str, iterator: str) -> tuple[str | None, bool]:
+        """Reads one batch and delivers it; returns (next iterator, whether records came)."""
+        page = self._streams.get_records(ShardIterator=iterator, Limit=min(mapping.batch_size, 1000))
+        records = page.get("Records", [])
+        if not records:
+            return page.get("NextShardIterator"), False
+        self._deliver(mapping, records)
+        return page.get("NextShardIterator"), True
+
+    def _deliver(self, mapping: Mapping, records: list[dict[str, Any]]) -> None:
+        """Invokes until the batch is processed; retries failures as Lambda does (whole batch,
+        or from the first failed record with ReportBatchItemFailures)."""
+        attempt = 0
+        pending = records
+        while pending and not mapping.stop.is_set():
+            ok, response = self._invoke(mapping.function_arn, self._event(mapping, pending))
+            failed_from = None
+            if ok and "ReportBatchItemFailures" in mapping.function_response_types:
+                failed_from = _first_failure(response, pending)
+            if ok and failed_from is None:
+                mapping.last_processing_result = "OK"
+                return
+            mapping.last_processing_result = "PROBLEM: Function call failed"
+            if failed_from is not None:
+                pending = pending[failed_from:]
+            elif mapping.bisect_batch_on_function_error and len(pending) > 1:
+                half = len(pending) // 2
+                self._deliver(mapping, pending[:half])
+                pending = pending[half:]
+                continue
+            attempt += 1
+            if 0 <= mapping.maximum_retry_attempts < attempt:
+                log.error("event source %s: dropping %d records after %d retries", mapping.event_source_arn,
+                          len(pending), mapping.maximum_retry_attempts)
+                return
+            mapping.stop.wait(RETRY_BACKOFF_SECONDS[min(attempt, len(RETRY_BACKOFF_SECONDS)) - 1])
+
+    def _event(self, mapping: Mapping, records: list[dict[str, Any]]) -> bytes:
+        out = []
+        for record in records:
+            record = dict(record)
+            record.setdefault("eventVersion", "1.1")
+            record.setdefault("eventSource", "aws:dynamodb")
+            record["awsRegion"] = self.region
+            record["eventSourceARN"] = mapping.event_source_arn
+            dynamodb = dict(record.get("dynamodb", {}))
+            created = dynamodb.get("ApproximateCreationDateTime")
+            if hasattr(created, "timestamp"):
+                dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+            record["dynamodb"] = dynamodb
+            out.append(record)
+        return json.dumps({"Records": out}, default=str).encode()
+
+
+def _first_failure(response: bytes, records: list[dict[str, Any]]) -> int | None:
+    """Index of the first record named in ``batchItemFailures`` (by sequence number)."""
+    try:
+        body = json.loads(response or b"null")
+    except ValueError:
+        return 0  # an unreadable response fails the whole batch
+    failures = (body or {}).get("batchItemFailures") if isinstance(body, dict) else None
+    if not failures:
+        return None
+    ids = {f.get("itemIdentifier") for f in failures if isinstance(f, dict)}
+    for index, record in enumerate(records):
+        if record.get("dynamodb", {}).get("SequenceNumber") in ids:
+            return index
+    return 0 if ids else None
+
+
+# ---------------------------------------------------------------------- WSGI
+class EventSourceMappingApi:
+    """WSGI middleware: the Lambda API's event-source-mapping operations; the rest goes on."""
+
+    def __init__(self, app: Callable, mappings: EventSourceMappings):
+        self.app, self.mappings = app, mappings
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(ESM_PATH):
+            return self.app(environ, start_response)
+        method = environ.get("REQUEST_METHOD", "GET")
+        mapping_id = unquote(path[len(ESM_PATH):].strip("/"))
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        try:
+            body = json.loads(raw) if raw else {}
+            if not mapping_id and method == "POST":
+                status, result = 202, self.mappings.create(body)
+            elif not mapping_id and method == "GET":
+                status, result = 200, self.mappings.list(query.get("FunctionName"), query.get("EventSourceArn"))
+            elif mapping_id and method == "GET":
+                status, result = 200, self.mappings.get(mapping_id)
+            elif mapping_id and method == "PUT":
+                status, result = 202, self.mappings.update(mapping_id, body)
+            elif mapping_id and method == "DELETE":
+                status, result = 202, self.mappings.delete(mapping_id)
+            else:
+                raise EsmError(405, "InvalidParameterValueException", f"{method} is not supported here")
+        except EsmError as exc:
+            return _respond(start_response, exc.status, {"Type": "User", "message": exc.message},
+                            [("x-amzn-ErrorType", exc.error_type)])
+        except ValueError:
+            return _respond(start_response, 400, {"Type": "User", "message": "Could not parse the request body"},
+                            [("x-amzn-ErrorType", "InvalidParameterValueException")])
+        return _respond(start_response, status, result, [])
+
+
+def _respond(start_response: Callable, status: int, body: dict[str, Any], headers: list[tuple[str, str]]):
+    payload = json.dumps(body, default=str).encode()
+    reasons = {200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+               409: "Conflict"}
+    start_response(f"{status} {reasons.get(status, 'Error')}",
+                   headers + [("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+                              ("x-amzn-RequestId", str(uuid.uuid4()))])
+    return [payload]
