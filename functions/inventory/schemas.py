@@ -191,7 +191,7 @@ class StockMovement(BaseModel):
     movement_id: str
     product_id: int
     location_id: str
-    kind: Literal["set", "adjust", "initial"]
+    kind: Literal["set", "adjust", "initial", "sale", "return"]
     delta: int
     available_before: int
     available_after: int

@@ -28,7 +28,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 log = logging.getLogger("event-sources")
 
 ESM_PATH = "/2015-03-31/event-source-mappings"
-IDLE_POLL_SECONDS = 0.2           # how often an idle shard is polled (AWS: ~4 times a second)
+IDLE_POLL_SECONDS = 0.2           # first wait after an empty poll (AWS polls ~4 times a second) ...
+MAX_IDLE_POLL_SECONDS = 1.0       # ... doubling up to this: an idle GetRecords on DynamoDB Local
+                                  # costs a walk over every table's stream records
 RETRY_BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -52,6 +54,7 @@ class Mapping:
     enabled: bool = True
     last_modified: float = field(default_factory=time.time)
     last_processing_result: str = "No records processed"
+    last_sequence: dict[str, str] = field(default_factory=dict)  # shard id -> last delivered record
     stop: threading.Event = field(default_factory=threading.Event)
 
     def to_api(self) -> dict[str, Any]:
@@ -195,6 +198,7 @@ class EventSourceMappings:
     def _poll(self, mapping: Mapping) -> None:
         iterators: dict[str, str | None] = {}  # shard id -> iterator (None: closed and drained)
         first_round = True
+        idle_wait = IDLE_POLL_SECONDS
         while not mapping.stop.is_set():
             try:
                 self._discover_shards(mapping, iterators, first_round)
@@ -208,8 +212,11 @@ class EventSourceMappings:
             except (ClientError, BotoCoreError) as exc:
                 log.warning("event source %s: %s", mapping.event_source_arn, exc)
                 delivered = False
-            if not delivered:
-                mapping.stop.wait(IDLE_POLL_SECONDS)
+            if delivered:
+                idle_wait = IDLE_POLL_SECONDS
+            else:
+                mapping.stop.wait(idle_wait)
+                idle_wait = min(idle_wait * 2, MAX_IDLE_POLL_SECONDS)
 
     def _discover_shards(self, mapping: Mapping, iterators: dict[str, str | None], first_round: bool) -> None:
         shards, start = [], None
@@ -235,11 +242,25 @@ class EventSourceMappings:
 
     def _process_shard(self, mapping: Mapping, shard_id: str, iterator: str) -> tuple[str | None, bool]:
         """Reads one batch and delivers it; returns (next iterator, whether records came)."""
-        page = self._streams.get_records(ShardIterator=iterator, Limit=min(mapping.batch_size, 1000))
+        try:
+            page = self._streams.get_records(ShardIterator=iterator, Limit=min(mapping.batch_size, 1000))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("TrimmedDataAccessException",
+                                                                 "ExpiredIteratorException"):
+                raise
+            # a stale iterator (DynamoDB Local also trims the position of an iterator taken on an
+            # empty shard): resume after the last record delivered, or from the oldest record
+            last = mapping.last_sequence.get(shard_id)
+            position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last} if last
+                        else {"ShardIteratorType": "TRIM_HORIZON"})
+            fresh = self._streams.get_shard_iterator(StreamArn=mapping.event_source_arn, ShardId=shard_id,
+                                                     **position)["ShardIterator"]
+            return fresh, True
         records = page.get("Records", [])
         if not records:
             return page.get("NextShardIterator"), False
         self._deliver(mapping, records)
+        mapping.last_sequence[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
         return page.get("NextShardIterator"), True
 
     def _deliver(self, mapping: Mapping, records: list[dict[str, Any]]) -> None:

@@ -1,0 +1,105 @@
+"""Reads and writes of carts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
+
+from ecommerce.dal.tables import CartRecord, LineMap
+from shared.dynamo import is_conditional_failure
+from shared.pagination import Key, paginate, scope_of
+
+FILTERED_PAGE_SIZE = 250
+
+
+class StaleCart(Exception):
+    """The cart is no longer open, or got another customer, since it was read."""
+
+
+def get_cart(cart_id: int, *, consistent: bool = False) -> CartRecord | None:
+    try:
+        return CartRecord.get(cart_id, consistent_read=consistent)
+    except CartRecord.DoesNotExist:
+        return None
+
+
+def create_cart(record: CartRecord) -> CartRecord:
+    record.save(condition=CartRecord.cart_id.does_not_exist())
+    return record
+
+
+def replace_items(
+    cart: CartRecord,
+    *,
+    items: list[LineMap],
+    item_count: int,
+    subtotal: object,
+    tax: object,
+    total: object,
+    customer_id: int | None,
+    updated_at: datetime,
+) -> CartRecord:
+    """Replace the lines and totals of an open cart (attaching ``customer_id`` if given).
+
+    Conditional on the cart still being open and still having the customer it was read with:
+    ``StaleCart`` otherwise (re-read to find out why).
+    """
+    actions = [
+        CartRecord.items.set(items),
+        CartRecord.item_count.set(item_count),
+        CartRecord.subtotal.set(subtotal),
+        CartRecord.tax.set(tax),
+        CartRecord.total.set(total),
+        CartRecord.updated_at.set(updated_at),
+    ]
+    condition = CartRecord.cart_id.exists() & (CartRecord.status == "open")
+    if cart.customer_id is None:
+        condition &= CartRecord.customer_id.does_not_exist()
+    else:
+        condition &= CartRecord.customer_id == cart.customer_id
+    if customer_id is not None and customer_id != cart.customer_id:
+        actions.append(CartRecord.customer_id.set(customer_id))
+    item = CartRecord(cart.cart_id)
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if is_conditional_failure(exc):
+            raise StaleCart() from None
+        raise
+    return item
+
+
+def list_carts(
+    *, limit: int, next_token: str | None, customer_id: int | None, status: str | None
+) -> tuple[list[CartRecord], str | None]:
+    condition: Condition | None = (CartRecord.status == status) if status is not None else None
+    scope = scope_of("carts", customer_id=customer_id, status=status)
+    if customer_id is not None:
+
+        def run(start: Key | None, page_size: int) -> Iterator[CartRecord]:
+            return CartRecord.by_customer.query(
+                customer_id,
+                filter_condition=condition,
+                scan_index_forward=False,
+                last_evaluated_key=start,
+                page_size=page_size,
+            )
+
+        key_names: tuple[str, ...] = ("customer_id", "cart_id")
+    else:
+
+        def run(start: Key | None, page_size: int) -> Iterator[CartRecord]:
+            return CartRecord.scan(condition, last_evaluated_key=start, page_size=page_size)
+
+        key_names = ("cart_id",)
+    return paginate(
+        run,
+        limit=limit,
+        next_token=next_token,
+        scope=scope,
+        key_names=key_names,
+        page_size=max(limit + 1, FILTERED_PAGE_SIZE) if status is not None else None,
+    )

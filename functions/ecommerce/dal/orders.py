@@ -1,0 +1,134 @@
+"""Reads and writes of orders: creation (with its idempotency record and the cart it empties)
+and status transitions, all conditional."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+
+from ecommerce.dal.idempotency import KeyTaken, save_condition
+from ecommerce.dal.tables import CartRecord, IdempotencyRecord, OrderRecord, StatusChangeMap
+from shared.dynamo import cancellation_codes, is_conditional_failure, transact_write
+from shared.pagination import Key, paginate, scope_of
+
+FILTERED_PAGE_SIZE = 250
+
+
+class CartTaken(Exception):
+    """The cart was ordered (or changed customer) since it was read."""
+
+
+class StaleOrder(Exception):
+    """The order's status changed since it was read (re-read and decide again)."""
+
+
+def get_order(order_id: int, *, consistent: bool = False) -> OrderRecord | None:
+    try:
+        return OrderRecord.get(order_id, consistent_read=consistent)
+    except OrderRecord.DoesNotExist:
+        return None
+
+
+def create_order(
+    record: OrderRecord,
+    *,
+    idempotency: IdempotencyRecord | None = None,
+    cart: CartRecord | None = None,
+) -> OrderRecord:
+    """Write a new order, its idempotency record and close its cart, in one transaction.
+
+    ``KeyTaken``: another call with the same key won (replay its result). ``CartTaken``: the
+    cart is no longer open for this customer.
+    """
+    try:
+        with transact_write() as tx:  # puts (order, idempotency record), then the cart update
+            tx.save(record, condition=OrderRecord.order_id.does_not_exist())
+            if idempotency is not None:
+                tx.save(idempotency, condition=save_condition())
+            if cart is not None:
+                condition = CartRecord.cart_id.exists() & (CartRecord.status == "open")
+                if cart.customer_id is None:
+                    condition &= CartRecord.customer_id.does_not_exist()
+                else:
+                    condition &= CartRecord.customer_id == cart.customer_id
+                tx.update(
+                    CartRecord(cart.cart_id),
+                    actions=[
+                        CartRecord.status.set("ordered"),
+                        CartRecord.order_id.set(record.order_id),
+                        CartRecord.customer_id.set(record.customer_id),
+                        CartRecord.updated_at.set(record.created_at),
+                    ],
+                    condition=condition,
+                )
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if idempotency is not None and codes[1:2] == ["ConditionalCheckFailed"]:
+            raise KeyTaken() from None
+        if cart is not None and codes[-1:] == ["ConditionalCheckFailed"]:
+            raise CartTaken() from None
+        raise
+    return record
+
+
+def transition(order_id: int, *, expected: str, target: str, at: datetime, reason: str | None) -> OrderRecord:
+    """Move an order from ``expected`` to ``target`` and append to its history (``StaleOrder``
+    if its status is no longer ``expected``)."""
+    item = OrderRecord(order_id)
+    try:
+        item.update(
+            actions=[
+                OrderRecord.status.set(target),
+                OrderRecord.status_history.set(
+                    OrderRecord.status_history.append([StatusChangeMap(status=target, at=at, reason=reason)])
+                ),
+                OrderRecord.updated_at.set(at),
+            ],
+            condition=OrderRecord.order_id.exists() & (OrderRecord.status == expected),
+        )
+    except UpdateError as exc:
+        if is_conditional_failure(exc):
+            raise StaleOrder() from None
+        raise
+    return item
+
+
+def list_orders(
+    *, limit: int, next_token: str | None, customer_id: int | None, status: str | None
+) -> tuple[list[OrderRecord], str | None]:
+    """Orders of a customer or with a status: newest first; all orders: table order."""
+    scope = scope_of("orders", customer_id=customer_id, status=status)
+    page_size = None
+    if customer_id is not None:
+        condition: Condition | None = (OrderRecord.status == status) if status is not None else None
+        if condition is not None:
+            page_size = max(limit + 1, FILTERED_PAGE_SIZE)
+
+        def run(start: Key | None, size: int) -> Iterator[OrderRecord]:
+            return OrderRecord.by_customer.query(
+                customer_id,
+                filter_condition=condition,
+                scan_index_forward=False,
+                last_evaluated_key=start,
+                page_size=size,
+            )
+
+        key_names: tuple[str, ...] = ("customer_id", "created_at", "order_id")
+    elif status is not None:
+
+        def run(start: Key | None, size: int) -> Iterator[OrderRecord]:
+            return OrderRecord.by_status.query(
+                status, scan_index_forward=False, last_evaluated_key=start, page_size=size
+            )
+
+        key_names = ("status", "created_at", "order_id")
+    else:
+
+        def run(start: Key | None, size: int) -> Iterator[OrderRecord]:
+            return OrderRecord.scan(last_evaluated_key=start, page_size=size)
+
+        key_names = ("order_id",)
+    return paginate(run, limit=limit, next_token=next_token, scope=scope, key_names=key_names, page_size=page_size)

@@ -1,0 +1,120 @@
+"""Reads and writes of payments, with the one-captured-payment-per-order guard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+
+from ecommerce.dal.idempotency import KeyTaken, save_condition
+from ecommerce.dal.tables import EcommerceRegistry, IdempotencyRecord, OrderRecord, PaymentRecord, StatusChangeMap
+from shared.dynamo import add_guard, cancellation_codes, guard_owner, is_conditional_failure, transact_write
+from shared.pagination import Key, paginate, scope_of
+
+ORDER_PAYMENT = "order-payment"  # guard kind: unique#order-payment#<order_id> -> the captured payment
+FILTERED_PAGE_SIZE = 250
+
+
+class OrderNotPending(Exception):
+    """The order left ``pending`` between our read and the payment's write."""
+
+
+class OrderPaid(Exception):
+    """Another payment of the order was captured first."""
+
+
+class StalePayment(Exception):
+    """The payment's status changed since it was read."""
+
+
+def get_payment(payment_id: int, *, consistent: bool = False) -> PaymentRecord | None:
+    try:
+        return PaymentRecord.get(payment_id, consistent_read=consistent)
+    except PaymentRecord.DoesNotExist:
+        return None
+
+
+def captured_payment_of(order_id: int) -> int | None:
+    """The id of the order's captured (or since refunded) payment, if any."""
+    return guard_owner(EcommerceRegistry, ORDER_PAYMENT, str(order_id))
+
+
+def create_payment(record: PaymentRecord, *, idempotency: IdempotencyRecord, captured: bool) -> PaymentRecord:
+    """Write a payment and its idempotency record; a captured one also claims its order.
+
+    The order must still be pending (``OrderNotPending``); ``KeyTaken``: a call with the same
+    key won; ``OrderPaid``: another payment of the order was captured first.
+    """
+    try:
+        with transact_write() as tx:  # condition check, then puts: payment, idempotency record, guard
+            tx.condition_check(
+                OrderRecord,
+                record.order_id,
+                condition=OrderRecord.order_id.exists() & (OrderRecord.status == "pending"),
+            )
+            tx.save(record, condition=PaymentRecord.payment_id.does_not_exist())
+            tx.save(idempotency, condition=save_condition())
+            if captured:
+                add_guard(tx, EcommerceRegistry, ORDER_PAYMENT, str(record.order_id), record.payment_id)
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if codes[2:3] == ["ConditionalCheckFailed"]:
+            raise KeyTaken() from None
+        if codes[:1] == ["ConditionalCheckFailed"]:
+            raise OrderNotPending() from None
+        if captured and codes[3:4] == ["ConditionalCheckFailed"]:
+            raise OrderPaid() from None
+        raise
+    return record
+
+
+def refund(payment_id: int, *, at: datetime, reason: str | None) -> PaymentRecord:
+    """captured -> refunded (``StalePayment`` if the payment is no longer captured)."""
+    item = PaymentRecord(payment_id)
+    try:
+        item.update(
+            actions=[
+                PaymentRecord.status.set("refunded"),
+                PaymentRecord.status_history.set(
+                    PaymentRecord.status_history.append([StatusChangeMap(status="refunded", at=at, reason=reason)])
+                ),
+                PaymentRecord.updated_at.set(at),
+            ],
+            condition=PaymentRecord.payment_id.exists() & (PaymentRecord.status == "captured"),
+        )
+    except UpdateError as exc:
+        if is_conditional_failure(exc):
+            raise StalePayment() from None
+        raise
+    return item
+
+
+def list_payments(
+    *, limit: int, next_token: str | None, order_id: int | None, status: str | None
+) -> tuple[list[PaymentRecord], str | None]:
+    condition: Condition | None = (PaymentRecord.status == status) if status is not None else None
+    scope = scope_of("payments", order_id=order_id, status=status)
+    if order_id is not None:
+
+        def run(start: Key | None, size: int) -> Iterator[PaymentRecord]:
+            return PaymentRecord.by_order.query(
+                order_id, filter_condition=condition, last_evaluated_key=start, page_size=size
+            )
+
+        key_names: tuple[str, ...] = ("order_id", "payment_id")
+    else:
+
+        def run(start: Key | None, size: int) -> Iterator[PaymentRecord]:
+            return PaymentRecord.scan(condition, last_evaluated_key=start, page_size=size)
+
+        key_names = ("payment_id",)
+    return paginate(
+        run,
+        limit=limit,
+        next_token=next_token,
+        scope=scope,
+        key_names=key_names,
+        page_size=max(limit + 1, FILTERED_PAGE_SIZE) if status is not None else None,
+    )

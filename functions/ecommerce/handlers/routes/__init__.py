@@ -1,0 +1,1 @@
+"""One powertools ``Router`` per resource; ``handlers.api`` includes them all."""

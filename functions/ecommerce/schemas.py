@@ -1,0 +1,322 @@
+"""Request and response models of the e-commerce API (pydantic v2).
+
+Request models forbid unknown fields (a typo is a 422, not a silently ignored field) and
+normalise what users type (e-mail trimmed, country codes upper-case, money to cents). Prices
+are never accepted from clients: lines carry a product id and a quantity, the server prices
+them from the inventory catalogue.
+
+The saga participant functions' input/output models are in ``ecommerce.saga_schemas``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+
+from shared.pagination import Page
+from shared.types import EntityId, Money, MoneyOut, Name
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # (pydantic EmailStr needs email-validator, not a dependency)
+PHONE_PATTERN = r"^[0-9+()\-. ]{3,30}$"
+POSTAL_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,18}[A-Za-z0-9]$"
+PAYMENT_METHOD_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
+CARD_TOKEN_PATTERN = r"^tok_[A-Za-z0-9_]{1,60}$"
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"  # printable ASCII, no spaces (execution ARNs fit)
+
+MAX_LINES = 100  # distinct products in one cart or order
+MAX_LINE_QUANTITY = 1000  # units of one product in one cart or order
+MAX_ADDRESSES = 10
+
+OrderStatus = Literal["pending", "confirmed", "cancelled"]
+CartStatus = Literal["open", "ordered"]
+PaymentStatus = Literal["authorized", "captured", "refunded", "declined"]
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic's lax mode reads True as 1
+        raise ValueError("booleans are not numbers")
+    return value
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=254, pattern=EMAIL_PATTERN),
+    Field(description="Unique among customers, case-insensitively.", examples=["marie.tremblay@example.com"]),
+]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN), Field(examples=["+1 514-555-0199"])]
+AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+CountryCode = Annotated[
+    str,
+    StringConstraints(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$"),
+    BeforeValidator(_upper),
+    Field(description="ISO 3166-1 alpha-2.", examples=["CA"]),
+]
+LineQuantity = Annotated[
+    int,
+    Field(ge=1, le=MAX_LINE_QUANTITY, description=f"Units, 1..{MAX_LINE_QUANTITY}."),
+    BeforeValidator(_not_bool),
+]
+PaymentMethod = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=PAYMENT_METHOD_PATTERN),
+    Field(
+        description="`credit_card`, `debit_card`, `paypal`, `gift_card` ... The simulated provider "
+        "declines `declined_card` and authorizes and captures everything else.",
+        examples=["credit_card"],
+    ),
+]
+CardToken = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=CARD_TOKEN_PATTERN),
+    Field(description="Tokenized card (`tok_visa` ...); `tok_declined` is always declined.", examples=["tok_visa"]),
+]
+IdempotencyKey = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=IDEMPOTENCY_KEY_PATTERN),
+    Field(description="Repeat a request with the same key to get the first result instead of a duplicate."),
+]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- addresses
+class CustomerAddress(_Input):
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = Field(
+        default=None, examples=["home"]
+    )
+    recipient: Name | None = Field(default=None, description="Name on the parcel (defaults to the customer's).")
+    line1: AddressText = Field(examples=["1100 Rue Sainte-Catherine O"])
+    line2: AddressText | None = None
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        examples=["Montréal"]
+    )
+    region: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
+        default=None, description="Province or state.", examples=["QC"]
+    )
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=POSTAL_CODE_PATTERN)] = Field(
+        examples=["H3B 1A7"]
+    )
+    country: CountryCode = "CA"
+
+
+# ---------------------------------------------------------------- lines (carts and orders)
+class LineRequest(_Input):
+    """A product and a quantity; the price comes from the catalogue."""
+
+    product_id: EntityId = Field(description="A live product of the inventory catalogue (GET /api/v1/products).")
+    quantity: LineQuantity
+
+
+def distinct_products(lines: list[LineRequest] | None) -> list[LineRequest] | None:
+    if lines is None:
+        return None
+    seen: set[int] = set()
+    for line in lines:
+        if line.product_id in seen:
+            raise ValueError(f"product {line.product_id} appears twice; give one line per product")
+        seen.add(line.product_id)
+    return lines
+
+
+Lines = Annotated[list[LineRequest], Field(max_length=MAX_LINES)]
+
+
+class PricedLine(BaseModel):
+    """A line priced from the catalogue."""
+
+    product_id: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price: MoneyOut = Field(description="Catalogue price when the line was priced.", examples=["19.99"])
+    line_total: MoneyOut = Field(description="unit_price x quantity.", examples=["39.98"])
+
+
+class Totals(BaseModel):
+    item_count: int = Field(description="Sum of the quantities.")
+    subtotal: MoneyOut = Field(description="Sum of the line totals.")
+    tax: MoneyOut = Field(description="subtotal x the tax rate (14.975 %), rounded half-up to the cent.")
+    total: MoneyOut = Field(description="subtotal + tax: the amount to pay.")
+    currency: str = Field(examples=["CAD"])
+
+
+# ---------------------------------------------------------------- customers
+class CustomerCreate(_Input):
+    email: Email
+    first_name: PersonName
+    last_name: PersonName
+    phone: Phone | None = None
+    addresses: Annotated[list[CustomerAddress], Field(max_length=MAX_ADDRESSES)] = Field(
+        default_factory=list, description="The first address is the default shipping address."
+    )
+
+
+class CustomerUpdate(_Input):
+    """Partial update: only the fields present change; `null` clears `phone`, `addresses: []` clears addresses."""
+
+    email: Email | None = None
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    phone: Phone | None = None
+    addresses: Annotated[list[CustomerAddress], Field(max_length=MAX_ADDRESSES)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> CustomerUpdate:
+        if not self.model_fields_set:
+            raise ValueError("at least one field must be given")
+        nulls = [
+            name
+            for name in ("email", "first_name", "last_name", "addresses")
+            if name in self.model_fields_set and getattr(self, name) is None
+        ]
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class CustomerOut(BaseModel):
+    customer_id: int
+    email: str
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    addresses: list[CustomerAddress]
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerPage(Page[CustomerOut]):
+    pass
+
+
+# ---------------------------------------------------------------- carts
+class CartCreate(_Input):
+    customer_id: EntityId | None = Field(
+        default=None, description="An existing customer; omit for a guest cart (attach it later with PUT)."
+    )
+    items: Lines = Field(default_factory=list, description="One line per product.")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> CartCreate:
+        distinct_products(self.items)
+        return self
+
+
+class CartUpdate(_Input):
+    """Replace the cart's items (omit a product to remove it) and optionally attach a customer."""
+
+    items: Lines = Field(description="The new content of the cart, one line per product.")
+    customer_id: EntityId | None = Field(
+        default=None, description="Attach a guest cart to a customer; a cart cannot change customer."
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> CartUpdate:
+        distinct_products(self.items)
+        return self
+
+
+class CartOut(Totals):
+    cart_id: int
+    customer_id: int | None = None
+    status: CartStatus = Field(description="`open` until the cart is ordered, then `ordered` (read only).")
+    items: list[PricedLine]
+    order_id: int | None = Field(default=None, description="The order made from this cart.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class CartPage(Page[CartOut]):
+    pass
+
+
+# ---------------------------------------------------------------- orders
+class OrderCreate(_Input):
+    """Give `lines` or a `cart_id` (exactly one). Prices come from the catalogue at order time."""
+
+    customer_id: EntityId = Field(description="An existing customer (422 `invalid_reference` otherwise).")
+    lines: Lines | None = Field(default=None, description="One line per product.")
+    cart_id: EntityId | None = Field(default=None, description="An open cart of this customer (or a guest cart).")
+    shipping_address: CustomerAddress | None = Field(
+        default=None, description="Defaults to the customer's first address."
+    )
+    billing_address: CustomerAddress | None = Field(default=None, description="Defaults to the shipping address.")
+    idempotency_key: IdempotencyKey | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OrderCreate:
+        if (self.lines is None) == (self.cart_id is None):
+            raise ValueError("give exactly one of lines or cart_id")
+        if self.lines is not None and not self.lines:
+            raise ValueError("lines must not be empty")
+        distinct_products(self.lines)
+        return self
+
+
+class OrderStatusChange(BaseModel):
+    status: OrderStatus
+    at: datetime
+    reason: str | None = None
+
+
+class OrderOut(Totals):
+    order_id: int
+    customer_id: int
+    status: OrderStatus = Field(description="pending -> confirmed | cancelled (see the e-commerce README).")
+    lines: list[PricedLine]
+    shipping_address: CustomerAddress
+    billing_address: CustomerAddress
+    status_history: list[OrderStatusChange] = Field(description="Every status the order went through, oldest first.")
+    cart_id: int | None = None
+    order_date: date = Field(description="UTC day of created_at.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderPage(Page[OrderOut]):
+    pass
+
+
+# ---------------------------------------------------------------- payments
+class PaymentCreate(_Input):
+    order_id: EntityId = Field(description="A pending order.")
+    amount: Money = Field(description="Must equal the order total.")
+    payment_method: PaymentMethod
+    card_token: CardToken | None = None
+    idempotency_key: IdempotencyKey | None = None
+
+
+class PaymentStatusChange(BaseModel):
+    status: PaymentStatus
+    at: datetime
+    reason: str | None = None
+
+
+class PaymentOut(BaseModel):
+    payment_id: int
+    order_id: int
+    amount: MoneyOut
+    currency: str
+    payment_method: str
+    status: PaymentStatus = Field(description="captured, declined or refunded (authorized only in the history).")
+    provider_reference: str = Field(description="The simulated provider's transaction reference.")
+    decline_reason: str | None = None
+    status_history: list[PaymentStatusChange]
+    created_at: datetime
+    updated_at: datetime
+
+
+class PaymentPage(Page[PaymentOut]):
+    pass

@@ -1,0 +1,1 @@
+"""One powertools ``Router`` per group of routes; ``handlers.api`` includes them all."""

@@ -1,0 +1,1 @@
+"""Business rules and use cases of the reporting domain."""

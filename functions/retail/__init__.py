@@ -1,0 +1,1 @@
+"""Retail domain: stores, cash registers, sales and returns (see README.md)."""

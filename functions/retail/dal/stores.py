@@ -1,0 +1,117 @@
+"""Reads and writes of stores, cash registers, id counters and uniqueness guards."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+
+from retail.dal.tables import CashRegisterRecord, RetailRegistry, StoreLocation, StoreRecord
+from retail.errors import LocationTakenError
+from shared.dynamo import add_guard, allocate_ids, cancellation_codes, guard_owner, transact_write
+from shared.errors import AlreadyExistsError
+from shared.pagination import paginate, scope_of
+
+# guard kinds in the registry table
+STORE_NAME = "store-name"
+REGISTER_NUMBER = "register-number"
+
+
+def next_id(counter: str, count: int = 1) -> range:
+    return allocate_ids(RetailRegistry, counter, count)
+
+
+def register_number_key(store_id: int, number: int) -> str:
+    return f"{store_id}#{number}"
+
+
+# ---------------------------------------------------------------- stores
+def get_store(store_id: int, *, consistent: bool = False) -> StoreRecord | None:
+    try:
+        return StoreRecord.get(store_id, consistent_read=consistent)
+    except StoreRecord.DoesNotExist:
+        return None
+
+
+def find_store_by_name(name: str) -> StoreRecord | None:
+    owner = guard_owner(RetailRegistry, STORE_NAME, name.casefold())
+    return get_store(owner, consistent=True) if owner is not None else None
+
+
+def list_stores(*, limit: int, next_token: str | None) -> tuple[list[StoreRecord], str | None]:
+    return paginate(
+        lambda start, size: StoreRecord.scan(last_evaluated_key=start, page_size=size),
+        limit=limit,
+        next_token=next_token,
+        scope=scope_of("stores"),
+        key_names=("store_id",),
+    )
+
+
+def create_store(store: StoreRecord, location: StoreLocation) -> None:
+    """Write the store, open its inventory location and claim its name, in one transaction."""
+    try:
+        with transact_write() as tx:  # puts, in this order: store, location, name guard
+            tx.save(store, condition=StoreRecord.store_id.does_not_exist())
+            tx.save(location, condition=StoreLocation.location_id.does_not_exist())
+            add_guard(tx, RetailRegistry, STORE_NAME, store.name.casefold(), store.store_id)
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if codes[1:2] == ["ConditionalCheckFailed"]:
+            raise LocationTakenError(location.location_id) from None
+        if codes[2:3] == ["ConditionalCheckFailed"]:
+            raise AlreadyExistsError("store", "name", store.name) from None
+        raise
+
+
+# ---------------------------------------------------------------- cash registers
+def get_register(store_id: int, register_id: int) -> CashRegisterRecord | None:
+    try:
+        return CashRegisterRecord.get(store_id, register_id, consistent_read=True)
+    except CashRegisterRecord.DoesNotExist:
+        return None
+
+
+def register_number_owner(store_id: int, number: int) -> int | None:
+    return guard_owner(RetailRegistry, REGISTER_NUMBER, register_number_key(store_id, number))
+
+
+def create_register(register: CashRegisterRecord) -> None:
+    """Write the register and claim its number in its store, in one transaction."""
+    try:
+        with transact_write() as tx:
+            tx.save(register, condition=CashRegisterRecord.register_id.does_not_exist())
+            add_guard(
+                tx,
+                RetailRegistry,
+                REGISTER_NUMBER,
+                register_number_key(register.store_id, register.number),
+                register.register_id,
+            )
+    except TransactWriteError as exc:
+        if cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
+            raise AlreadyExistsError("cash register", "number", register.number) from None
+        raise
+
+
+def registers_of(store_id: int) -> list[CashRegisterRecord]:
+    return list(CashRegisterRecord.query(store_id, consistent_read=True))
+
+
+def list_registers(
+    *, limit: int, next_token: str | None, store_id: int | None
+) -> tuple[list[CashRegisterRecord], str | None]:
+    scope = scope_of("registers", store_id=store_id)
+    if store_id is not None:
+        return paginate(
+            lambda start, size: CashRegisterRecord.query(store_id, last_evaluated_key=start, page_size=size),
+            limit=limit,
+            next_token=next_token,
+            scope=scope,
+            key_names=("store_id", "register_id"),
+        )
+    return paginate(
+        lambda start, size: CashRegisterRecord.scan(last_evaluated_key=start, page_size=size),
+        limit=limit,
+        next_token=next_token,
+        scope=scope,
+        key_names=("store_id", "register_id"),
+    )

@@ -1,0 +1,169 @@
+"""pynamodb models of the retail tables, and of the inventory tables retail writes.
+
+Keys and indexes: see ../README.md. Inventory's tables are used through inventory's own models
+(``inventory.dal.tables``), subclassed only to read their table names from the retail
+function's environment (:class:`retail.settings.RetailSettings`): the items retail writes (stock
+rows, movements, locations) have exactly inventory's shape.
+
+Sale and return items are consumed by the reporting domain through the tables' streams: their
+attribute names and types are a contract (README.md, "Stream contract").
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from inventory.dal.tables import LocationRecord, ProductRecord, StockMovementRecord, StockRecord
+from retail.settings import settings
+from shared.dynamo import BaseMeta, DecimalAttribute, IntegerAttribute, Lazy, RegistryModel
+
+STORE_DATE_INDEX = "store-date-index"
+SALE_INDEX = "sale-index"
+
+
+# ---------------------------------------------------------------- stores and registers
+class StoreRecord(Model):
+    """A store; store N holds its stock at inventory location ``store-N``."""
+
+    class Meta(BaseMeta):
+        table_name = Lazy(lambda: settings().stores_table)
+
+    store_id = IntegerAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    address = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    location_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class CashRegisterRecord(Model):
+    class Meta(BaseMeta):
+        table_name = Lazy(lambda: settings().cash_registers_table)
+
+    store_id = IntegerAttribute(hash_key=True)
+    register_id = IntegerAttribute(range_key=True)
+    number = IntegerAttribute()
+    name = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+# ---------------------------------------------------------------- sales
+class SaleLine(MapAttribute):
+    product_id = IntegerAttribute()
+    quantity = IntegerAttribute()
+    unit_price = DecimalAttribute()
+    line_total = DecimalAttribute()
+
+
+class SalesByStore(GlobalSecondaryIndex["SaleRecord"]):
+    class Meta:
+        index_name = STORE_DATE_INDEX
+        projection = AllProjection()
+
+    store_id = IntegerAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class SaleRecord(Model):
+    """A sale (immutable once written: the stream only ever carries INSERTs)."""
+
+    class Meta(BaseMeta):
+        table_name = Lazy(lambda: settings().sales_table)
+
+    sale_id = IntegerAttribute(hash_key=True)
+    store_id = IntegerAttribute()
+    register_id = IntegerAttribute()
+    created_at = UnicodeAttribute()  # ISO-8601 UTC, ms, "Z": sorts by time
+    sale_date = UnicodeAttribute()  # YYYY-MM-DD (UTC)
+    lines = ListAttribute(of=SaleLine)
+    total = DecimalAttribute()
+    item_count = IntegerAttribute()
+
+    by_store = SalesByStore()
+
+
+# ---------------------------------------------------------------- returns
+class ReturnLine(MapAttribute):
+    product_id = IntegerAttribute()
+    quantity = IntegerAttribute()
+    refund_amount = DecimalAttribute()
+
+
+class ReturnsByStore(GlobalSecondaryIndex["ReturnRecord"]):
+    class Meta:
+        index_name = STORE_DATE_INDEX
+        projection = AllProjection()
+
+    store_id = IntegerAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ReturnsBySale(GlobalSecondaryIndex["ReturnRecord"]):
+    class Meta:
+        index_name = SALE_INDEX
+        projection = AllProjection()
+
+    sale_id = IntegerAttribute(hash_key=True)
+    return_id = IntegerAttribute(range_key=True)
+
+
+class ReturnRecord(Model):
+    """A return of products from one sale (immutable once written)."""
+
+    class Meta(BaseMeta):
+        table_name = Lazy(lambda: settings().returns_table)
+
+    return_id = IntegerAttribute(hash_key=True)
+    sale_id = IntegerAttribute()
+    store_id = IntegerAttribute()
+    created_at = UnicodeAttribute()
+    return_date = UnicodeAttribute()
+    lines = ListAttribute(of=ReturnLine)
+    refund_total = DecimalAttribute()
+    reason = UnicodeAttribute(null=True)
+
+    by_store = ReturnsByStore()
+    by_sale = ReturnsBySale()
+
+
+class RetailRegistry(RegistryModel):
+    """Id counters (store, register, sale, return), uniqueness guards (store names, register
+    numbers) and the returned-quantity guards (``returned#<sale_id>#<product_id>``: ``counter``
+    holds the units of that sale line already returned)."""
+
+    class Meta(BaseMeta):
+        table_name = Lazy(lambda: settings().registry_table)
+
+
+# ---------------------------------------------------------------- inventory's tables
+class CatalogueProduct(ProductRecord):
+    """Inventory's products (read for their price)."""
+
+    class Meta(BaseMeta):
+        table_name = Lazy(lambda: settings().products_table)
+
+
+class StoreStock(StockRecord):
+    """Inventory's stock rows (a store's row is (product_id, ``store-N``))."""
+
+    class Meta(BaseMeta):
+        table_name = Lazy(lambda: settings().stock_table)
+
+
+class StockMovement(StockMovementRecord):
+    """Inventory's stock movement journal (retail writes ``sale`` and ``return`` movements)."""
+
+    class Meta(BaseMeta):
+        table_name = Lazy(lambda: settings().stock_movements_table)
+
+
+class StoreLocation(LocationRecord):
+    """Inventory's stock locations (a new store opens its ``store-N``)."""
+
+    class Meta(BaseMeta):
+        table_name = Lazy(lambda: settings().locations_table)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (StoreRecord, CashRegisterRecord, SaleRecord, ReturnRecord, RetailRegistry)

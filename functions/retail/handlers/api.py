@@ -1,0 +1,25 @@
+"""Retail API Lambda: stores, cash registers, sales and returns (REST proxy v1)."""
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from retail.handlers.routes import registers, returns, sales, stores
+from shared.api import create_resolver
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+API_PREFIX = "/api/v1"
+
+app = create_resolver(logger)
+for _routes in (stores, registers, sales, returns):
+    app.include_router(_routes.router, prefix=API_PREFIX)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

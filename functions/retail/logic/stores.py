@@ -1,0 +1,117 @@
+"""Stores and cash registers: the business rules.
+
+- Store ids are integers from an atomic counter; store N holds its stock at inventory's
+  location ``store-N``. Creating a store opens that location in the same transaction (a
+  location that already exists is a 409 ``location_exists``; the next attempt gets the next id).
+- Store names are unique, case-insensitively (409 ``already_exists``).
+- A cash register belongs to one store (422 ``invalid_reference`` for an unknown store) and has
+  a number unique within its store (409 ``already_exists``).
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from retail.dal import stores as dal
+from retail.dal.tables import CashRegisterRecord, StoreLocation, StoreRecord
+from retail.logic.rules import location_of_store
+from retail.schemas import CashRegisterCreate, CashRegisterOut, CashRegisterPage, StoreCreate, StoreOut, StorePage
+from shared.dynamo import utcnow
+from shared.errors import AlreadyExistsError, InvalidReferenceError, NotFoundError
+
+logger = Logger(child=True)
+
+
+def store_out(record: StoreRecord) -> StoreOut:
+    return StoreOut(
+        store_id=record.store_id,
+        name=record.name,
+        address=record.address,
+        phone=record.phone,
+        location_id=record.location_id,
+        created_at=record.created_at,
+    )
+
+
+def register_out(record: CashRegisterRecord) -> CashRegisterOut:
+    return CashRegisterOut(
+        register_id=record.register_id,
+        store_id=record.store_id,
+        number=record.number,
+        name=record.name,
+        created_at=record.created_at,
+    )
+
+
+def default_register_name(number: int) -> str:
+    return f"Register {number}"
+
+
+# ---------------------------------------------------------------- references
+def require_store(store_id: int, loc: list[str | int]) -> StoreRecord:
+    """The store named in a body or a filter (422 ``invalid_reference`` if unknown)."""
+    record = dal.get_store(store_id)
+    if record is None:
+        raise InvalidReferenceError(loc, "store", store_id)
+    return record
+
+
+# ---------------------------------------------------------------- stores
+def new_store_records(store_id: int, request: StoreCreate) -> tuple[StoreRecord, StoreLocation]:
+    now = utcnow()
+    location_id = location_of_store(store_id)
+    store = StoreRecord(
+        store_id,
+        name=request.name,
+        address=request.address,
+        phone=request.phone,
+        location_id=location_id,
+        created_at=now,
+    )
+    location = StoreLocation(location_id, name=request.name, kind="store", address=request.address, created_at=now)
+    return store, location
+
+
+def create_store(request: StoreCreate) -> StoreOut:
+    if dal.find_store_by_name(request.name) is not None:  # cheap early answer; the transaction decides
+        raise AlreadyExistsError("store", "name", request.name)
+    store, location = new_store_records(dal.next_id("store")[0], request)
+    dal.create_store(store, location)
+    logger.info("store created", extra={"store_id": store.store_id, "location_id": store.location_id})
+    return store_out(store)
+
+
+def get_store(store_id: int) -> StoreOut:
+    record = dal.get_store(store_id)
+    if record is None:
+        raise NotFoundError("store", store_id)
+    return store_out(record)
+
+
+def list_stores(*, limit: int, next_token: str | None) -> StorePage:
+    records, token = dal.list_stores(limit=limit, next_token=next_token)
+    return StorePage(items=[store_out(record) for record in records], next_token=token)
+
+
+# ---------------------------------------------------------------- cash registers
+def create_register(request: CashRegisterCreate) -> CashRegisterOut:
+    require_store(request.store_id, ["body", "store_id"])
+    if dal.register_number_owner(request.store_id, request.number) is not None:
+        raise AlreadyExistsError("cash register", "number", request.number)
+    record = CashRegisterRecord(
+        request.store_id,
+        dal.next_id("register")[0],
+        number=request.number,
+        name=request.name or default_register_name(request.number),
+        created_at=utcnow(),
+    )
+    dal.create_register(record)
+    logger.info("cash register created", extra={"store_id": record.store_id, "register_id": record.register_id})
+    return register_out(record)
+
+
+def list_registers(*, limit: int, next_token: str | None, store_id: int | None) -> CashRegisterPage:
+    if store_id is not None:
+        require_store(store_id, ["query", "store_id"])
+    records, token = dal.list_registers(limit=limit, next_token=next_token, store_id=store_id)
+    return CashRegisterPage(items=[register_out(record) for record in records], next_token=token)

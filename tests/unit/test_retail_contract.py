@@ -1,0 +1,188 @@
+"""The retail contract: template.yaml <-> code, and the sale/return item shapes that the
+reporting domain reads from the tables' streams (no AWS)."""
+
+from __future__ import annotations
+
+import importlib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTION = "RetailFunction"
+WRITTEN_TABLES = {  # tables the function writes: DynamoDBCrudPolicy
+    "RetailStoresTable",
+    "RetailCashRegistersTable",
+    "RetailSalesTable",
+    "RetailReturnsTable",
+    "RetailRegistryTable",
+    "InventoryLocationsTable",
+    "InventoryStockTable",
+    "InventoryStockMovementsTable",
+}
+
+
+def import_api():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POWERTOOLS_SERVICE_NAME", "retail")
+        patch.setenv("POWERTOOLS_METRICS_NAMESPACE", "RetailPlatform")
+        patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+        return importlib.import_module("retail.handlers.api")
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    from infra.openapi import load_template
+
+    return load_template(ROOT / "template.yaml")
+
+
+@pytest.fixture(scope="module")
+def function(template) -> dict[str, Any]:
+    return template["Resources"][FUNCTION]
+
+
+@pytest.fixture
+def table_env(function, monkeypatch) -> dict[str, str]:
+    """variable -> logical id of the table, with each variable set to `table-from-<variable>`."""
+    variables = function["Properties"]["Environment"]["Variables"]
+    table_vars = {name: value["Ref"] for name, value in variables.items() if isinstance(value, dict)}
+    for name in table_vars:
+        monkeypatch.setenv(name, f"table-from-{name}")
+    return table_vars
+
+
+def test_every_route_in_code_is_wired_in_the_template_and_back(function):
+    from infra.openapi import template_routes
+
+    app = import_api().app
+    routes = {(route.method.lower(), route.openapi_path) for route in app._static_routes + app._dynamic_routes}
+    assert routes == set(template_routes({"Resources": {FUNCTION: function}}))
+    assert ("post", "/api/v1/sales") in routes and ("get", "/api/v1/returns/{return_id}") in routes
+
+
+def test_events_require_the_api_key_and_use_the_shared_api(function):
+    assert function["Properties"]["Handler"] == "retail.handlers.api.lambda_handler"
+    for name, event in function["Properties"]["Events"].items():
+        assert event["Type"] == "Api", name
+        assert event["Properties"]["RestApiId"] == {"Ref": "RetailApi"}, name
+        assert "Auth" not in event["Properties"], f"{name} must keep the API's default (API key required)"
+
+
+def test_environment_and_policies(template, function, table_env):
+    from inventory.settings import InventorySettings
+    from retail.settings import RetailSettings
+
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "retail"
+    assert set(table_env) == set(RetailSettings.env_names())
+    # inventory's tables under inventory's own variable names, pointing at the same tables
+    inventory_vars = template["Resources"]["InventoryFunction"]["Properties"]["Environment"]["Variables"]
+    shared = set(table_env) & set(InventorySettings.env_names())
+    assert shared == {"PRODUCTS_TABLE", "LOCATIONS_TABLE", "STOCK_TABLE", "STOCK_MOVEMENTS_TABLE"}
+    for name in shared:
+        assert inventory_vars[name] == {"Ref": table_env[name]}
+    crud = {p["DynamoDBCrudPolicy"]["TableName"]["Ref"] for p in function["Properties"]["Policies"] if "DynamoDBCrudPolicy" in p}
+    read = {p["DynamoDBReadPolicy"]["TableName"]["Ref"] for p in function["Properties"]["Policies"] if "DynamoDBReadPolicy" in p}
+    assert crud == WRITTEN_TABLES
+    assert set(table_env.values()) <= crud | read
+    for logical_id in set(table_env.values()):
+        table = template["Resources"][logical_id]
+        assert table["Type"] == "AWS::DynamoDB::Table" and table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+    group = template["Resources"]["RetailFunctionLogGroup"]["Properties"]
+    assert group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${RetailFunction}"}
+
+
+def test_sales_and_returns_tables_stream_to_reporting(template):
+    for logical_id in ("RetailSalesTable", "RetailReturnsTable"):
+        assert template["Resources"][logical_id]["Properties"]["StreamSpecification"] == {
+            "StreamViewType": "NEW_AND_OLD_IMAGES"
+        }
+
+
+def _key_schema(items: list[dict[str, str]]) -> dict[str, str]:
+    return {item["KeyType"]: item["AttributeName"] for item in items}
+
+
+def test_table_keys_and_indexes_match_the_pynamodb_models(template, table_env):
+    from retail.dal import tables
+
+    models = [*tables.ALL_MODELS, tables.CatalogueProduct, tables.StoreStock, tables.StockMovement, tables.StoreLocation]
+    model_of = {model.Meta.table_name.removeprefix("table-from-"): model for model in models}
+    assert set(model_of) == set(table_env)
+    for name, logical_id in table_env.items():
+        schema = model_of[name]._get_schema()
+        properties = template["Resources"][logical_id]["Properties"]
+        assert _key_schema(properties["KeySchema"]) == _key_schema(schema["key_schema"]), name
+        template_indexes = {
+            index["IndexName"]: _key_schema(index["KeySchema"]) for index in properties.get("GlobalSecondaryIndexes", [])
+        }
+        model_indexes = {index["index_name"]: _key_schema(index["key_schema"]) for index in schema["global_secondary_indexes"]}
+        assert template_indexes == model_indexes, name
+        template_types = {item["AttributeName"]: item["AttributeType"] for item in properties["AttributeDefinitions"]}
+        model_types = {item["AttributeName"]: item["AttributeType"] for item in schema["attribute_definitions"]}
+        assert template_types == model_types, name
+
+
+def test_inventory_models_are_reused_unchanged(table_env):
+    """Retail's views of inventory's tables have inventory's attributes exactly, and leave
+    inventory's own models alone (table names, indexes)."""
+    from inventory.dal import tables as inventory
+    from retail.dal import tables as retail
+
+    for mine, theirs in (
+        (retail.CatalogueProduct, inventory.ProductRecord),
+        (retail.StoreStock, inventory.StockRecord),
+        (retail.StockMovement, inventory.StockMovementRecord),
+        (retail.StoreLocation, inventory.LocationRecord),
+    ):
+        assert issubclass(mine, theirs)
+        assert {n: type(a) for n, a in mine.get_attributes().items()} == {n: type(a) for n, a in theirs.get_attributes().items()}
+    assert retail.StoreStock.by_location._model is retail.StoreStock
+    assert inventory.StockRecord.by_location._model is inventory.StockRecord
+
+
+def test_sale_item_shape_for_the_stream_consumers(table_env):
+    from retail.logic import rules
+    from retail.logic.sales import sale_record
+
+    priced = rules.price_lines([(4, 2), (9, 1)], {4: Decimal("19.99"), 9: Decimal("5")})
+    item = sale_record(12, 3, 7, priced, "2026-11-24T14:03:12.345Z", "2026-11-24").serialize()
+    assert item == {
+        "sale_id": {"N": "12"},
+        "store_id": {"N": "3"},
+        "register_id": {"N": "7"},
+        "created_at": {"S": "2026-11-24T14:03:12.345Z"},
+        "sale_date": {"S": "2026-11-24"},
+        "lines": {
+            "L": [
+                {"M": {"product_id": {"N": "4"}, "quantity": {"N": "2"}, "unit_price": {"N": "19.99"}, "line_total": {"N": "39.98"}}},
+                {"M": {"product_id": {"N": "9"}, "quantity": {"N": "1"}, "unit_price": {"N": "5.00"}, "line_total": {"N": "5.00"}}},
+            ]
+        },
+        "total": {"N": "44.98"},
+        "item_count": {"N": "3"},
+    }
+
+
+def test_return_item_shape_for_the_stream_consumers(table_env):
+    from retail.logic import rules
+    from retail.logic.returns import return_record
+    from retail.logic.sales import sale_record
+
+    sale = sale_record(12, 3, 7, rules.price_lines([(4, 2)], {4: Decimal("19.99")}), "2026-11-24T14:03:12.345Z", "2026-11-24")
+    refunds = rules.compute_refund(12, [rules.SoldLine(4, 2, Decimal("19.99"))], [(4, 1)], {})
+    item = return_record(5, sale, refunds, None, "2026-11-25T09:00:00.000Z", "2026-11-25").serialize()
+    assert item == {
+        "return_id": {"N": "5"},
+        "sale_id": {"N": "12"},
+        "store_id": {"N": "3"},
+        "created_at": {"S": "2026-11-25T09:00:00.000Z"},
+        "return_date": {"S": "2026-11-25"},
+        "lines": {"L": [{"M": {"product_id": {"N": "4"}, "quantity": {"N": "1"}, "refund_amount": {"N": "19.99"}}}]},
+        "refund_total": {"N": "19.99"},
+    }
+    with_reason = return_record(6, sale, refunds, "broken", "2026-11-25T09:00:00.000Z", "2026-11-25").serialize()
+    assert with_reason["reason"] == {"S": "broken"}
