@@ -17,7 +17,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any
 import boto3
 import pytest
 
-from infra.cloud.dynamodb_local import DynamoDBLocal
+from tests.integration.handler_harness import FakeContext, dynamodb_local_endpoint, load_template
 
 pytestmark = pytest.mark.integration
 
@@ -47,28 +47,12 @@ CENT = Decimal("0.01")
 # ---------------------------------------------------------------- template, AWS, tables
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    from cfnlint.decode import decode_str
-
-    decoded, matches = decode_str((ROOT / "template.yaml").read_text())
-    assert decoded is not None, matches
-    return decoded
+    return load_template()
 
 
 @pytest.fixture(scope="module")
 def dynamodb_endpoint() -> Iterator[str]:
-    server = DynamoDBLocal().start()
-    endpoint = f"http://127.0.0.1:{server.port}"
-    patch = pytest.MonkeyPatch()
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_SESSION_TOKEN"):
-        patch.delenv(name, raising=False)
-    patch.setenv("AWS_ENDPOINT_URL", endpoint)
-    patch.setenv("AWS_REGION", REGION)
-    patch.setenv("AWS_DEFAULT_REGION", REGION)
-    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    yield endpoint
-    patch.undo()
-    server.stop()
+    yield from dynamodb_local_endpoint()
 
 
 def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, str]:
@@ -152,20 +136,6 @@ def catalogue(ecommerce_env: dict[str, str]) -> dict[str, Product]:
 
 
 # ---------------------------------------------------------------- events
-@dataclass
-class FakeContext:
-    function_name: str = FUNCTION
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:{FUNCTION}"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = f"/aws/lambda/{FUNCTION}"
-    log_stream_name: str = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
 @pytest.fixture(scope="module")
 def routes(template: dict[str, Any]) -> list[tuple[str, str]]:
     events = template["Resources"][FUNCTION]["Properties"]["Events"].values()
@@ -266,7 +236,7 @@ def call(ecommerce_env, catalogue, routes):
         matched = match_resource(routes, method, path)
         assert matched, f"{method} {path} is not wired in template.yaml"
         resource, params = matched
-        response = handler(rest_event(method, path, resource=resource, path_parameters=params, **kwargs), FakeContext())
+        response = handler(rest_event(method, path, resource=resource, path_parameters=params, **kwargs), FakeContext(FUNCTION))
         text = response.get("body") or ""
         if response.get("isBase64Encoded"):
             text = base64.b64decode(text).decode()

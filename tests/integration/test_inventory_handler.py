@@ -16,14 +16,14 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from infra.cloud.dynamodb_local import DynamoDBLocal
+from tests.integration.handler_harness import FakeContext, dynamodb_local_endpoint, load_template
 
 pytestmark = pytest.mark.integration
 
@@ -35,28 +35,12 @@ FUNCTION = "InventoryFunction"
 # ---------------------------------------------------------------- template, AWS, tables
 @pytest.fixture(scope="session")
 def template() -> dict[str, Any]:
-    from cfnlint.decode import decode_str
-
-    decoded, matches = decode_str((ROOT / "template.yaml").read_text())
-    assert decoded is not None, matches
-    return decoded
+    return load_template()
 
 
 @pytest.fixture(scope="session")
 def dynamodb_endpoint() -> Iterator[str]:
-    server = DynamoDBLocal().start()
-    endpoint = f"http://127.0.0.1:{server.port}"
-    patch = pytest.MonkeyPatch()
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_SESSION_TOKEN"):
-        patch.delenv(name, raising=False)
-    patch.setenv("AWS_ENDPOINT_URL", endpoint)
-    patch.setenv("AWS_REGION", REGION)
-    patch.setenv("AWS_DEFAULT_REGION", REGION)
-    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    yield endpoint
-    patch.undo()
-    server.stop()
+    yield from dynamodb_local_endpoint()
 
 
 def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, str]:
@@ -117,20 +101,6 @@ def handler(inventory_env: dict[str, str]):
 
 
 # ---------------------------------------------------------------- events
-@dataclass
-class FakeContext:
-    function_name: str = FUNCTION
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:{FUNCTION}"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = f"/aws/lambda/{FUNCTION}"
-    log_stream_name: str = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
 @pytest.fixture(scope="session")
 def routes(template: dict[str, Any]) -> list[tuple[str, str]]:
     events = template["Resources"][FUNCTION]["Properties"]["Events"].values()
@@ -217,7 +187,7 @@ def call(handler, routes):
         if wired:
             assert matched, f"{method} {path} is not wired in template.yaml"
         resource, params = matched or (path, {})
-        response = handler(rest_event(method, path, resource=resource, path_parameters=params, **kwargs), FakeContext())
+        response = handler(rest_event(method, path, resource=resource, path_parameters=params, **kwargs), FakeContext(FUNCTION))
         text = response.get("body") or ""
         if response.get("isBase64Encoded"):
             text = base64.b64decode(text).decode()

@@ -17,7 +17,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +27,7 @@ import boto3
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 
-from infra.cloud.dynamodb_local import DynamoDBLocal
+from tests.integration.handler_harness import FakeContext, dynamodb_local_endpoint, load_template
 
 pytestmark = pytest.mark.integration
 
@@ -42,28 +42,12 @@ _sequence = itertools.count(10_000)
 # ---------------------------------------------------------------- template, AWS, tables
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    from cfnlint.decode import decode_str
-
-    decoded, matches = decode_str((ROOT / "template.yaml").read_text())
-    assert decoded is not None, matches
-    return decoded
+    return load_template()
 
 
 @pytest.fixture(scope="module")
 def dynamodb_endpoint() -> Iterator[str]:
-    server = DynamoDBLocal().start()
-    endpoint = f"http://127.0.0.1:{server.port}"
-    patch = pytest.MonkeyPatch()
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_SESSION_TOKEN"):
-        patch.delenv(name, raising=False)
-    patch.setenv("AWS_ENDPOINT_URL", endpoint)
-    patch.setenv("AWS_REGION", REGION)
-    patch.setenv("AWS_DEFAULT_REGION", REGION)
-    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    yield endpoint
-    patch.undo()
-    server.stop()
+    yield from dynamodb_local_endpoint()
 
 
 def function_env(template: dict[str, Any], logical_id: str, tables: dict[str, str]) -> dict[str, str]:
@@ -110,20 +94,6 @@ def aws(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, 
     patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     yield {"client": client, "tables": tables, "api_env": api_env, "stream_env": stream_env}
     patch.undo()
-
-
-@dataclass
-class FakeContext:
-    function_name: str
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:reporting"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = "/aws/lambda/reporting"
-    log_stream_name: str = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 # ---------------------------------------------------------------- stream events
@@ -190,7 +160,7 @@ def stream(aws):
     def feed(*records: tuple[str, str, dict | None, dict | None]) -> dict[str, Any]:
         table = {"sale": sales, "return": returns, "order": orders}
         event = {"Records": [stream_record(table[kind], name, new, old) for kind, name, new, old in records]}
-        return module.lambda_handler(event, FakeContext(STREAM_FUNCTION))
+        return module.lambda_handler(event, FakeContext(STREAM_FUNCTION, remaining_ms=60_000))
 
     return feed
 
@@ -228,7 +198,7 @@ def call(aws, template):
 
     def _call(path: str, **query: str) -> Reply:
         assert ("GET", path) in wired, f"GET {path} is not wired in template.yaml"
-        response = module.lambda_handler(rest_event(path, query), FakeContext(API_FUNCTION))
+        response = module.lambda_handler(rest_event(path, query), FakeContext(API_FUNCTION, remaining_ms=60_000))
         text = response.get("body") or ""
         if response.get("isBase64Encoded"):
             text = base64.b64decode(text).decode()

@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import redirect_stdout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +28,7 @@ from typing import Any
 import boto3
 import pytest
 
-from infra.cloud.dynamodb_local import DynamoDBLocal
+from tests.integration.handler_harness import FakeContext, dynamodb_local_endpoint, load_template
 
 pytestmark = pytest.mark.integration
 
@@ -41,28 +41,12 @@ HANDLERS = {"RetailFunction": "retail.handlers.api", "InventoryFunction": "inven
 # ---------------------------------------------------------------- template, AWS, tables
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    from cfnlint.decode import decode_str
-
-    decoded, matches = decode_str((ROOT / "template.yaml").read_text())
-    assert decoded is not None, matches
-    return decoded
+    return load_template()
 
 
 @pytest.fixture(scope="module")
 def dynamodb_endpoint() -> Iterator[str]:
-    server = DynamoDBLocal().start()
-    endpoint = f"http://127.0.0.1:{server.port}"
-    patch = pytest.MonkeyPatch()
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_SESSION_TOKEN"):
-        patch.delenv(name, raising=False)
-    patch.setenv("AWS_ENDPOINT_URL", endpoint)
-    patch.setenv("AWS_REGION", REGION)
-    patch.setenv("AWS_DEFAULT_REGION", REGION)
-    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    yield endpoint
-    patch.undo()
-    server.stop()
+    yield from dynamodb_local_endpoint()
 
 
 def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, dict[str, str]]:
@@ -124,20 +108,6 @@ def handlers(envs) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- events
-@dataclass
-class FakeContext:
-    function_name: str = "RetailFunction"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:RetailFunction"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = "/aws/lambda/RetailFunction"
-    log_stream_name: str = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
 @pytest.fixture(scope="module")
 def routes(template: dict[str, Any]) -> list[tuple[str, str, str]]:
     found = []
