@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml functions/requirements.tx
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-unit test-integration lint load bench-reports openapi deploy-localstack clean
+.PHONY: help install run test test-unit test-integration lint load load-sagas bench-reports openapi deploy-localstack clean
 
 help:
 	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000)"
 	@echo "make test     unit + integration + e2e tests (starts its own embedded cloud on free ports)"
 	@echo "make load     locust medium-load scenario against a running 'make run'"
+	@echo "make load-sagas  locust: users start order sagas and follow them to the end (sagas/s, p95 POST -> final)"
 	@echo "make bench-reports  write 100,000 sales into a running 'make run' and time every report endpoint"
 	@echo "make lint     cfn-lint and sam validate --lint on template.yaml"
 	@echo "make openapi  regenerate docs/openapi.json from the handlers' code"
@@ -45,6 +46,9 @@ lint: $(STAMP)
 
 load: $(STAMP)
 	$(PY) -m tests.load.run_medium
+
+load-sagas: $(STAMP)
+	$(PY) -m tests.load.run_sagas
 
 bench-reports: $(STAMP)
 	$(PY) -m tests.load.bench_reports

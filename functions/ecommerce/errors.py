@@ -34,6 +34,7 @@ from http import HTTPStatus
 from typing import Any
 
 from shared.errors import AppError, ConflictError, InvalidReferenceError, UnprocessableError
+from shared.saga import InvalidInput  # noqa: F401  (re-exported: saga functions raise it)
 from shared.types import format_money
 
 
@@ -182,13 +183,3 @@ class MissingAddress(UnprocessableError, EcommerceBusinessError):
             f"no shipping_address given and customer {customer_id} has no address on file",
             details=[{"loc": ["body", "shipping_address"], "type": "missing"}],
         )
-
-
-# ---------------------------------------------------------------- saga functions only
-class InvalidInput(Exception):
-    """A saga participant function received an event that fails its input model."""
-
-    def __init__(self, function: str, errors: list[dict[str, Any]]) -> None:
-        problems = "; ".join(f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}" for e in errors)
-        super().__init__(f"{function}: invalid input ({problems})")
-        self.errors = errors

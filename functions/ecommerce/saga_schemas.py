@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from ecommerce.schemas import (
     CardToken,
-    CustomerAddress,
+    OrderAddress,
     IdempotencyKey,
     LineRequest,
     Lines,
@@ -48,8 +48,8 @@ class CreateOrderInput(_SagaInput):
     idempotency_key: IdempotencyKey = Field(description="The saga's id: a retry returns the first order.")
     customer_id: EntityId
     lines: Lines = Field(min_length=1)
-    shipping_address: CustomerAddress | None = None
-    billing_address: CustomerAddress | None = None
+    shipping_address: OrderAddress | None = None
+    billing_address: OrderAddress | None = None
 
     @model_validator(mode="after")
     def _distinct(self) -> CreateOrderInput:

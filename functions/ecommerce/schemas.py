@@ -108,6 +108,34 @@ class CustomerAddress(_Input):
     country: CountryCode = "CA"
 
 
+
+def _one_line_address(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"line1": value}
+    return value
+
+
+class OrderAddress(CustomerAddress):
+    """An order's shipping or billing address: structured, or one line of text.
+
+    ``"123 Main St"`` (what the reference API sends) is read as ``{"line1": "123 Main St"}``;
+    ``city`` and ``postal_code`` may then be absent. Customer records keep the strict
+    :class:`CustomerAddress`.
+    """
+
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
+        default=None, examples=["Montréal"]
+    )
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=POSTAL_CODE_PATTERN)] | None = Field(
+        default=None, examples=["H3B 1A7"]
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        return _one_line_address(value)
+
+
 # ---------------------------------------------------------------- lines (carts and orders)
 class LineRequest(_Input):
     """A product and a quantity; the price comes from the catalogue."""
@@ -249,10 +277,10 @@ class OrderCreate(_Input):
     customer_id: EntityId = Field(description="An existing customer (422 `invalid_reference` otherwise).")
     lines: Lines | None = Field(default=None, description="One line per product.")
     cart_id: EntityId | None = Field(default=None, description="An open cart of this customer (or a guest cart).")
-    shipping_address: CustomerAddress | None = Field(
+    shipping_address: OrderAddress | None = Field(
         default=None, description="Defaults to the customer's first address."
     )
-    billing_address: CustomerAddress | None = Field(default=None, description="Defaults to the shipping address.")
+    billing_address: OrderAddress | None = Field(default=None, description="Defaults to the shipping address.")
     idempotency_key: IdempotencyKey | None = None
 
     @model_validator(mode="after")
@@ -276,8 +304,8 @@ class OrderOut(Totals):
     customer_id: int
     status: OrderStatus = Field(description="pending -> confirmed | cancelled (see the e-commerce README).")
     lines: list[PricedLine]
-    shipping_address: CustomerAddress
-    billing_address: CustomerAddress
+    shipping_address: OrderAddress
+    billing_address: OrderAddress
     status_history: list[OrderStatusChange] = Field(description="Every status the order went through, oldest first.")
     cart_id: int | None = None
     order_date: date = Field(description="UTC day of created_at.")

@@ -191,10 +191,17 @@ class StockMovement(BaseModel):
     movement_id: str
     product_id: int
     location_id: str
-    kind: Literal["set", "adjust", "initial", "sale", "return"]
-    delta: int
+    kind: Literal["set", "adjust", "initial", "sale", "return", "reserve", "release", "commit"] = Field(
+        description="set/adjust: PUT /stock; initial: demo data; sale/return: retail; "
+        "reserve/release/commit: the order saga's stock reservations."
+    )
+    delta: int = Field(description="Change of the available units.")
     available_before: int
     available_after: int
+    reserved_delta: int | None = Field(
+        default=None,
+        description="Change of the reserved units (reserve: +q, release: -q, commit: -q); null for other kinds.",
+    )
     reason: str
     created_at: datetime
 

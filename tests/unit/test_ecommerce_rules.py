@@ -237,10 +237,10 @@ def test_saga_handler_turns_bad_input_into_invalid_input(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "ecommerce")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "RetailPlatform")
-    from ecommerce.handlers.saga import parse
+    from ecommerce.handlers.saga import parse_event
 
     with pytest.raises(errors.InvalidInput) as caught:
-        parse(CreateOrderInput, {"customer_id": "x"}, "CreateOrder")
+        parse_event(CreateOrderInput, {"customer_id": "x"}, "CreateOrder")
     assert "idempotency_key" in str(caught.value) and type(caught.value).__name__ == "InvalidInput"
     assert not isinstance(caught.value, errors.EcommerceBusinessError)  # a bug, not a refusal
 

@@ -57,9 +57,9 @@ class AddressMap(MapAttribute):
     recipient = UnicodeAttribute(null=True)
     line1 = UnicodeAttribute()
     line2 = UnicodeAttribute(null=True)
-    city = UnicodeAttribute()
+    city = UnicodeAttribute(null=True)  # absent on one-line order addresses
     region = UnicodeAttribute(null=True)
-    postal_code = UnicodeAttribute()
+    postal_code = UnicodeAttribute(null=True)
     country = UnicodeAttribute()
 
 

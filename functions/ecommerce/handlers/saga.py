@@ -17,13 +17,9 @@ state machine's ``Catch`` matches. Every other error is transient (retry).
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ValidationError
 
-from ecommerce.errors import InvalidInput
 from ecommerce.logic import orders, payments
 from ecommerce.logic.orders import NewOrder
 from ecommerce.logic.payments import PaymentRequest
@@ -34,34 +30,21 @@ from ecommerce.saga_schemas import (
     ProcessPaymentInput,
     RefundPaymentInput,
 )
+from shared.saga import parse_event, saga_step
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def parse(model: type[M], event: Any, function: str) -> M:
-    try:
-        request = model.model_validate(event)
-    except ValidationError as exc:
-        errors = [{"loc": list(error["loc"]), "msg": error["msg"]} for error in exc.errors()]
-        logger.warning("invalid saga input", extra={"function": function, "errors": errors})
-        raise InvalidInput(function, errors) from None
-    key = getattr(request, "idempotency_key", None)
-    if key:
-        logger.append_keys(idempotency_key=key)
-    return request
-
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
+@saga_step("CREATE_ORDER", logger)
 def create_order_handler(event: dict, context: LambdaContext) -> dict:
     """CreateOrderInput -> CreateOrderOutput; ``CustomerNotFound``, ``ProductNotFound``,
     ``MissingAddress``, ``IdempotencyConflict``, ``OperationAborted``."""
-    request = parse(CreateOrderInput, event, "CreateOrder")
+    request = parse_event(CreateOrderInput, event, "CreateOrder")
     new = NewOrder(
         customer_id=request.customer_id,
         lines=tuple(request.lines),
@@ -75,9 +58,10 @@ def create_order_handler(event: dict, context: LambdaContext) -> dict:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
+@saga_step("CANCEL_ORDER", logger)
 def cancel_order_handler(event: dict, context: LambdaContext) -> dict:
     """CancelOrderInput -> CancelOrderOutput (compensation: no order is a no-op)."""
-    request = parse(CancelOrderInput, event, "CancelOrder")
+    request = parse_event(CancelOrderInput, event, "CancelOrder")
     output = orders.cancel_order(order_id=request.order_id, idempotency_key=request.idempotency_key, reason=request.reason)
     return output.model_dump(mode="json")
 
@@ -85,9 +69,10 @@ def cancel_order_handler(event: dict, context: LambdaContext) -> dict:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
+@saga_step("CONFIRM_ORDER", logger)
 def confirm_order_handler(event: dict, context: LambdaContext) -> dict:
     """ConfirmOrderInput -> ConfirmOrderOutput; ``OrderNotFound``, ``InvalidOrderState``."""
-    request = parse(ConfirmOrderInput, event, "ConfirmOrder")
+    request = parse_event(ConfirmOrderInput, event, "ConfirmOrder")
     output = orders.confirm_order(order_id=request.order_id, idempotency_key=request.idempotency_key, reason=request.reason)
     return output.model_dump(mode="json")
 
@@ -95,11 +80,12 @@ def confirm_order_handler(event: dict, context: LambdaContext) -> dict:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
+@saga_step("PROCESS_PAYMENT", logger)
 def process_payment_handler(event: dict, context: LambdaContext) -> dict:
     """ProcessPaymentInput -> ProcessPaymentOutput; ``PaymentDeclined``, ``OrderNotFound``,
     ``InvalidOrderState``, ``AmountMismatch``, ``OrderAlreadyPaid``, ``IdempotencyConflict``,
     ``OperationAborted``."""
-    request = parse(ProcessPaymentInput, event, "ProcessPayment")
+    request = parse_event(ProcessPaymentInput, event, "ProcessPayment")
     _, output = payments.process_payment(
         PaymentRequest(
             order_id=request.order_id,
@@ -115,9 +101,10 @@ def process_payment_handler(event: dict, context: LambdaContext) -> dict:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
+@saga_step("REFUND_PAYMENT", logger)
 def refund_payment_handler(event: dict, context: LambdaContext) -> dict:
     """RefundPaymentInput -> RefundPaymentOutput (compensation: nothing charged is a no-op)."""
-    request = parse(RefundPaymentInput, event, "RefundPayment")
+    request = parse_event(RefundPaymentInput, event, "RefundPayment")
     output = payments.refund_payment(
         idempotency_key=request.idempotency_key,
         payment_id=request.payment_id,

@@ -10,6 +10,7 @@ from ecommerce.schemas import (
     CartOut,
     CustomerAddress,
     CustomerOut,
+    OrderAddress,
     OrderOut,
     OrderStatusChange,
     PaymentOut,
@@ -26,6 +27,10 @@ def address_map(address: CustomerAddress) -> AddressMap:
 
 def address_out(item: AddressMap) -> CustomerAddress:
     return CustomerAddress.model_validate({name: getattr(item, name) for name in ADDRESS_FIELDS})
+
+
+def order_address_out(item: AddressMap) -> OrderAddress:
+    return OrderAddress.model_validate({name: getattr(item, name) for name in ADDRESS_FIELDS})
 
 
 def line_maps(lines: Iterable[Line]) -> list[LineMap]:
@@ -94,8 +99,8 @@ def order_out(record: OrderRecord) -> OrderOut:
         tax=record.tax,
         total=record.total,
         currency=record.currency,
-        shipping_address=address_out(record.shipping_address),
-        billing_address=address_out(record.billing_address),
+        shipping_address=order_address_out(record.shipping_address),
+        billing_address=order_address_out(record.billing_address),
         status_history=[
             OrderStatusChange(status=change.status, at=change.at, reason=change.reason) for change in record.status_history
         ],

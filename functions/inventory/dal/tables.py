@@ -6,11 +6,11 @@ so importing this module needs no environment.
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from inventory.settings import settings
+from inventory.settings import reservation_settings, settings, stock_settings
 from shared.dynamo import BaseMeta, DecimalAttribute, IntegerAttribute, Lazy, RegistryModel
 
 CATEGORY_INDEX = "category-index"
@@ -38,7 +38,7 @@ class ProductsBySupplier(GlobalSecondaryIndex["ProductRecord"]):
 
 class ProductRecord(Model):
     class Meta(BaseMeta):
-        table_name = Lazy(lambda: settings().products_table)
+        table_name = Lazy(lambda: stock_settings().products_table)
 
     product_id = IntegerAttribute(hash_key=True)
     sku = UnicodeAttribute()
@@ -83,7 +83,7 @@ class LocationRecord(Model):
     """A place that holds stock: the central warehouse or a store."""
 
     class Meta(BaseMeta):
-        table_name = Lazy(lambda: settings().locations_table)
+        table_name = Lazy(lambda: stock_settings().locations_table)
 
     location_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -111,7 +111,7 @@ class StockRecord(Model):
     """
 
     class Meta(BaseMeta):
-        table_name = Lazy(lambda: settings().stock_table)
+        table_name = Lazy(lambda: stock_settings().stock_table)
 
     product_id = IntegerAttribute(hash_key=True)
     location_id = UnicodeAttribute(range_key=True)
@@ -128,15 +128,16 @@ class StockMovementRecord(Model):
     """An append-only journal of stock changes (newest last in the sort key)."""
 
     class Meta(BaseMeta):
-        table_name = Lazy(lambda: settings().stock_movements_table)
+        table_name = Lazy(lambda: stock_settings().stock_movements_table)
 
     product_id = IntegerAttribute(hash_key=True)
     movement_id = UnicodeAttribute(range_key=True)  # <UTC timestamp>-<random>, sorts by time
     location_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # "set" | "adjust" | "initial"
-    delta = IntegerAttribute()
+    kind = UnicodeAttribute()  # "set" | "adjust" | "initial"; retail: "sale" | "return"; saga: "reserve" | "release" | "commit"
+    delta = IntegerAttribute()  # change of `available`
     available_before = IntegerAttribute()
     available_after = IntegerAttribute()
+    reserved_delta = IntegerAttribute(null=True)  # change of `reserved` (saga movements only)
     reason = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
 
@@ -148,6 +149,35 @@ class InventoryRegistry(RegistryModel):
         table_name = Lazy(lambda: settings().registry_table)
 
 
+class ReservationLine(MapAttribute):
+    product_id = IntegerAttribute()
+    quantity = IntegerAttribute()
+
+
+class ReservationRecord(Model):
+    """A stock reservation of the order saga, keyed by the saga id.
+
+    ``status`` is ``reserved`` (the units moved from ``available`` to ``reserved``),
+    ``committed`` (the units left ``reserved``: the order is confirmed) or ``released`` (the
+    units went back to ``available``). A *tombstone* is a ``released`` record with no lines,
+    written when the release ran before any reservation: it refuses a late reservation.
+    """
+
+    class Meta(BaseMeta):
+        table_name = Lazy(lambda: reservation_settings().reservations_table)
+
+    reservation_id = UnicodeAttribute(hash_key=True)  # the saga id
+    status = UnicodeAttribute()  # "reserved" | "released" | "committed"
+    location_id = UnicodeAttribute(null=True)  # null on a tombstone
+    lines = ListAttribute(of=ReservationLine)  # [] on a tombstone
+    tombstone = BooleanAttribute(null=True)
+    reason = UnicodeAttribute(null=True)  # why it was released
+    correlation_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+# the REST API's tables (InventoryFunction); the saga functions' extra table is in SAGA_MODELS
 ALL_MODELS: tuple[type[Model], ...] = (
     ProductRecord,
     CategoryRecord,
@@ -157,3 +187,4 @@ ALL_MODELS: tuple[type[Model], ...] = (
     StockMovementRecord,
     InventoryRegistry,
 )
+SAGA_MODELS: tuple[type[Model], ...] = (ProductRecord, LocationRecord, StockRecord, StockMovementRecord, ReservationRecord)

@@ -7,7 +7,8 @@
 - Every change is journaled as a stock movement with the caller's reason, in the same
   transaction as the change.
 - ``reserved`` (units held for orders in flight) is never touched by PUT /stock; the order
-  saga will move units between ``available`` and ``reserved``.
+  saga's stock functions move units between ``available`` and ``reserved``
+  (``logic/reservations.py``).
 - Low stock means ``available <= reorder_level``; crossing that line emits the
   ``LowStockAlerts`` metric.
 - The location must exist (422 ``invalid_reference``); the product must exist (404).
@@ -80,6 +81,7 @@ def movement_out(record: StockMovementRecord) -> StockMovement:
         delta=record.delta,
         available_before=record.available_before,
         available_after=record.available_after,
+        reserved_delta=record.reserved_delta,
         reason=record.reason,
         created_at=record.created_at,
     )

@@ -1,0 +1,72 @@
+"""The order saga's stock functions (one Lambda each, no API event).
+
+Each handler validates its event with the models in ``inventory.saga_schemas`` (failure:
+``InvalidInput``), calls ``inventory.logic.reservations`` and returns a JSON object. Business
+refusals are raised as the exception classes of ``inventory.errors``; Lambda reports their
+class name as ``errorType`` (``InsufficientStock``, ``ReservationAborted`` ...), which is what
+the state machine's ``Catch`` matches. Every other error is transient (retry).
+
+| function (template logical id)     | step            | handler |
+| ---------------------------------- | --------------- | ------- |
+| ``InventoryCheckStockFunction``    | CHECK_STOCK     | ``inventory.handlers.saga.check_stock_handler`` |
+| ``InventoryReserveStockFunction``  | RESERVE_STOCK   | ``inventory.handlers.saga.reserve_stock_handler`` |
+| ``InventoryReleaseStockFunction``  | RELEASE_STOCK   | ``inventory.handlers.saga.release_stock_handler`` |
+| ``InventoryCommitStockFunction``   | COMMIT_STOCK    | ``inventory.handlers.saga.commit_stock_handler`` |
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from inventory.logic import reservations
+from inventory.saga_schemas import CheckStockInput, CommitStockInput, ReleaseStockInput, ReserveStockInput
+from shared.saga import parse_event, saga_step
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@saga_step("CHECK_STOCK", logger)
+def check_stock_handler(event: dict, context: LambdaContext) -> dict:
+    """CheckStockInput -> CheckStockOutput (read-only); ``ProductNotFound``, ``LocationNotFound``,
+    ``InsufficientStock``."""
+    request = parse_event(CheckStockInput, event, "CheckStock")
+    return reservations.check_stock(request).model_dump(mode="json")
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@saga_step("RESERVE_STOCK", logger)
+def reserve_stock_handler(event: dict, context: LambdaContext) -> dict:
+    """ReserveStockInput -> ReserveStockOutput; ``ProductNotFound``, ``LocationNotFound``,
+    ``InsufficientStock``, ``ReservationConflict``, ``ReservationAborted``."""
+    request = parse_event(ReserveStockInput, event, "ReserveStock")
+    return reservations.reserve_stock(request).model_dump(mode="json")
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@saga_step("RELEASE_STOCK", logger)
+def release_stock_handler(event: dict, context: LambdaContext) -> dict:
+    """ReleaseStockInput -> ReleaseStockOutput (compensation: nothing reserved is a no-op that
+    refuses a later reserve); ``ReservationCommitted``."""
+    request = parse_event(ReleaseStockInput, event, "ReleaseStock")
+    output = reservations.release_stock(request.saga_id, reason=request.reason, correlation_id=request.correlation_id)
+    return output.model_dump(mode="json")
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@saga_step("COMMIT_STOCK", logger)
+def commit_stock_handler(event: dict, context: LambdaContext) -> dict:
+    """CommitStockInput -> CommitStockOutput; ``ReservationNotFound``, ``ReservationReleased``."""
+    request = parse_event(CommitStockInput, event, "CommitStock")
+    return reservations.commit_stock(request.saga_id).model_dump(mode="json")

@@ -1,0 +1,251 @@
+"""Start, read and list order sagas. A saga *is* a Step Functions execution: its id is the
+execution name, its state is the execution and its history; nothing else is stored.
+
+- **Ids.** Without an ``Idempotency-Key`` a saga id is ``saga-<UTC time>-<random>``. With one,
+  it is derived from the customer and the key (``saga-k<digest>``), and StartExecution's own
+  name idempotency makes a repeat return the same saga: Step Functions refuses a second
+  execution with that name (``ExecutionAlreadyExists``), we read the first one and compare
+  the business request (same: the same saga; different: 409 ``idempotency_conflict``).
+  Execution names stay reserved for 90 days on AWS, and so does a key.
+- **Listing** is ``ListExecutions`` (newest first) plus ``DescribeExecution`` per execution
+  for the customer and the outcome. COMPLETED and COMPENSATED are both a SUCCEEDED execution
+  (the saga ended consistently; the output's ``outcome.status`` tells which), so those two
+  filters read SUCCEEDED executions and keep the matching ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from botocore.config import Config
+
+from sagas.errors import SagaIdempotencyConflict, SagaNotFound
+from sagas.logic.history import FAILED, RUNNING, UNDOES, SagaView, StepRun, saga_status, saga_view
+from sagas.schemas import (
+    OrderProcessingRequest,
+    SagaCompensation,
+    SagaFailure,
+    SagaOut,
+    SagaPage,
+    SagaStarted,
+    SagaStep,
+    SagaSummary,
+)
+from sagas.settings import SagaSettings
+from shared.pagination import decode_token, encode_token, scope_of
+from shared.settings import aws_region
+
+logger = Logger(child=True)
+
+STARTED_MESSAGE = "Order processing saga started successfully"
+REPLAYED_MESSAGE = "Order processing saga already started with this Idempotency-Key"
+# the parts of an execution input that identify the request (the rest differs per call)
+REQUEST_FIELDS = ("customer_id", "location_id", "lines", "shipping_address", "billing_address",
+                  "payment_method", "card_token", "faults")
+SFN_STATUS = {RUNNING: "RUNNING", "COMPLETED": "SUCCEEDED", "COMPENSATED": "SUCCEEDED", FAILED: "FAILED"}
+MAX_DESCRIBES_PER_PAGE = 500  # a filtered page stops early (with a next_token) past this many reads
+DESCRIBE_THREADS = 8
+
+_clients: dict[tuple[str | None, ...], Any] = {}
+
+
+def stepfunctions() -> Any:
+    """A Step Functions client for the current region and endpoint (both from the environment)."""
+    key = (aws_region(), os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_STEPFUNCTIONS"))
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = boto3.client(
+            "stepfunctions",
+            region_name=key[0],
+            config=Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}),
+        )
+    return client
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_saga_id(now: datetime) -> str:
+    return f"saga-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(6)}"
+
+
+def keyed_saga_id(customer_id: int, idempotency_key: str) -> str:
+    digest = hashlib.sha256(f"{customer_id}\n{idempotency_key}".encode()).hexdigest()[:32]
+    return f"saga-k{digest}"
+
+
+def execution_arn(state_machine_arn: str, saga_id: str) -> str:
+    """arn:aws:states:<region>:<account>:stateMachine:<name> -> ...:execution:<name>:<saga id>."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":" + saga_id
+
+
+def execution_input(
+    saga_id: str, customer_id: int, request: OrderProcessingRequest, *, location_id: str, correlation_id: str | None, now: datetime
+) -> dict[str, Any]:
+    """The state machine's input: every field a Task's ``Parameters`` path names is present."""
+    return {
+        "saga_id": saga_id,
+        "correlation_id": correlation_id or saga_id,
+        "requested_at": now.isoformat(),
+        "customer_id": customer_id,
+        "location_id": location_id,
+        "lines": [line.model_dump() for line in request.products],
+        "shipping_address": request.shipping_address.model_dump(exclude_none=True) if request.shipping_address else None,
+        "billing_address": request.billing_address.model_dump(exclude_none=True) if request.billing_address else None,
+        "payment_method": request.payment_method,
+        "card_token": request.card_token,
+        "faults": [fault.model_dump() for fault in request.faults or []],
+    }
+
+
+def _same_request(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return all(a.get(name) == b.get(name) for name in REQUEST_FIELDS)
+
+
+def start_saga(
+    customer_id: int, request: OrderProcessingRequest, *, idempotency_key: str | None, correlation_id: str | None
+) -> tuple[SagaStarted, bool]:
+    """Start the saga; ``(answer, replayed)``: replayed when the key named an earlier saga."""
+    settings = SagaSettings.current()
+    now = _now()
+    saga_id = keyed_saga_id(customer_id, idempotency_key) if idempotency_key else new_saga_id(now)
+    document = execution_input(
+        saga_id, customer_id, request, location_id=settings.fulfilment_location, correlation_id=correlation_id, now=now
+    )
+    client = stepfunctions()
+    try:
+        client.start_execution(stateMachineArn=settings.state_machine_arn, name=saga_id, input=json.dumps(document))
+    except client.exceptions.ExecutionAlreadyExists:
+        if not idempotency_key:
+            raise  # a random id collided: astronomically unlikely, and not the client's doing
+        first = client.describe_execution(executionArn=execution_arn(settings.state_machine_arn, saga_id))
+        if not _same_request(json.loads(first.get("input") or "{}"), document):
+            raise SagaIdempotencyConflict(idempotency_key, saga_id) from None
+        logger.info("saga replayed for an Idempotency-Key", extra={"saga_id": saga_id})
+        return SagaStarted(saga_id=saga_id, message=REPLAYED_MESSAGE), True
+    logger.info("saga started", extra={"saga_id": saga_id, "customer_id": customer_id, "lines": len(request.products)})
+    return SagaStarted(saga_id=saga_id, message=STARTED_MESSAGE), False
+
+
+def _describe(arn: str) -> dict[str, Any]:
+    client = stepfunctions()
+    try:
+        return client.describe_execution(executionArn=arn)
+    except client.exceptions.ExecutionDoesNotExist:
+        raise SagaNotFound(arn.rsplit(":", 1)[-1]) from None
+
+
+def _history(arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    for page in stepfunctions().get_paginator("get_execution_history").paginate(executionArn=arn, maxResults=1000):
+        events.extend(page["events"])
+    return events
+
+
+def load_view(arn: str, *, now: datetime | None = None) -> SagaView:
+    """The saga as the execution ``arn`` and its history show it (``SagaNotFound`` if unknown)."""
+    execution = _describe(arn)
+    return saga_view(execution, _history(arn), now or _now())
+
+
+def _step(run: StepRun, now: datetime) -> dict[str, Any]:
+    error = run.last_error if run.status != "SUCCESS" else None
+    return {
+        "step": run.name,
+        "status": run.status,
+        "duration": run.duration(now),
+        "attempts": len(run.attempts),
+        "started_at": run.started_at,
+        "ended_at": run.ended_at,
+        "error": error.error if error else None,
+        "message": error.message if error else None,
+    }
+
+
+def saga_out(view: SagaView, now: datetime | None = None) -> SagaOut:
+    now = now or _now()
+    customer_id = view.input.get("customer_id")
+    return SagaOut(
+        saga_id=view.saga_id,
+        status=view.status,  # type: ignore[arg-type]
+        customer_id=customer_id if isinstance(customer_id, int) else None,
+        created_at=view.created_at,
+        updated_at=view.updated_at,
+        duration=view.duration,
+        steps=[SagaStep(**_step(run, now)) for run in view.steps],
+        compensations=[SagaCompensation(**_step(run, now), compensates=UNDOES[run.name]) for run in view.compensations],
+        failure=SagaFailure(**view.failure) if view.failure else None,
+        compensation_failure=SagaFailure(**view.compensation_failure) if view.compensation_failure else None,
+        order_id=view.order_id,
+        payment_id=view.payment_id,
+        total=view.total,
+        products=[line for line in view.input.get("lines", []) if isinstance(line, dict)],
+        execution_arn=view.execution_arn,
+    )
+
+
+def get_saga(saga_id: str) -> SagaOut:
+    return saga_out(load_view(execution_arn(SagaSettings.current().state_machine_arn, saga_id)))
+
+
+def _summary(execution: dict[str, Any], now: datetime) -> SagaSummary:
+    saga_input = json.loads(execution.get("input") or "{}")
+    customer_id = saga_input.get("customer_id") if isinstance(saga_input, dict) else None
+    stopped = execution.get("stopDate")
+    return SagaSummary(
+        saga_id=execution["name"],
+        status=saga_status(execution),  # type: ignore[arg-type]
+        customer_id=customer_id if isinstance(customer_id, int) else None,
+        created_at=execution["startDate"],
+        updated_at=stopped or now,
+        duration=round(((stopped or now) - execution["startDate"]).total_seconds(), 3),
+    )
+
+
+def list_sagas(*, limit: int, status: str | None, next_token: str | None) -> SagaPage:
+    """Recent sagas, newest first, optionally of one status (see the module docstring)."""
+    settings = SagaSettings.current()
+    scope = scope_of("sagas", status=status)
+    start = decode_token(next_token, scope, ["t"])
+    sfn_token: str | None = start["t"]["S"] if start else None
+    client = stepfunctions()
+    items: list[SagaSummary] = []
+    described = 0
+    with ThreadPoolExecutor(max_workers=DESCRIBE_THREADS) as pool:
+        while len(items) < limit:
+            request: dict[str, Any] = {"stateMachineArn": settings.state_machine_arn, "maxResults": limit - len(items)}
+            if status:
+                request["statusFilter"] = SFN_STATUS[status]
+            if sfn_token:
+                request["nextToken"] = sfn_token
+            page = client.list_executions(**request)
+            arns = [execution["executionArn"] for execution in page["executions"]]
+            now = _now()
+            for execution in pool.map(_describe_quietly, arns):
+                if execution is None:
+                    continue  # deleted meanwhile
+                summary = _summary(execution, now)
+                if status is None or summary.status == status:
+                    items.append(summary)
+            described += len(arns)
+            sfn_token = page.get("nextToken")
+            if not sfn_token or described >= MAX_DESCRIBES_PER_PAGE:
+                break
+    token = encode_token({"t": {"S": sfn_token}}, scope) if sfn_token else None
+    return SagaPage(items=items, next_token=token)
+
+
+def _describe_quietly(arn: str) -> dict[str, Any] | None:
+    try:
+        return _describe(arn)
+    except SagaNotFound:
+        return None

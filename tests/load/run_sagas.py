@@ -1,0 +1,55 @@
+"""`make load-sagas`: users start order sagas and follow each to its end, against a running
+`make run`; prints completed sagas per second and the time from POST to final status.
+
+Settings (environment): LOAD_HOST (http://127.0.0.1:8000), LOAD_ENDPOINT_URL
+(http://127.0.0.1:4566, to read the admin key), LOAD_API_KEY (overrides), LOAD_USERS (10),
+LOAD_SPAWN_RATE (users/s, 5), LOAD_DURATION (60s), LOAD_CUSTOMER_ID (1).
+"""
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.load.run_medium import admin_key
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    host = os.environ.get("LOAD_HOST", "http://127.0.0.1:8000")
+    key = os.environ.get("LOAD_API_KEY") or admin_key(os.environ.get("LOAD_ENDPOINT_URL", "http://127.0.0.1:4566"))
+    users = os.environ.get("LOAD_USERS", "10")
+    spawn_rate = os.environ.get("LOAD_SPAWN_RATE", "5")
+    duration = os.environ.get("LOAD_DURATION", "60s")
+    print(f"saga load: {users} users (+{spawn_rate}/s) for {duration}, each starting a saga and polling it to its end")
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = Path(tmp) / "sagas"
+        subprocess.run([sys.executable, "-m", "locust", "-f", str(HERE / "saga_locustfile.py"), "--headless",
+                        "--host", host, "-u", users, "-r", spawn_rate, "-t", duration, "--csv", str(prefix),
+                        "--only-summary", "--loglevel", "WARNING"],
+                       env={**os.environ, "LOAD_API_KEY": key}, check=False)
+        with open(f"{prefix}_stats.csv") as f:
+            rows = {(r["Type"], r["Name"]): r for r in csv.DictReader(f)}
+    seconds = float(duration.rstrip("s")) if duration.endswith("s") and duration[:-1].isdigit() else None
+    sagas = {name: row for (kind, name), row in rows.items() if kind == "SAGA"}
+    post = rows.get(("POST", "POST /customers/{id}/order-processing"), {})
+    finished = sum(int(row["Request Count"]) for row in sagas.values())
+    completed = int(sagas["COMPLETED"]["Request Count"]) if "COMPLETED" in sagas else 0
+    print("\n=== order sagas: POST -> final status ===")
+    for name in ("COMPLETED", "COMPENSATED", "FAILED", "TIMEOUT"):
+        if name in sagas:
+            row = sagas[name]
+            print(f"{name:<12} {row['Request Count']:>6}   p50 {row['50%']} ms   p95 {row['95%']} ms   max {float(row['Max Response Time']):.0f} ms")
+    print(f"finished     {finished}")
+    if seconds:
+        print(f"completed/s  {completed / seconds:.2f}")
+    if post:
+        print(f"POST         p50 {post.get('50%')} ms   p95 {post.get('95%')} ms   failures {post.get('Failure Count')}")
+
+
+if __name__ == "__main__":
+    main()
