@@ -18,6 +18,7 @@ the seams below move.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import os
@@ -56,6 +57,67 @@ def configure_moto() -> None:
     default_user_config["batch"]["use_docker"] = False
     # SAM-generated roles attach AWS managed policies (AWSLambdaBasicExecutionRole ...).
     default_user_config["iam"]["load_aws_managed_policies"] = True
+    speed_up_stepfunctions()
+
+
+# --------------------------------------------------------------------------- Step Functions
+# moto's interpreter redoes three costly things on every execution or Task; under a few sagas a
+# second they were most of the endpoint's CPU (py-spy). Each cache below keeps behaviour: it
+# only stores what is immutable once built.
+def speed_up_stepfunctions() -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.utils import json_path
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    # 1. every JSONPath ("$.order.total", each ResultPath) got a new jsonpath_ng parser, which
+    #    rebuilds its grammar tables: a parsed path is an immutable expression, parse each once
+    for module in (json_path, result_path):
+        if not hasattr(module.parse, "cache_info"):
+            module.parse = functools.lru_cache(maxsize=4096)(module.parse)
+    # 2. every Lambda Task built a new boto3 client (credentials are moto's fixed test ones):
+    #    one client per region, shared by the interpreter's threads (boto3 clients are thread-safe)
+    if not hasattr(lambda_eval_utils.boto_client_for, "cache_info"):
+        original = lambda_eval_utils.boto_client_for
+
+        @functools.lru_cache(maxsize=64)
+        def client_for(region: str, service: str) -> Any:
+            return original(region=region, service=service)
+
+        def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+            return client_for(region, service)
+
+        boto_client_for.cache_info = client_for.cache_info  # type: ignore[attr-defined]
+        lambda_eval_utils.boto_client_for = boto_client_for
+    # 3. every execution parsed the definition again (ANTLR, ~100 ms for the saga): the parsed
+    #    program keeps no per-execution state (that lives in the execution's Environment), except
+    #    in Map and Parallel states, whose definitions are still parsed per execution
+    if not getattr(ExecutionWorker._get_evaluation_entrypoint, "cached", False):
+        parse_fresh = ExecutionWorker._get_evaluation_entrypoint
+
+        @functools.lru_cache(maxsize=64)
+        def parse_once(definition: str) -> Any:
+            from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+            return AmazonStateLanguageParser.parse(definition)[0]
+
+        def entrypoint(self: ExecutionWorker) -> Any:
+            definition = self._evaluation_details.state_machine_details.definition
+            if _has_concurrent_states(definition):
+                return parse_fresh(self)
+            return parse_once(definition)
+
+        entrypoint.cached = True  # type: ignore[attr-defined]
+        ExecutionWorker._get_evaluation_entrypoint = entrypoint
+
+
+def _has_concurrent_states(definition: str) -> bool:
+    """True if the machine has a Map or Parallel state (nested states only exist inside those)."""
+    try:
+        states = json.loads(definition).get("States") or {}
+    except (ValueError, AttributeError):
+        return True
+    return any(isinstance(state, dict) and state.get("Type") in ("Map", "Parallel") for state in states.values())
 
 
 # --------------------------------------------------------------------------- moto seams
