@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml functions/requirements.tx
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-unit test-integration lint load load-sagas bench-reports openapi deploy-localstack clean
+.PHONY: help install run test test-unit test-integration lint load load-sagas bench-reports openapi deploy-localstack logs clean
 
 help:
 	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-reports  write 100,000 sales into a running 'make run' and time every report endpoint"
 	@echo "make lint     cfn-lint and sam validate --lint on template.yaml"
 	@echo "make openapi  regenerate docs/openapi.json from the handlers' code"
+	@echo "make logs     follow every function's and the API access log on a running 'make run' (FILTER=<request id>, SINCE=1h)"
 
 $(STAMP): pyproject.toml functions/requirements.txt package-lock.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +56,11 @@ bench-reports: $(STAMP)
 
 openapi: $(STAMP)
 	$(PY) -m infra.openapi --output docs/openapi.json
+
+ENDPOINT_URL ?= http://127.0.0.1:4566
+SINCE ?= 10m
+logs: $(STAMP)
+	$(PY) -m infra.logs --endpoint-url $(ENDPOINT_URL) --since $(SINCE) $(if $(FILTER),--filter '$(FILTER)')
 
 deploy-localstack: $(STAMP)
 	$(PY) -m infra.deploy --endpoint-url http://localhost:4566 --bundle-dependencies --seed

@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 
+from .cloudwatch import CloudWatchPublisher
 from .server import GatewayServer
 
 
@@ -23,6 +24,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--refresh-interval", type=float, default=5.0, help="seconds between configuration reads (default %(default)s)")
     p.add_argument("--integration-timeout", type=float, default=None, help="seconds; overrides each integration's timeout (29 s)")
     p.add_argument("--log-level", default="INFO", help="logging level (default %(default)s)")
+    p.add_argument("--no-cloudwatch-metrics", action="store_true",
+                   help="do not publish API Gateway's CloudWatch metrics to the endpoint")
     return p.parse_args(argv)
 
 
@@ -47,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    publisher = None
+    if not args.no_cloudwatch_metrics:
+        publisher = CloudWatchPublisher(args.endpoint_url, args.region, args.rest_api_name, args.stage).start()
+        gw.add_listener(publisher.record)
     gw.start()
     print(f"gateway listening on {gw.url} (rest api {args.rest_api_name!r}, stage {args.stage!r})", file=sys.stderr, flush=True)
     try:
@@ -54,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             pass
     finally:
         gw.stop()
+        if publisher is not None:
+            publisher.stop()
     return 0
 
 

@@ -1,6 +1,13 @@
-"""JSON-lines access log, written by one background thread and flushed after every line.
+"""Access logs: the local JSON-lines file, and API Gateway's `$context` line format.
 
-Request threads only enqueue the record (no file I/O or lock on the request path).
+`AccessLogWriter`: the local file, written by one background thread and flushed after every
+line. Request threads only enqueue the record (no file I/O or lock on the request path).
+
+`render_access_log(format, record)`: one line of the stage's access log as API Gateway writes
+it to CloudWatch Logs (`accessLogSettings.format`): every `$context.<name>` in the format is
+replaced by that request's value, `-` when it has none. Values are JSON-escaped, so a JSON
+format (`{"requestId":"$context.requestId", ...}`) always gives valid JSON. Shipping the lines
+to the stage's log group is `gateway.cloudwatch_logs`.
 """
 
 from __future__ import annotations
@@ -9,9 +16,10 @@ import json
 import logging
 import os
 import queue
+import re
 import sys
 import threading
-from typing import IO, Any, Mapping
+from typing import IO, Any, Callable, Mapping
 
 LOG = logging.getLogger(__name__)
 
@@ -72,3 +80,79 @@ class AccessLogWriter:
         if self._own and self._stream is not None:
             self._stream.close()
         self._stream = None
+
+
+# ----------------------------------------------------------------------------- $context format
+
+CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
+
+
+def _ms(value: Any) -> Any:
+    return None if value is None else int(round(float(value)))
+
+
+def _integration_error(r: Mapping[str, Any]) -> Any:
+    if r.get("integrationLatency") is not None and r.get("errorResponseType") in ("DEFAULT_5XX", "INTEGRATION_TIMEOUT"):
+        return r.get("errorMessage")
+    return None
+
+
+# $context variable -> its value, from a gateway access-log record (see gateway.server._finish)
+# and the stage (api id, account). Variables of features the gateway does not have (authorizers,
+# Cognito, WAF, custom domains) are known and render as "-".
+_VARIABLES: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "requestId": lambda r: r.get("requestId"),
+    "extendedRequestId": lambda r: r.get("extendedRequestId"),
+    "identity.sourceIp": lambda r: r.get("ip"),
+    "identity.userAgent": lambda r: r.get("userAgent"),
+    "identity.apiKeyId": lambda r: r.get("apiKeyId"),
+    "requestTime": lambda r: r.get("requestTime"),
+    "requestTimeEpoch": lambda r: r.get("requestTimeEpoch"),
+    "httpMethod": lambda r: r.get("httpMethod"),
+    "resourcePath": lambda r: r.get("resourcePath"),
+    "resourceId": lambda r: r.get("resourceId"),
+    "path": lambda r: r.get("path"),
+    "stage": lambda r: r.get("stage"),
+    "status": lambda r: r.get("status"),
+    "protocol": lambda r: r.get("protocol"),
+    "responseLength": lambda r: r.get("responseLength"),
+    "responseLatency": lambda r: _ms(r.get("latency")),
+    "integrationLatency": lambda r: _ms(r.get("integrationLatency")),
+    "integration.latency": lambda r: _ms(r.get("integrationLatency")),
+    # for a Lambda proxy integration: the status of the Invoke call, not the function's statusCode
+    "integrationStatus": lambda r: r.get("integrationStatus"),
+    "integration.status": lambda r: r.get("integrationStatus"),
+    "integration.error": _integration_error,
+    "error.message": lambda r: r.get("errorMessage"),
+    "error.responseType": lambda r: r.get("errorResponseType"),
+    "apiId": lambda r: r.get("apiId"),
+    "accountId": lambda r: r.get("accountId"),
+}
+
+
+def context_value(name: str, record: Mapping[str, Any]) -> Any:
+    """The value of `$context.<name>` for this request; None when it has none."""
+    getter = _VARIABLES.get(name)
+    return getter(record) if getter is not None else None
+
+
+def _escape(value: Any) -> str:
+    return json.dumps(str(value))[1:-1]
+
+
+def render_access_log(fmt: str, record: Mapping[str, Any]) -> str:
+    """One access-log line: `fmt` with each `$context.<name>` replaced (see the module doc).
+
+    `$context.error.messageString` is the message as a quoted JSON string (use it unquoted
+    in a JSON format, as on AWS). Line breaks in the format are dropped: one request, one line.
+    """
+
+    def substitute(match: re.Match) -> str:
+        name = match.group(1)
+        if name == "error.messageString":
+            message = record.get("errorMessage")
+            return json.dumps(message) if message is not None else "-"
+        value = context_value(name, record)
+        return "-" if value is None or value == "" else _escape(value)
+
+    return CONTEXT_VARIABLE.sub(substitute, fmt.replace("\r", "").replace("\n", ""))

@@ -136,6 +136,9 @@ class ApiConfig:
     # stage-level method throttling ("*/*" in methodSettings) and per-method overrides
     stage_throttle: Throttle | None = None
     method_throttles: Mapping[tuple[str, str], Throttle] = field(default_factory=lambda: _EMPTY)
+    # the stage's accessLogSettings: CloudWatch Logs group ARN and the $context line format
+    access_log_destination_arn: str | None = None
+    access_log_format: str | None = None
     loaded_at: float = 0.0
 
     @classmethod
@@ -328,6 +331,8 @@ def build_config(
         api_keys_by_value=MappingProxyType({k.value: k for k in keys_by_id.values()}),
         plans_by_key_id=MappingProxyType(plans_by_key_id),
         stage_throttle=stage_throttle,
+        access_log_destination_arn=(stage.get("accessLogSettings") or {}).get("destinationArn") or None,
+        access_log_format=(stage.get("accessLogSettings") or {}).get("format") or None,
         method_throttles=MappingProxyType(method_throttles),
         loaded_at=time.time(),
     )

@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import responses as gr
 from .accesslog import AccessLogWriter
+from .cloudwatch_logs import CloudWatchAccessLog
 from .config import ApiConfig, ConfigStore, ControlPlaneLoader, Integration
 from .events import (
     MalformedProxyResponse,
@@ -250,6 +251,7 @@ class GatewayServer:
         self.rate_limiter = rate_limiter or RateLimiter()
         self._access_log_target = access_log
         self._access_log: AccessLogWriter | None = None
+        self._cloudwatch_access_log: CloudWatchAccessLog | None = None  # the stage's accessLogSettings
         self._listeners: tuple[Callable[[dict], Any], ...] = ()
         self._listeners_lock = threading.Lock()
         self._own_invoker = invoker is None
@@ -288,6 +290,8 @@ class GatewayServer:
             LOG.warning("gateway: rest api %r stage %r is not deployed yet (answering 403 until it is)",
                         self.rest_api_name, self.stage)
         self._access_log = AccessLogWriter(self._access_log_target)
+        self._cloudwatch_access_log = CloudWatchAccessLog(self.endpoint_url, self.region, lambda: self._store.current).start()
+        self.add_listener(self._cloudwatch_access_log)
         self._httpd = httpd
         self.port = httpd.server_address[1]
         self._thread = threading.Thread(
@@ -311,6 +315,10 @@ class GatewayServer:
         if self._access_log is not None:
             self._access_log.close()
             self._access_log = None
+        if self._cloudwatch_access_log is not None:
+            self.remove_listener(self._cloudwatch_access_log)
+            self._cloudwatch_access_log.close()
+            self._cloudwatch_access_log = None
         if self._own_invoker and isinstance(self._invoker, LambdaInvoker):
             self._invoker.close()
             self._invoker = None

@@ -90,8 +90,9 @@ def inject_fault(step: str, event: dict, when: str) -> None:
 
 
 def saga_step(step: str, logger: Logger) -> Callable[[Handler], Handler]:
-    """Decorate a participant handler: correlation id and saga id on every log line, and the
-    fault-injection hook before and after the step's work.
+    """Decorate a participant handler: correlation id and saga id on every log line, a line when
+    the step starts and when it succeeds or fails, and the fault-injection hook before and after
+    the step's work.
 
     Place it under ``@logger.inject_lambda_context`` so the keys survive its ``clear_state``.
     """
@@ -103,10 +104,17 @@ def saga_step(step: str, logger: Logger) -> Callable[[Handler], Handler]:
                 if event.get("correlation_id"):
                     logger.set_correlation_id(str(event["correlation_id"]))
                 logger.append_keys(saga_id=event.get("saga_id"), saga_step=step, attempt=event.get("attempt"))
-                inject_fault(step, event, "before")
-            result = handler(event, context)
-            if isinstance(event, dict):
-                inject_fault(step, event, "after")
+            logger.info("saga step started")
+            try:
+                if isinstance(event, dict):
+                    inject_fault(step, event, "before")
+                result = handler(event, context)
+                if isinstance(event, dict):
+                    inject_fault(step, event, "after")
+            except Exception as exc:
+                logger.info("saga step failed", extra={"error_type": type(exc).__name__, "error": str(exc)[:500]})
+                raise
+            logger.info("saga step succeeded")
             return result
 
         return wrapper

@@ -42,6 +42,7 @@ from moto.moto_server.werkzeug_app import (
 from infra.cloud.dynamodb_local import DynamoDBForwarder, DynamoDBLocal
 from infra.cloud.event_sources import EventSourceMappingApi, EventSourceMappings
 from infra.cloud.lambda_runtime import FunctionSpec, InvokeResult, LambdaRuntime
+from infra.cloud.metrics import MetricsHub, PrometheusEndpoint, install as install_metrics_hub
 
 log = logging.getLogger("embedded-cloud")
 
@@ -126,6 +127,12 @@ def _lambda_backend(account: str, region: str):
     from moto.awslambda.utils import get_backend
 
     return get_backend(account, region)
+
+
+def _cloudwatch_backend(account: str, region: str):
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    return cloudwatch_backends[account][region]
 
 
 def _logs_backend(account: str, region: str):
@@ -278,6 +285,7 @@ class EmbeddedCloud:
         self.dynamodb = DynamoDBLocal(dynamodb_path, log_file=self.work_dir / "dynamodb-local.log")
         self.runtime: LambdaRuntime | None = None
         self.event_sources: EventSourceMappings | None = None
+        self.metrics: MetricsHub | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -316,9 +324,13 @@ class EmbeddedCloud:
         )
         self.event_sources = EventSourceMappings(self._invoke_for_event_source, lambda name: resolve(name).arn,
                                                  dynamodb_url, self.region)
-        app = EventSourceMappingApi(
+        # CloudWatch metrics from each invocation (EMF output, AWS/Lambda), and GET /metrics
+        self.metrics = MetricsHub(lambda: _cloudwatch_backend(DEFAULT_ACCOUNT, self.region))
+        install_metrics_hub(self.metrics)
+        self.runtime.add_listener(self.metrics.on_invocation)
+        app = PrometheusEndpoint(EventSourceMappingApi(
             DynamoDBForwarder(LambdaInvokeMiddleware(moto_app, self.runtime, self.region), self.dynamodb.port),
-            self.event_sources)
+            self.event_sources), self.metrics)
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-cloud",
                                         daemon=True)
         self._thread.start()
@@ -334,6 +346,8 @@ class EmbeddedCloud:
             self.event_sources.shutdown()
         if self.runtime is not None:
             self.runtime.shutdown()
+        if self.metrics is not None:
+            self.metrics.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -395,18 +395,37 @@ def provision_stage(ctx: Context, logical_id: str, props: dict[str, Any]) -> Pro
     apigw = ctx.client("apigateway")
     api_id, stage = props["RestApiId"], props["StageName"]
     try:
-        apigw.get_stage(restApiId=api_id, stageName=stage)
+        current = apigw.get_stage(restApiId=api_id, stageName=stage)
         apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=[
             {"op": "replace", "path": "/deploymentId", "value": props["DeploymentId"]}])
     except ClientError as exc:
         if _error_code(exc) != "NotFoundException":
             raise
-        apigw.create_stage(restApiId=api_id, stageName=stage, deploymentId=props["DeploymentId"],
-                           description=props.get("Description", ""),
-                           variables=props.get("Variables", {}),
-                           tracingEnabled=bool(props.get("TracingEnabled", False)))
+        current = apigw.create_stage(restApiId=api_id, stageName=stage, deploymentId=props["DeploymentId"],
+                                     description=props.get("Description", ""),
+                                     variables=props.get("Variables", {}),
+                                     tracingEnabled=bool(props.get("TracingEnabled", False)))
         ctx.changed(f"created stage {stage}")
+    _apply_access_log_setting(ctx, apigw, api_id, stage, current.get("accessLogSettings") or {},
+                              props.get("AccessLogSetting") or {})
     return Provisioned(stage)
+
+
+def _apply_access_log_setting(ctx: Context, apigw: Any, api_id: str, stage: str, current: dict[str, Any],
+                              wanted_prop: dict[str, Any]) -> None:
+    """The stage's ``AccessLogSetting`` (CreateStage takes none: UpdateStage patches, as
+    CloudFormation does); patched only when it differs, so a redeploy reports nothing."""
+    wanted = {"destinationArn": wanted_prop.get("DestinationArn"), "format": wanted_prop.get("Format")}
+    wanted = {k: v for k, v in wanted.items() if v}
+    current = {k: v for k, v in current.items() if k in ("destinationArn", "format") and v}
+    if wanted == current:
+        return
+    if wanted:
+        ops = [{"op": "replace", "path": f"/accessLogSettings/{k}", "value": v} for k, v in sorted(wanted.items())]
+    else:
+        ops = [{"op": "remove", "path": "/accessLogSettings"}]
+    apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=ops)
+    ctx.changed(f"{'set' if wanted else 'removed'} the access log settings of stage {stage}")
 
 
 def provision_api_key(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
@@ -491,6 +510,124 @@ def provision_state_machine(ctx: Context, logical_id: str, props: dict[str, Any]
     return Provisioned(arn, {"Arn": arn, "Name": name})
 
 
+# --------------------------------------------------------------------------- CloudWatch
+def provision_dashboard(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    cloudwatch = ctx.client("cloudwatch")
+    name = props.get("DashboardName") or ctx.physical_name(logical_id, 255)
+    body = props["DashboardBody"]
+    if not isinstance(body, str):
+        body = json.dumps(body)
+    try:
+        current = cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"]
+    except ClientError as exc:
+        if _error_code(exc) not in ("ResourceNotFound", "ResourceNotFoundException", "DashboardNotFoundError"):
+            raise
+        current = None
+    if current is None or not _same_json(current, body):
+        cloudwatch.put_dashboard(DashboardName=name, DashboardBody=body)
+        ctx.changed(f"{'created' if current is None else 'updated'} dashboard {name}")
+    return Provisioned(name)
+
+
+def _same_json(a: str, b: str) -> bool:
+    try:
+        return json.loads(a) == json.loads(b)
+    except ValueError:
+        return a == b
+
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+_ALARM_INT = ("EvaluationPeriods", "DatapointsToAlarm", "Period")
+_ALARM_LISTS = ("AlarmActions", "OKActions", "InsufficientDataActions", "Dimensions", "Metrics")
+_ALARM_STRINGS = ("AlarmDescription", "ComparisonOperator", "Namespace", "MetricName", "Statistic",
+                  "ExtendedStatistic", "Unit", "TreatMissingData", "EvaluateLowSampleCountPercentile",
+                  "ThresholdMetricId")
+
+
+def _metric_query(query: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation MetricDataQuery as PutMetricAlarm takes it (and DescribeAlarms gives it back)."""
+    out: dict[str, Any] = {"Id": query["Id"], "ReturnData": _flag(query.get("ReturnData", True))}
+    for key in ("Expression", "Label", "AccountId"):
+        if query.get(key) not in (None, ""):
+            out[key] = str(query[key])
+    if query.get("Period") not in (None, ""):
+        out["Period"] = int(query["Period"])
+    if query.get("MetricStat"):
+        stat = query["MetricStat"]
+        metric = stat["Metric"]
+        out["MetricStat"] = {
+            "Metric": {"Namespace": metric["Namespace"], "MetricName": metric["MetricName"],
+                       "Dimensions": [{"Name": d["Name"], "Value": str(d["Value"])}
+                                      for d in metric.get("Dimensions") or []]},
+            "Period": int(stat["Period"]), "Stat": stat["Stat"],
+            **({"Unit": stat["Unit"]} if stat.get("Unit") else {}),
+        }
+    return out
+
+
+def _alarm_request(name: str, props: dict[str, Any]) -> dict[str, Any]:
+    """Every AWS::CloudWatch::Alarm property as a PutMetricAlarm argument."""
+    args: dict[str, Any] = {"AlarmName": name, "ActionsEnabled": _flag(props.get("ActionsEnabled", True)),
+                            "Threshold": float(props["Threshold"]) if props.get("Threshold") is not None else None}
+    for key in _ALARM_STRINGS:
+        if props.get(key) not in (None, ""):
+            args[key] = str(props[key])
+    for key in _ALARM_INT:
+        if props.get(key) not in (None, ""):
+            args[key] = int(props[key])
+    for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+        args[key] = [str(a) for a in props.get(key) or []]
+    args["Dimensions"] = [{"Name": d["Name"], "Value": str(d["Value"])} for d in props.get("Dimensions") or []]
+    args["Metrics"] = [_metric_query(q) for q in props.get("Metrics") or []]
+    if props.get("Tags"):
+        args["Tags"] = [{"Key": t["Key"], "Value": str(t["Value"])} for t in props["Tags"]]
+    return {k: v for k, v in args.items() if v is not None}
+
+
+def _alarm_view(alarm: dict[str, Any]) -> dict[str, Any]:
+    """The comparable part of a PutMetricAlarm request or a DescribeAlarms entry."""
+    view: dict[str, Any] = {"ActionsEnabled": bool(alarm.get("ActionsEnabled", True))}
+    if alarm.get("Threshold") is not None:
+        view["Threshold"] = float(alarm["Threshold"])
+    for key in (*_ALARM_STRINGS, *_ALARM_INT):
+        if alarm.get(key) not in (None, ""):
+            view[key] = alarm[key]
+    for key in _ALARM_LISTS:
+        value = alarm.get(key) or []
+        if key == "Dimensions":
+            value = sorted(value, key=lambda d: d["Name"])
+        elif key == "Metrics":
+            value = [_metric_query(q) for q in value]
+            for q in value:
+                if "MetricStat" in q:
+                    q["MetricStat"]["Metric"]["Dimensions"].sort(key=lambda d: d["Name"])
+        if value:
+            view[key] = value
+    return view
+
+
+def provision_alarm(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    cloudwatch = ctx.client("cloudwatch")
+    name = props.get("AlarmName") or ctx.physical_name(logical_id, 255)
+    wanted = _alarm_request(name, props)
+    found = cloudwatch.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm"]).get("MetricAlarms", [])
+    current = found[0] if found else None
+    if current is None or _alarm_view(current) != _alarm_view(wanted):
+        cloudwatch.put_metric_alarm(**wanted)
+        ctx.changed(f"{'created' if current is None else 'updated'} alarm {name}")
+    arn = (current or {}).get("AlarmArn") or f"arn:aws:cloudwatch:{ctx.region}:{ctx.account_id}:alarm:{name}"
+    if wanted.get("Tags") and current is not None:  # PutMetricAlarm ignores Tags on an existing alarm
+        tags = {t["Key"]: t["Value"] for t in cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags", [])}
+        missing = [t for t in wanted["Tags"] if tags.get(t["Key"]) != t["Value"]]
+        if missing:
+            cloudwatch.tag_resource(ResourceARN=arn, Tags=missing)
+            ctx.changed(f"tagged alarm {name}")
+    return Provisioned(name, {"Arn": arn})
+
+
 def _lower_keys(value: Any) -> Any:
     if isinstance(value, dict):
         return {k[0].lower() + k[1:]: _lower_keys(v) for k, v in value.items()}
@@ -524,4 +661,6 @@ PROVISIONERS: dict[str, Callable[[Context, str, dict[str, Any]], Provisioned]] =
     "AWS::ApiGateway::UsagePlan": provision_usage_plan,
     "AWS::ApiGateway::UsagePlanKey": provision_usage_plan_key,
     "AWS::StepFunctions::StateMachine": provision_state_machine,
+    "AWS::CloudWatch::Dashboard": provision_dashboard,
+    "AWS::CloudWatch::Alarm": provision_alarm,
 }

@@ -17,6 +17,8 @@ def test_health_needs_no_key(anonymous):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "healthy" and body["version"]
+    assert {d["type"] for d in body["dependencies"]} == {"dynamodb", "stepfunctions"}
+    assert all(d["healthy"] for d in body["dependencies"])
     assert response.headers["x-amzn-RequestId"]
 
 

@@ -47,7 +47,19 @@ def test_cli_lambda_invoke_runs_the_real_handler(local_stack, tmp_path):
     assert meta["StatusCode"] == 200 and "FunctionError" not in meta
     response = json.loads(out.read_text())
     assert response["statusCode"] == 200
-    assert json.loads(response["body"])["status"] == "healthy"
+    body = json.loads(response["body"])
+    assert body["status"] == "healthy"
+    assert [d["status"] for d in body["dependencies"] if d["type"] == "stepfunctions"] == ["ACTIVE"]
+
+
+def test_the_stage_has_the_templates_access_log_settings(aws, local_stack):
+    apigw = aws("apigateway")
+    api = next(a for a in apigw.get_rest_apis()["items"] if a["name"] == local_stack.api_name)
+    settings = apigw.get_stage(restApiId=api["id"], stageName=local_stack.stage)["accessLogSettings"]
+    group = f"/aws/apigateway/{local_stack.stack_name}-access"
+    assert settings["destinationArn"].split(":log-group:")[1].removesuffix(":*") == group
+    assert '"requestId":"$context.requestId"' in settings["format"]
+    assert any(g["logGroupName"] == group for g in aws("logs").describe_log_groups(logGroupNamePrefix=group)["logGroups"])
 
 
 def test_invoke_api_unknown_function_is_404(aws):

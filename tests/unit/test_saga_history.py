@@ -167,8 +167,8 @@ def test_metrics_follow_the_reference_names_and_count_every_attempt():
     assert ({"step": "CHECK_STOCK", "status": "success"}, 1) in by_name["SagaSteps"]
     assert by_name["SagaCompensations"] == [({"compensation_type": "RELEASE_STOCK"}, 1)]
     assert sorted(by_name["SagaServiceCalls"], key=str) == sorted([
-        ({"service": "inventory", "status": "success"}, 3),  # check, reserve, release
-        ({"service": "ecommerce", "status": "failure"}, 2),  # two attempts of CREATE_ORDER
+        ({"participant": "inventory", "status": "success"}, 3),  # check, reserve, release
+        ({"participant": "ecommerce", "status": "failure"}, 2),  # two attempts of CREATE_ORDER
     ], key=str)
 
 

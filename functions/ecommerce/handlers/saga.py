@@ -38,7 +38,7 @@ metrics = Metrics()
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("CREATE_ORDER", logger)
 def create_order_handler(event: dict, context: LambdaContext) -> dict:
@@ -56,7 +56,7 @@ def create_order_handler(event: dict, context: LambdaContext) -> dict:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("CANCEL_ORDER", logger)
 def cancel_order_handler(event: dict, context: LambdaContext) -> dict:
@@ -67,7 +67,7 @@ def cancel_order_handler(event: dict, context: LambdaContext) -> dict:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("CONFIRM_ORDER", logger)
 def confirm_order_handler(event: dict, context: LambdaContext) -> dict:
@@ -78,7 +78,7 @@ def confirm_order_handler(event: dict, context: LambdaContext) -> dict:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("PROCESS_PAYMENT", logger)
 def process_payment_handler(event: dict, context: LambdaContext) -> dict:
@@ -99,7 +99,7 @@ def process_payment_handler(event: dict, context: LambdaContext) -> dict:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("REFUND_PAYMENT", logger)
 def refund_payment_handler(event: dict, context: LambdaContext) -> dict:

@@ -29,7 +29,7 @@ metrics = Metrics()
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("CHECK_STOCK", logger)
 def check_stock_handler(event: dict, context: LambdaContext) -> dict:
@@ -40,7 +40,7 @@ def check_stock_handler(event: dict, context: LambdaContext) -> dict:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("RESERVE_STOCK", logger)
 def reserve_stock_handler(event: dict, context: LambdaContext) -> dict:
@@ -51,7 +51,7 @@ def reserve_stock_handler(event: dict, context: LambdaContext) -> dict:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("RELEASE_STOCK", logger)
 def release_stock_handler(event: dict, context: LambdaContext) -> dict:
@@ -63,7 +63,7 @@ def release_stock_handler(event: dict, context: LambdaContext) -> dict:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("COMMIT_STOCK", logger)
 def commit_stock_handler(event: dict, context: LambdaContext) -> dict:

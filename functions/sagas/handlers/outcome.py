@@ -35,7 +35,7 @@ class OutcomeEvent(BaseModel):
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def record_outcome_handler(event: dict, context: LambdaContext) -> dict:
     request = OutcomeEvent.model_validate(event)

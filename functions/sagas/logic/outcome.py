@@ -11,9 +11,10 @@ returns as CloudWatch embedded metrics (namespace ``POWERTOOLS_METRICS_NAMESPACE
 | ``SagaDuration``      | Seconds | status                   | saga_orchestrator_saga_duration_seconds |
 | ``SagaSteps``         | Count   | step, status             | saga_orchestrator_saga_steps_total{step,status} |
 | ``SagaCompensations`` | Count   | compensation_type        | saga_orchestrator_compensations_total{compensation_type} |
-| ``SagaServiceCalls``  | Count   | service, status          | saga_orchestrator_service_calls_total{service,status} |
+| ``SagaServiceCalls``  | Count   | participant, status      | saga_orchestrator_service_calls_total{service,status} |
 
-Label values are lower case (``completed``, ``success`` ...) except step and compensation
+The participant service is the ``participant`` dimension (``service`` is powertools' own, ``sagas``
+here); Prometheus shows it as the reference's ``service`` label. Label values are lower case (``completed``, ``success`` ...) except step and compensation
 names (``RESERVE_STOCK``), as in the reference. A forward step counts once per run (``success`` or
 ``failure`` as it ended), a compensation once per run; a service call counts once per attempt, so retries show there.
 """
@@ -55,6 +56,6 @@ def saga_metrics(status: str, duration: float, steps: list[StepRun], compensatio
             key = (run.service, "success" if attempt.outcome == SUCCESS else "failure")
             calls[key] = calls.get(key, 0) + 1
     for (service, outcome), count in sorted(calls.items()):
-        metrics.append(Metric("SagaServiceCalls", "Count", count, (("service", service), ("status", outcome))))
+        metrics.append(Metric("SagaServiceCalls", "Count", count, (("participant", service), ("status", outcome))))
     return metrics
 

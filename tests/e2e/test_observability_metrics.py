@@ -1,0 +1,103 @@
+"""Metrics end to end: sagas, API calls and throttled requests move the Prometheus counters on
+the endpoint's GET /metrics and the same metrics come back from CloudWatch on the endpoint."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+pytestmark = pytest.mark.integration
+
+BODY = {"products": [{"product_id": 1, "quantity": 1}], "shipping_address": "123 Main St",
+        "payment_method": "credit_card"}
+
+
+def scrape(local_stack) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = requests.get(f"{local_stack.endpoint_url}/metrics", timeout=10)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(response.text) for sample in family.samples}
+
+
+def value(samples, name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def eventually(check, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.3)
+
+
+def run_saga(admin, customer_id: int) -> dict:
+    started = admin.post(f"/api/v1/customers/{customer_id}/order-processing", json=BODY)
+    assert started.status_code == 202, started.text
+    saga_id = started.json()["saga_id"]
+    saga = eventually(lambda: (s := admin.get(f"/api/v1/sagas/{saga_id}").json())["status"] != "RUNNING" and s, 90)
+    assert saga, f"saga {saga_id} did not end"
+    return saga
+
+
+def cloudwatch_sum(aws, namespace: str, name: str, dimensions: dict[str, str]) -> float:
+    now = datetime.now(UTC)
+    answer = aws("cloudwatch").get_metric_data(
+        MetricDataQueries=[{"Id": "m", "MetricStat": {"Metric": {
+            "Namespace": namespace, "MetricName": name,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()]},
+            "Period": 3600, "Stat": "Sum"}}],
+        StartTime=now - timedelta(hours=2), EndTime=now + timedelta(minutes=5))
+    return sum(answer["MetricDataResults"][0]["Values"])
+
+
+def test_a_completed_and_a_compensated_saga_move_prometheus_and_cloudwatch(admin, aws, local_stack):
+    before = scrape(local_stack)
+    cw_before = {status: cloudwatch_sum(aws, "RetailPlatform", "Sagas", {"service": "sagas", "status": status})
+                 for status in ("completed", "compensated")}
+    assert run_saga(admin, 1)["status"] == "COMPLETED"
+    assert run_saga(admin, 99999)["status"] == "COMPENSATED"
+
+    def moved():
+        now = scrape(local_stack)
+        return all(value(now, "saga_orchestrator_sagas_total", service="sagas", status=s)
+                   == value(before, "saga_orchestrator_sagas_total", service="sagas", status=s) + 1
+                   for s in ("completed", "compensated")) and now
+
+    after = eventually(moved)
+    assert after, "saga counters did not move on /metrics"
+    steps = "saga_orchestrator_saga_steps_total"
+    assert value(after, steps, service="sagas", step="CREATE_ORDER", status="failure") >= 1 + value(
+        before, steps, service="sagas", step="CREATE_ORDER", status="failure")
+    assert value(after, "saga_orchestrator_compensations_total", service="sagas", compensation_type="RELEASE_STOCK") >= 1
+    assert value(after, "saga_orchestrator_service_calls_total", service="inventory", status="success") >= 4
+    assert value(after, "saga_orchestrator_saga_duration_seconds_count", service="sagas", status="completed") >= 1
+    assert value(after, "total_orders_created", service="ecommerce") >= 1
+    assert value(after, "lambda_invocations_total", function_name=f"{local_stack.stack_name}-SagaFunction") >= 2
+    route = "/api/v1/customers/{customer_id}/order-processing"
+    assert eventually(lambda: value(scrape(local_stack), "http_requests_total", route=route, method="POST",
+                                    status="202", consumer=f"{local_stack.stack_name}-admin") >= 2)
+    # the same counts from CloudWatch on the endpoint
+    for status in ("completed", "compensated"):
+        assert cloudwatch_sum(aws, "RetailPlatform", "Sagas", {"service": "sagas", "status": status}) == cw_before[status] + 1
+    assert cloudwatch_sum(aws, "AWS/Lambda", "Invocations", {"FunctionName": f"{local_stack.stack_name}-SagaFunction"}) >= 2
+    api = {"ApiName": f"{local_stack.stack_name}-api", "Stage": "prod"}
+    assert eventually(lambda: cloudwatch_sum(aws, "AWS/ApiGateway", "Count", api) >= 4)
+
+
+def test_a_throttled_request_moves_the_throttle_counters(frontend, local_stack, aws):
+    consumer = f"{local_stack.stack_name}-frontend"
+    before = value(scrape(local_stack), "api_throttled_requests_total", consumer=consumer, reason="rate")
+    with ThreadPoolExecutor(max_workers=20) as pool:  # the frontend plan: 10 requests/s, burst 20
+        statuses = list(pool.map(lambda _: frontend.get("/api/v1/locations").status_code, range(60)))
+    assert 429 in statuses, statuses
+    throttled = statuses.count(429)
+    assert eventually(lambda: value(scrape(local_stack), "api_throttled_requests_total", consumer=consumer,
+                                    reason="rate") >= before + throttled)
+    assert eventually(lambda: cloudwatch_sum(aws, "RetailPlatform/Gateway", "ThrottledRequests", {}) >= throttled)
