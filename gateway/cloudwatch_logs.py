@@ -65,7 +65,7 @@ class CloudWatchAccessLog:
         config: Callable[[], ApiConfig],
         *,
         client: Any = None,
-        interval: float = 0.25,
+        interval: float = 1.0,
         max_queue: int = 100_000,
     ):
         """`config` returns the configuration snapshot being served (its accessLogSettings);

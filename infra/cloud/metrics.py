@@ -26,6 +26,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -44,6 +45,7 @@ from observability.catalog import DURATION_BUCKETS, MetricDef, by_key
 log = logging.getLogger("embedded-cloud.metrics")
 
 MAX_DATUMS = 300_000
+BATCH_SECONDS = 0.5
 Key = tuple[str, tuple[str, ...]]  # (Prometheus name, label values)
 
 
@@ -98,6 +100,23 @@ def lambda_metric_data(record: InvocationRecord) -> list[dict[str, Any]]:
         {"MetricName": "ConcurrentExecutions", "Dimensions": [], "Value": float(record.concurrent_executions),
          "Unit": "Count"},
     ]
+
+
+def merge(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Single-value data of the same metric, dimensions and unit as one ``Values`` datum."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    out: list[dict[str, Any]] = []
+    for datum in data:
+        if "Value" not in datum:
+            out.append(datum)
+            continue
+        key = (datum["MetricName"], datum.get("Unit"), tuple((d["Name"], d["Value"]) for d in datum.get("Dimensions") or []))
+        if key in merged:
+            merged[key]["Values"].append(datum["Value"])
+        else:
+            merged[key] = {k: v for k, v in datum.items() if k != "Value"} | {"Values": [datum["Value"]]}
+            out.append(merged[key])
+    return out
 
 
 # --------------------------------------------------------------------------- Prometheus
@@ -220,13 +239,32 @@ class MetricsHub:
         self._queue.put(record)
 
     def _drain(self) -> None:
-        while (record := self._queue.get()) is not None:
+        """Publishes what the queue holds, at most every :data:`BATCH_SECONDS` (one call per
+        namespace for the whole batch, as CloudWatch's agents do)."""
+        stopping = False
+        while not stopping:
+            batch: list[InvocationRecord] = []
+            record = self._queue.get()
+            deadline = time.monotonic() + BATCH_SECONDS
+            while True:
+                if record is None:
+                    stopping = True
+                else:
+                    batch.append(record)
+                remaining = deadline - time.monotonic()
+                if stopping or remaining <= 0:
+                    break
+                try:
+                    record = self._queue.get(timeout=remaining)
+                except queue.Empty:
+                    break
             try:
-                self.publish_invocation(record)
+                self.publish_invocations(batch)
             except Exception:  # a metric must never take the runtime down
-                log.exception("could not publish the metrics of %s", record.function_name)
+                log.exception("could not publish the metrics of %d invocations", len(batch))
             finally:
-                self._queue.task_done()
+                for _ in range(len(batch) + stopping):
+                    self._queue.task_done()
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until the queued invocations are published (tests)."""
@@ -234,15 +272,18 @@ class MetricsHub:
         threading.Thread(target=lambda: (self._queue.join(), done.set()), daemon=True).start()
         done.wait(timeout)
 
-    def publish_invocation(self, record: InvocationRecord) -> None:
-        backend = self._backend()
-        backend.put_metric_data("AWS/Lambda", lambda_metric_data(record))
+    def publish_invocations(self, records: list[InvocationRecord]) -> None:
         by_namespace: dict[str, list[dict[str, Any]]] = {}
-        for line in record.log_lines:
-            for namespace, datum in emf_metric_data(line):
-                by_namespace.setdefault(namespace, []).append(datum)
+        for record in records:
+            by_namespace.setdefault("AWS/Lambda", []).extend(lambda_metric_data(record))
+            for line in record.log_lines:
+                for namespace, datum in emf_metric_data(line):
+                    by_namespace.setdefault(namespace, []).append(datum)
+        if not by_namespace:
+            return
+        backend = self._backend()
         for namespace, data in by_namespace.items():
-            backend.put_metric_data(namespace, data)
+            backend.put_metric_data(namespace, merge(data))
 
     def observe(self, backend: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
         """Called for every PutMetricData that moto's backend accepted (see :func:`install`)."""
@@ -257,6 +298,25 @@ class MetricsHub:
 _hub: MetricsHub | None = None
 
 
+def compact(datum: dict[str, Any]) -> dict[str, Any]:
+    """A ``Values``/``Counts`` datum as one ``StatisticValues`` datum, for moto's storage.
+
+    moto stores one object per value *per count* and computes no percentiles from them, so
+    the statistic set answers every statistic it does compute (Sum, Average, Minimum, Maximum,
+    SampleCount) for a fraction of the memory and CPU. Prometheus still sees every value.
+    """
+    if not datum.get("Values"):
+        return datum
+    values = [float(v) for v in datum["Values"]]
+    counts = [float(c) for c in datum.get("Counts") or [1] * len(values)]
+    pairs = [(v, c) for v, c in zip(values, counts, strict=False) if c > 0]
+    if not pairs:
+        return datum
+    rest = {key: value for key, value in datum.items() if key not in ("Values", "Counts")}
+    return {**rest, "StatisticValues": {"SampleCount": sum(c for _, c in pairs), "Sum": sum(v * c for v, c in pairs),
+                                        "Minimum": min(v for v, _ in pairs), "Maximum": max(v for v, _ in pairs)}}
+
+
 def install(hub: MetricsHub) -> None:
     """Route every datum moto's CloudWatch accepts (API calls and the hub's own) to ``hub``."""
     global _hub
@@ -268,7 +328,7 @@ def install(hub: MetricsHub) -> None:
     original = CloudWatchBackend.put_metric_data
 
     def put_metric_data(self: CloudWatchBackend, namespace: str, metric_data: list[dict[str, Any]]) -> None:
-        original(self, namespace, metric_data)
+        original(self, namespace, [compact(datum) for datum in metric_data])
         if _hub is not None:
             _hub.observe(self, namespace, metric_data)
 

@@ -24,6 +24,18 @@ def scrape(local_stack) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
             for family in text_string_to_metric_families(response.text) for sample in family.samples}
 
 
+def settled(local_stack, name: str = "saga_orchestrator_sagas_total"):
+    """A scrape once ``name`` stops moving (an earlier test's last sagas publish a moment late)."""
+    previous = scrape(local_stack)
+    for _ in range(20):
+        time.sleep(1.0)
+        current = scrape(local_stack)
+        if {k: v for k, v in current.items() if k[0] == name} == {k: v for k, v in previous.items() if k[0] == name}:
+            return current
+        previous = current
+    return previous
+
+
 def value(samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
@@ -58,7 +70,7 @@ def cloudwatch_sum(aws, namespace: str, name: str, dimensions: dict[str, str]) -
 
 
 def test_a_completed_and_a_compensated_saga_move_prometheus_and_cloudwatch(admin, aws, local_stack):
-    before = scrape(local_stack)
+    before = settled(local_stack)
     cw_before = {status: cloudwatch_sum(aws, "RetailPlatform", "Sagas", {"service": "sagas", "status": status})
                  for status in ("completed", "compensated")}
     assert run_saga(admin, 1)["status"] == "COMPLETED"

@@ -101,3 +101,16 @@ def test_catalog_dimensions_and_names_are_unique():
         assert set(metric.labels.values()) <= set(metric.dimensions), metric.name
     names = [metric.prometheus for metric in METRICS]
     assert len(names) == len(set(names))
+
+
+def test_values_are_merged_and_compacted_for_moto_but_not_for_prometheus():
+    from infra.cloud.metrics import compact, merge
+
+    dims = [{"Name": "FunctionName", "Value": "fn"}]
+    merged = merge([{"MetricName": "Duration", "Dimensions": dims, "Unit": "Milliseconds", "Value": v} for v in (1.0, 3.0)]
+                   + [{"MetricName": "X", "Dimensions": [], "StatisticValues": {"SampleCount": 1, "Sum": 1,
+                                                                                 "Minimum": 1, "Maximum": 1}}])
+    assert merged[0]["Values"] == [1.0, 3.0] and "Value" not in merged[0] and merged[1]["MetricName"] == "X"
+    assert compact(merged[0])["StatisticValues"] == {"SampleCount": 2.0, "Sum": 4.0, "Minimum": 1.0, "Maximum": 3.0}
+    assert compact({"MetricName": "Y", "Values": [2.0], "Counts": [3.0]})["StatisticValues"]["Sum"] == 6.0
+    assert compact(merged[1]) is merged[1]
