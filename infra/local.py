@@ -169,6 +169,11 @@ def banner(runner: LocalStackRunner) -> str:
         "  API keys (header x-api-key):",
         *[f"    {name:<9} {value}" for name, value in sorted(keys.items())],
         f"  example            curl -s -H 'x-api-key: {keys.get('admin', '<admin key>')}' {runner.gateway_url}/api/v1/products",
+        f"  order saga         curl -s -X POST -H 'x-api-key: {keys.get('admin', '<admin key>')}' "
+        f"-H 'content-type: application/json' {runner.gateway_url}/api/v1/customers/1/order-processing "
+        """-d '{"products":[{"product_id":1,"quantity":1}],"shipping_address":"123 Main St","payment_method":"credit_card"}'""",
+        f"  metrics            {runner.endpoint_url}/metrics (Prometheus); CloudWatch on the AWS endpoint",
+        "  function logs      make logs  (or make logs FILTER=<x-amzn-RequestId>)",
         f"  logs               {runner.log_dir}/ (cloud.log, gateway.log, gateway-access.log)",
         "Ctrl-C stops everything.",
         "",
