@@ -296,6 +296,26 @@ def provision_log_group(ctx: Context, logical_id: str, props: dict[str, Any]) ->
     return Provisioned(name, {"Arn": arn})
 
 
+def provision_metric_filter(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    """A CloudWatch Logs metric filter (AWS evaluates it on the log group's events; the embedded
+    cloud stores it, and whoever writes that log publishes the metric itself)."""
+    logs = ctx.client("logs")
+    group = props["LogGroupName"]
+    name = props.get("FilterName") or ctx.physical_name(logical_id, 512)
+    transformations = [
+        {key[0].lower() + key[1:]: value for key, value in t.items()} for t in props["MetricTransformations"]
+    ]
+    current = logs.describe_metric_filters(logGroupName=group, filterNamePrefix=name).get("metricFilters", [])
+    same = [f for f in current if f.get("filterName") == name and f.get("filterPattern") == props["FilterPattern"]
+            and [{k: v for k, v in t.items() if k in transformations[0]} for t in f.get("metricTransformations", [])]
+            == transformations]
+    if not same:
+        logs.put_metric_filter(logGroupName=group, filterName=name, filterPattern=props["FilterPattern"],
+                               metricTransformations=transformations)
+        ctx.changed(f"put metric filter {name}")
+    return Provisioned(name)
+
+
 # --------------------------------------------------------------------------- API Gateway
 def provision_rest_api(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
     apigw = ctx.client("apigateway")
@@ -654,6 +674,7 @@ PROVISIONERS: dict[str, Callable[[Context, str, dict[str, Any]], Provisioned]] =
     "AWS::Lambda::Permission": provision_permission,
     "AWS::Lambda::EventSourceMapping": provision_event_source_mapping,
     "AWS::Logs::LogGroup": provision_log_group,
+    "AWS::Logs::MetricFilter": provision_metric_filter,
     "AWS::ApiGateway::RestApi": provision_rest_api,
     "AWS::ApiGateway::Deployment": provision_deployment,
     "AWS::ApiGateway::Stage": provision_stage,

@@ -69,3 +69,11 @@ def test_the_five_alarms_are_deployed(cloudwatch, local_stack):
     low = [q["MetricStat"]["Metric"] for q in alarms["low-stock"]["Metrics"] if q.get("MetricStat")]
     assert {m["MetricName"] for m in low} == {"LowStockAlerts"}
     assert {m["Dimensions"][0]["Value"] for m in low} == {"inventory", "retail"}
+
+
+def test_the_access_log_throttle_metric_filter_is_deployed(aws, local_stack):
+    group = f"/aws/apigateway/{local_stack.stack_name}-access"
+    (metric_filter,) = aws("logs").describe_metric_filters(logGroupName=group)["metricFilters"]
+    assert metric_filter["filterPattern"] == '{ $.status = "429" }'
+    (transformation,) = metric_filter["metricTransformations"]
+    assert (transformation["metricNamespace"], transformation["metricName"]) == ("RetailPlatform/Gateway", "ThrottledRequests")
