@@ -11,9 +11,7 @@ missing from the template fails here.
 from __future__ import annotations
 
 import base64
-import importlib
 import json
-import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -26,7 +24,13 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.integration.handler_harness import FakeContext, dynamodb_local_endpoint, load_template
+from tests.integration.handler_harness import (
+    FakeContext,
+    dynamodb_local_endpoint,
+    handler_module,
+    invoke_as_lambda,
+    load_template,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -218,15 +222,6 @@ def assert_error_shape(reply: Reply) -> None:
     assert isinstance(error["details"], list)
 
 
-def handler_module(name: str):
-    """The handler module, as a Lambda worker imports it (with its environment)."""
-    module = importlib.import_module(name)
-    # powertools' Metrics reads its namespace when the module is first imported: if another test
-    # imported it without Lambda's environment, give it the one the template sets
-    if module.metrics.provider.namespace is None:
-        module.metrics.provider.namespace = os.environ["POWERTOOLS_METRICS_NAMESPACE"]
-    return module
-
 
 @pytest.fixture(scope="module")
 def call(ecommerce_env, catalogue, routes):
@@ -252,15 +247,11 @@ def call(ecommerce_env, catalogue, routes):
 @pytest.fixture(scope="module")
 def saga(ecommerce_env, catalogue, template):
     """saga("EcommerceCreateOrderFunction", event) -> output, as Lambda would run it."""
-    module = handler_module("ecommerce.handlers.saga")
 
     def _invoke(function: str, event: dict[str, Any]) -> dict[str, Any]:
         handler_path = template["Resources"][function]["Properties"]["Handler"]
         assert handler_path == f"ecommerce.handlers.saga.{SAGA_FUNCTIONS[function]}"
-        handler = getattr(module, SAGA_FUNCTIONS[function])
-        # Lambda hands the handler the parsed JSON document and serialises what it returns
-        output = handler(json.loads(json.dumps(event)), FakeContext(function_name=function))
-        return json.loads(json.dumps(output))
+        return invoke_as_lambda(template, function, event)
 
     return _invoke
 

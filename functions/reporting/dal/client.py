@@ -7,35 +7,18 @@ pynamodb's model objects. Writes (transactions, conditions) stay on pynamodb.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
+from shared import aws
 from shared.dynamo import CONNECT_TIMEOUT_SECONDS, MAX_RETRY_ATTEMPTS, READ_TIMEOUT_SECONDS
-from shared.settings import aws_region
-
-_clients: dict[tuple[str | None, ...], Any] = {}
 
 
 def dynamodb() -> Any:
     """A client for the current region and endpoint (both from the environment), cached."""
-    key = (aws_region(), os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"))
-    client = _clients.get(key)
-    if client is None:
-        client = _clients[key] = boto3.client(
-            "dynamodb",
-            region_name=key[0],
-            config=Config(
-                connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                read_timeout=READ_TIMEOUT_SECONDS,
-                retries={"max_attempts": MAX_RETRY_ATTEMPTS, "mode": "standard"},
-            ),
-        )
-    return client
+    return aws.client("dynamodb", connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
+                      max_attempts=MAX_RETRY_ATTEMPTS)
 
 
 def pages(operation: str, request: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -89,7 +89,6 @@ class SagaView:
     saga_id: str
     execution_arn: str
     status: str
-    execution_status: str
     created_at: datetime
     updated_at: datetime
     duration: float
@@ -218,7 +217,6 @@ def saga_view(execution: dict[str, Any], events: list[dict[str, Any]], now: date
         saga_id=execution["name"],
         execution_arn=execution["executionArn"],
         status=status,
-        execution_status=execution["status"],
         created_at=started,
         updated_at=stopped or last_event,
         duration=round(((stopped or now) - started).total_seconds(), 3),

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger
-from botocore.config import Config
 
 from sagas.errors import SagaIdempotencyConflict, SagaNotFound
 from sagas.logic.history import FAILED, RUNNING, UNDOES, SagaView, StepRun, saga_status, saga_view
@@ -40,8 +37,8 @@ from sagas.schemas import (
     SagaSummary,
 )
 from sagas.settings import SagaSettings
+from shared import aws
 from shared.pagination import decode_token, encode_token, scope_of
-from shared.settings import aws_region
 
 logger = Logger(child=True)
 
@@ -54,20 +51,10 @@ SFN_STATUS = {RUNNING: "RUNNING", "COMPLETED": "SUCCEEDED", "COMPENSATED": "SUCC
 MAX_DESCRIBES_PER_PAGE = 500  # a filtered page stops early (with a next_token) past this many reads
 DESCRIBE_THREADS = 8
 
-_clients: dict[tuple[str | None, ...], Any] = {}
-
 
 def stepfunctions() -> Any:
     """A Step Functions client for the current region and endpoint (both from the environment)."""
-    key = (aws_region(), os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_STEPFUNCTIONS"))
-    client = _clients.get(key)
-    if client is None:
-        client = _clients[key] = boto3.client(
-            "stepfunctions",
-            region_name=key[0],
-            config=Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}),
-        )
-    return client
+    return aws.client("stepfunctions")
 
 
 def _now() -> datetime:
