@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml functions/requirements.tx
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-unit test-integration lint load load-sagas bench-reports openapi deploy-localstack logs clean
+.PHONY: help install run test test-unit test-integration lint load load-sagas bench wrk bench-reports openapi deploy-localstack logs clean
 
 help:
 	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000)"
 	@echo "make test     unit + integration + e2e tests (starts its own embedded cloud on free ports)"
 	@echo "make load     locust medium-load scenario against a running 'make run'"
+	@echo "make bench    wrk + baselines: req/s, p50/p95/p99, CPU ms per request per process, ratios (against 'make run')"
 	@echo "make load-sagas  locust: users start order sagas and follow them to the end (sagas/s, p95 POST -> final)"
 	@echo "make bench-reports  write 100,000 sales into a running 'make run' and time every report endpoint"
 	@echo "make lint     cfn-lint and sam validate --lint on template.yaml"
@@ -47,6 +48,15 @@ lint: $(STAMP)
 
 load: $(STAMP)
 	$(PY) -m tests.load.run_medium
+
+# wrk (Debian package) is the load generator of `make bench`
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
+	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }; }
+
+bench: $(STAMP) wrk
+	$(PY) -m tests.load.bench
 
 load-sagas: $(STAMP)
 	$(PY) -m tests.load.run_sagas
