@@ -12,7 +12,7 @@ export SAM_CLI_TELEMETRY := 0
 help:
 	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000)"
 	@echo "make test     unit + integration + e2e tests (starts its own embedded cloud on free ports)"
-	@echo "make load     locust medium-load scenario against a running 'make run'"
+	@echo "make load     locust: 100 users on GET /products against a running 'make run' (LOAD_USERS=300: the stress profile)"
 	@echo "make bench    wrk + baselines: req/s, p50/p95/p99, CPU ms per request per process, ratios (against 'make run')"
 	@echo "make load-sagas  locust: users start order sagas and follow them to the end (sagas/s, p95 POST -> final)"
 	@echo "make bench-reports  write 100,000 sales into a running 'make run' and time every report endpoint"

@@ -2,7 +2,7 @@
 `make run`; prints completed sagas per second and the time from POST to final status.
 
 Settings (environment): LOAD_HOST (http://127.0.0.1:8000), LOAD_ENDPOINT_URL
-(http://127.0.0.1:4566, to read the admin key), LOAD_API_KEY (overrides), LOAD_USERS (10),
+(http://127.0.0.1:4566), LOAD_API_KEY (default: the un-throttled bench key, tests/load/bench_key.py), LOAD_USERS (10),
 LOAD_SPAWN_RATE (users/s, 5), LOAD_DURATION (60s), LOAD_CUSTOMER_ID (1).
 """
 from __future__ import annotations
@@ -14,14 +14,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.load.run_medium import admin_key
+from tests.load.bench_key import ensure_bench_key
 
 HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
     host = os.environ.get("LOAD_HOST", "http://127.0.0.1:8000")
-    key = os.environ.get("LOAD_API_KEY") or admin_key(os.environ.get("LOAD_ENDPOINT_URL", "http://127.0.0.1:4566"))
+    key = os.environ.get("LOAD_API_KEY") or ensure_bench_key(os.environ.get("LOAD_ENDPOINT_URL", "http://127.0.0.1:4566"), host)
     users = os.environ.get("LOAD_USERS", "10")
     spawn_rate = os.environ.get("LOAD_SPAWN_RATE", "5")
     duration = os.environ.get("LOAD_DURATION", "60s")
