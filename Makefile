@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml functions/requirements.tx
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-unit test-integration lint load load-sagas bench wrk bench-reports openapi deploy-localstack logs clean
+.PHONY: help install run test test-unit test-integration lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs clean
 
 help:
 	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000)"
 	@echo "make test     unit + integration + e2e tests (starts its own embedded cloud on free ports)"
 	@echo "make load     locust: 100 users on GET /products against a running 'make run' (LOAD_USERS=300: the stress profile)"
 	@echo "make bench    wrk + baselines: req/s, p50/p95/p99, CPU ms per request per process, ratios (against 'make run')"
+	@echo "make soak     mixed reads at 30 req/s for 180 s: p50/p95/max per endpoint, memory of every process"
 	@echo "make load-sagas  locust: users start order sagas and follow them to the end (sagas/s, p95 POST -> final)"
 	@echo "make bench-reports  write 100,000 sales into a running 'make run' and time every report endpoint"
 	@echo "make lint     cfn-lint and sam validate --lint on template.yaml"
@@ -57,6 +58,9 @@ wrk:
 
 bench: $(STAMP) wrk
 	$(PY) -m tests.load.bench
+
+soak: $(STAMP)
+	$(PY) -m tests.load.soak
 
 load-sagas: $(STAMP)
 	$(PY) -m tests.load.run_sagas
