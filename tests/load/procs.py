@@ -130,6 +130,8 @@ def descendants(roots: set[int], children: dict[int, list[int]]) -> set[int]:
 
 def classify(cmdline: list[str], environ: dict[str, str] | None = None, parent_role: str = "") -> str:
     """The group of a process below the gateway or the endpoint, from its command line."""
+    if len(cmdline) == 1 and " " in cmdline[0]:   # a process title set after fork (setproctitle): one string
+        cmdline = cmdline[0].split()
     if cmdline and Path(cmdline[0]).name.startswith("java") and any("DynamoDBLocal" in part for part in cmdline):
         return DYNAMODB
     if "awslambdaric" in cmdline:

@@ -107,6 +107,7 @@ def test_listening_inodes_keeps_listeners_of_the_port_only():
     (["/usr/bin/java", "-Xss1m", "-jar", "/x/DynamoDBLocal.jar", "-port", "4000"], None, procs.DYNAMODB),
     (["/v/bin/python", "-m", "awslambdaric", "inventory.handlers.api.lambda_handler"], None,
      "worker inventory.handlers.api.lambda_handler"),
+    (["python -m awslambdaric retail.handlers.api.lambda_handler"], {}, "worker retail.handlers.api.lambda_handler"),
     (["/v/bin/python", "-m", "infra.cloud.lambda_zygote", "12"], {"_HANDLER": "sagas.handlers.api.lambda_handler"},
      "worker sagas.handlers.api.lambda_handler"),
     (["/v/bin/python", "-m", "infra.cloud.lambda_zygote", "12"], {}, "endpoint child infra.cloud.lambda_zygote"),
