@@ -10,6 +10,7 @@ timeout kills it. Output goes to ``log_sink`` in batches, from a background thre
 from __future__ import annotations
 
 import base64
+import compileall
 import ctypes
 import io
 import json
@@ -35,8 +36,10 @@ from queue import SimpleQueue
 from typing import Callable
 
 from infra.cloud.lambda_worker import Invocation, Worker
+from infra.cloud.lambda_zygote import Template, template_env
 
 log = logging.getLogger("lambda-runtime")
+ROOT = Path(__file__).resolve().parents[2]   # the template process imports infra.cloud from here
 
 INIT_TIMEOUT = 10.0   # seconds Lambda gives the init phase (on-demand)
 TAIL_BYTES = 4096
@@ -111,11 +114,13 @@ class LambdaRuntime:
 
     # ------------------------------------------------------------------ public
     def invoke(self, function_name: str, payload: bytes, *, invocation_type: str = "RequestResponse",
-               log_type: str = "None", client_context: str | None = None) -> InvokeResult:
+               log_type: str = "None", client_context: str | None = None,
+               spec: FunctionSpec | None = None) -> InvokeResult:
+        """``spec``: the function's definition when the caller has just resolved it."""
         if self._closed:
             raise RuntimeError("the Lambda runtime is shut down")
         try:
-            spec = self._resolve(function_name)
+            spec = spec or self._resolve(function_name)
         except KeyError:
             body = {"Type": "User", "message": f"Function not found: {function_name}"}
             return InvokeResult(404, json.dumps(body).encode(), None, None)
@@ -353,6 +358,9 @@ class LambdaRuntime:
                     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".extract-"))
                     with zipfile.ZipFile(io.BytesIO(spec.code_zip)) as archive:
                         archive.extractall(tmp)
+                    # bytecode once per package, not in every cold start (.pyc is a cache:
+                    # the sources are unchanged and stay what runs)
+                    compileall.compile_dir(str(tmp), quiet=2, workers=1)
                     try:
                         os.rename(tmp, path)
                     except OSError:   # extracted concurrently by another runtime
@@ -369,32 +377,61 @@ class LambdaRuntime:
 
 
 class _Spawner:
-    """Starts workers from one long-lived thread with PR_SET_PDEATHSIG=SIGKILL, so workers die
+    """Starts processes from one long-lived thread with PR_SET_PDEATHSIG=SIGKILL, so they die
     with this process. (The signal fires when the *thread* that forked exits, hence one thread
-    that lives as long as the runtime, not the short-lived request threads.)"""
+    that lives as long as the runtime, not the short-lived request threads.)
 
-    def __init__(self):
+    With ``use_templates`` (the default), Python workers are forked from a template process per
+    Lambda runtime that has already imported the common libraries (``lambda_zygote.py``); the
+    template itself is started here. Otherwise each worker is a fresh ``Popen``."""
+
+    def __init__(self, use_templates: bool = True):
         self._requests: SimpleQueue = SimpleQueue()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()          # templates, closed
+        self._thread_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._use_templates = use_templates
+        self._templates: dict[tuple, Template] = {}
 
-    def spawn(self, argv: list[str], cwd: str, env: dict[str, str]) -> subprocess.Popen:
-        future: Future = Future()
+    def spawn(self, argv: list[str], cwd: str, env: dict[str, str]):
+        if self._use_templates and argv[1:3] == ["-m", "awslambdaric"]:
+            return self._template_for(env).spawn(argv, cwd, env)
+        return self._popen(argv, cwd, env, stdout=subprocess.PIPE)
+
+    def _template_for(self, worker_env: dict[str, str]) -> Template:
+        env = template_env(worker_env)
+        key = tuple(sorted(env.items()))
         with self._lock:
             if self._closed:
                 raise RuntimeError("the Lambda runtime is shut down")
+            template = self._templates.get(key)
+            if template is None or not template.alive:
+                template = Template(env, lambda argv, fds, env: self._popen(
+                    argv, str(ROOT), env, stdout=None, pass_fds=fds))
+                self._templates[key] = template
+            return template
+
+    def _popen(self, argv: list[str], cwd: str, env: dict[str, str], **kwargs) -> subprocess.Popen:
+        future: Future = Future()
+        with self._thread_lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, daemon=True, name="lambda-spawner")
                 self._thread.start()
-            self._requests.put((argv, cwd, env, future))
+        if self._closed:
+            raise RuntimeError("the Lambda runtime is shut down")
+        self._requests.put((argv, cwd, env, kwargs, future))
         return future.result()
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            templates, self._templates = list(self._templates.values()), {}
+        with self._thread_lock:
             if self._thread is not None:
                 self._requests.put(None)
+        for template in templates:
+            template.close()
 
     def _run(self) -> None:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -406,11 +443,11 @@ class _Spawner:
                 os._exit(1)
 
         while (request := self._requests.get()) is not None:
-            argv, cwd, env, future = request
+            argv, cwd, env, kwargs, future = request
             try:
                 future.set_result(subprocess.Popen(
-                    argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent))
+                    argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                    start_new_session=True, preexec_fn=die_with_parent, **kwargs))
             except BaseException as exc:
                 future.set_exception(exc)
 

@@ -130,7 +130,8 @@ def _workers_under(work_dir: Path) -> list[int]:
     if psutil is not None:
         for proc in psutil.Process().children(recursive=True):
             try:
-                if "awslambdaric" in proc.cmdline() and proc.cwd().startswith(str(work_dir)) \
+                # a worker forked from the template process has its command line as its title
+                if "awslambdaric" in " ".join(proc.cmdline()) and proc.cwd().startswith(str(work_dir)) \
                         and proc.status() != psutil.STATUS_ZOMBIE:
                     found.append(proc.pid)
             except psutil.Error:
@@ -410,3 +411,30 @@ def test_shutdown_kills_every_worker_and_their_children(tmp_path):
     assert _eventually(lambda: not _alive(spawned["pid"]) and not _alive(spawned["child"]), 5)
     with pytest.raises(RuntimeError):
         cloud.runtime.invoke("parent", b"{}")
+
+
+def _parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_workers_are_forked_from_one_template_with_their_own_environment(cloud):
+    cloud.add("first", "env", environment={"ONLY_FIRST": "1"})
+    cloud.add("second", "env", environment={"ONLY_SECOND": "2"})
+    _, first = cloud.invoke("first")
+    _, second = cloud.invoke("second")
+    template = _parent_of(first["pid"])
+    assert template == _parent_of(second["pid"]) != os.getpid()
+    assert b"infra.cloud.lambda_zygote" in Path(f"/proc/{template}/cmdline").read_bytes()
+    # each fork becomes its function: its variables, its task root, its log stream; not the other's
+    assert first["env"]["ONLY_FIRST"] == "1" and "ONLY_SECOND" not in first["env"]
+    assert second["env"]["ONLY_SECOND"] == "2" and "ONLY_FIRST" not in second["env"]
+    assert first["cwd"] != second["cwd"] and first["cwd"] == first["env"]["LAMBDA_TASK_ROOT"]
+    assert first["env"]["AWS_LAMBDA_LOG_STREAM_NAME"] != second["env"]["AWS_LAMBDA_LOG_STREAM_NAME"]
+    assert b"awslambdaric handlers.env" in Path(f"/proc/{first['pid']}/cmdline").read_bytes()
+
+
+def test_a_worker_that_fails_to_import_reports_an_init_error_from_the_fork_too(cloud):
+    cloud.add("missing", "no_such_module.handler")
+    result, body = cloud.invoke("missing")
+    assert result.function_error == "Unhandled" and body["errorType"] == "Runtime.ImportModuleError"
