@@ -23,6 +23,7 @@ import select
 import signal
 import socket
 import socketserver
+import subprocess
 import threading
 import time
 import uuid
@@ -30,6 +31,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from queue import SimpleQueue
 from typing import Callable
+
+from gateway.http1 import FastHeadersMixin   # the request head without the e-mail parser
 
 RUNTIME_PREFIX = "/2018-06-01/runtime"
 NEXT_PATH = RUNTIME_PREFIX + "/invocation/next"
@@ -195,14 +198,16 @@ class Worker:
     def _wait(self) -> None:
         # Observe the exit without reaping, so the pid (= process group id) cannot be reused
         # while we kill what the handler may have left behind in its group.
-        try:
-            os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
-        except ChildProcessError:
-            pass
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        # (A worker forked by a template process is not our child: the template does this.)
+        if isinstance(self.proc, subprocess.Popen):
+            try:
+                os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
+            except ChildProcessError:
+                pass
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         code = self.proc.wait()
         self.exited = True
         inv = self.assigned
@@ -268,7 +273,7 @@ def _error_type(body: bytes) -> str | None:
         return None
 
 
-class _RuntimeAPIHandler(BaseHTTPRequestHandler):
+class _RuntimeAPIHandler(FastHeadersMixin, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"        # keep-alive: awslambdaric reuses one connection
     disable_nagle_algorithm = True       # TCP_NODELAY, or each answer waits for a delayed ACK
     server: "_RuntimeAPIServer"
