@@ -8,8 +8,7 @@ import signal
 import sys
 import threading
 
-from .cloudwatch import CloudWatchPublisher
-from .server import GatewayServer
+from .run import start_gateway, stop_gateway
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,17 +31,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
-    gw = GatewayServer(
-        args.endpoint_url,
-        args.region,
-        args.rest_api_name,
-        args.stage,
-        args.host,
-        args.port,
-        args.access_log,
-        refresh_interval=args.refresh_interval,
-        integration_timeout=args.integration_timeout,
-    )
     done = threading.Event()
 
     def _stop(signum: int, frame: object) -> None:
@@ -50,19 +38,16 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    publisher = None
-    if not args.no_cloudwatch_metrics:
-        publisher = CloudWatchPublisher(args.endpoint_url, args.region, args.rest_api_name, args.stage).start()
-        gw.add_listener(publisher.record)
-    gw.start()
+    gw, publisher = start_gateway(args.endpoint_url, args.region, args.rest_api_name, args.stage, args.host,
+                                  args.port, args.access_log, refresh_interval=args.refresh_interval,
+                                  integration_timeout=args.integration_timeout,
+                                  cloudwatch_metrics=not args.no_cloudwatch_metrics)
     print(f"gateway listening on {gw.url} (rest api {args.rest_api_name!r}, stage {args.stage!r})", file=sys.stderr, flush=True)
     try:
         while not done.wait(1.0):
             pass
     finally:
-        gw.stop()
-        if publisher is not None:
-            publisher.stop()
+        stop_gateway(gw, publisher)
     return 0
 
 

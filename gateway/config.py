@@ -510,7 +510,8 @@ class ConfigStore:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        # until the stage is deployed, look often: a fresh stack is served as soon as it exists
+        while not self._stop.wait(self.interval if self.current.deployed else min(self.interval, 0.25)):
             self.refresh()
 
     def stop(self) -> None:

@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 from . import responses as gr
 from .accesslog import AccessLogWriter
 from .cloudwatch_logs import CloudWatchAccessLog
+from .http1 import FastHeadersMixin
 from .config import ApiConfig, ConfigStore, ControlPlaneLoader, Integration
 from .events import (
     MalformedProxyResponse,
@@ -155,7 +156,7 @@ class _HTTPServer(ThreadingHTTPServer):
                 pass
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FastHeadersMixin, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "gateway"
     sys_version = ""

@@ -50,6 +50,26 @@ def wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float =
     raise RuntimeError(f"{what} did not listen on port {port} within {timeout:.0f}s")
 
 
+def wait_until_served(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Until the gateway serves the deployed stage (``url`` answers 2xx, not the 403 of a stage
+    it does not know yet)."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the embedded cloud exited with status {proc.returncode}; see its log")
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                if 200 <= resp.status < 300:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the gateway did not serve {url} within {timeout:.0f}s")
+
+
 def _die_with_parent() -> None:
     """Children get SIGTERM if this process dies without cleaning up (Linux prctl)."""
     try:
@@ -65,7 +85,7 @@ class LocalStackRunner:
 
     def __init__(self, cloud_port: int = 4566, gateway_port: int = 8000, *, region: str = "us-east-1",
                  stack_name: str = "retail", seed: bool = True, state_dir: Path = ROOT / ".local",
-                 parameters: dict[str, str] | None = None):
+                 parameters: dict[str, str] | None = None, seed_in_background: bool = False):
         self.cloud_port, self.gateway_port = cloud_port, gateway_port
         self.region, self.stack_name, self.seed = region, stack_name, seed
         self.state_dir = state_dir
@@ -75,6 +95,9 @@ class LocalStackRunner:
         self.procs: list[subprocess.Popen] = []
         self.stack = None
         self.seed_summary: dict[str, Any] = {}
+        self.seed_in_background = seed_in_background   # `make run`: serve first, load demo data meanwhile
+        self.seeding: threading.Thread | None = None
+        self.seed_error: BaseException | None = None
 
     @property
     def log_dir(self) -> Path:
@@ -99,10 +122,16 @@ class LocalStackRunner:
                 raise RuntimeError(f"port {port} is already in use (is another `make run` running?)")
         try:
             t0 = time.monotonic()
+            # the gateway is served by the cloud's process (in-process hand-off to the Lambda
+            # runtime); it answers 403 until the stage is deployed and picks it up at once
             cloud = self._spawn("cloud", ["-m", "infra.cloud.server", "--port", str(self.cloud_port),
                                           "--region", self.region,
-                                          "--work-dir", str(self.state_dir / "cloud")])
+                                          "--work-dir", str(self.state_dir / "cloud"),
+                                          "--gateway-port", str(self.gateway_port),
+                                          "--rest-api-name", self.api_name, "--stage", self.stage,
+                                          "--access-log", str(self.log_dir / "gateway-access.log")])
             wait_for_port(self.cloud_port, cloud, "the embedded cloud")
+            wait_for_port(self.gateway_port, cloud, "the gateway")
             log.info("embedded cloud up on %s (%.1fs)", self.endpoint_url, time.monotonic() - t0)
             from infra.deploy import deploy, write_state
 
@@ -110,22 +139,30 @@ class LocalStackRunner:
                                 parameters=self.parameters)
             write_state(self.stack, self.state_dir / "stack.json")
             log.info("stack %s deployed (%.1fs)", self.stack_name, time.monotonic() - t0)
-            if self.seed:
-                from infra.seed import seed_all
-
-                self.seed_summary = seed_all(self.stack, self.endpoint_url, self.region)
-                log.info("demo data loaded (%.1fs): %s", time.monotonic() - t0, json.dumps(self.seed_summary))
-            gateway = self._spawn("gateway", [
-                "-m", "gateway", "--endpoint-url", self.endpoint_url, "--region", self.region,
-                "--rest-api-name", self.api_name, "--stage", self.stage,
-                "--host", "127.0.0.1", "--port", str(self.gateway_port),
-                "--access-log", str(self.log_dir / "gateway-access.log")])
-            wait_for_port(self.gateway_port, gateway, "the gateway")
-            log.info("gateway up on %s (%.1fs)", self.gateway_url, time.monotonic() - t0)
+            wait_until_served(f"{self.gateway_url}/api/v1/health", cloud)
+            log.info("gateway serving the stage on %s (%.1fs)", self.gateway_url, time.monotonic() - t0)
+            if self.seed and self.seed_in_background:
+                self.seeding = threading.Thread(target=self._seed, args=(t0,), name="seed", daemon=True)
+                self.seeding.start()
+            elif self.seed:
+                self._seed(t0)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _seed(self, t0: float) -> None:
+        from infra.seed import seed_all
+
+        try:
+            self.seed_summary = seed_all(self.stack, self.endpoint_url, self.region)
+        except Exception as exc:  # noqa: BLE001 - reported, the stack keeps running
+            self.seed_error = exc
+            log.error("demo data could not be loaded: %r", exc)
+            if not self.seed_in_background:
+                raise
+            return
+        log.info("demo data loaded (%.1fs): %s", time.monotonic() - t0, json.dumps(self.seed_summary))
 
     @property
     def api_name(self) -> str:
@@ -133,7 +170,7 @@ class LocalStackRunner:
 
     @property
     def stage(self) -> str:
-        return self.stack.parameters["StageName"] if self.stack else "prod"
+        return self.stack.parameters["StageName"] if self.stack else self.parameters.get("StageName", "prod")
 
     def api_keys(self) -> dict[str, str]:
         """Consumer name -> key value, read back from the deployed API keys."""
@@ -174,7 +211,10 @@ def banner(runner: LocalStackRunner) -> str:
         """-d '{"products":[{"product_id":1,"quantity":1}],"shipping_address":"123 Main St","payment_method":"credit_card"}'""",
         f"  metrics            {runner.endpoint_url}/metrics (Prometheus); CloudWatch on the AWS endpoint",
         "  function logs      make logs  (or make logs FILTER=<x-amzn-RequestId>)",
-        f"  logs               {runner.log_dir}/ (cloud.log, gateway.log, gateway-access.log)",
+        f"  logs               {runner.log_dir}/ (cloud.log: endpoint and gateway; gateway-access.log)",
+        *([] if runner.seeding is None or not runner.seeding.is_alive() else
+          ["  demo data          LOADING in the background: lists fill up over the next ~20 s "
+           "('demo data loaded' is logged when done)"]),
         "Ctrl-C stops everything.",
         "",
     ]
@@ -196,15 +236,21 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    runner = LocalStackRunner(args.cloud_port, args.gateway_port, region=args.region, seed=not args.no_seed)
+    runner = LocalStackRunner(args.cloud_port, args.gateway_port, region=args.region, seed=not args.no_seed,
+                              seed_in_background=True)
     try:
         runner.start()
     except RuntimeError as exc:
         log.error("%s", exc)
         sys.exit(1)
     print(banner(runner), flush=True)
+    seeding_reported = runner.seeding is None
     try:
         while not stop.is_set():
+            if not seeding_reported and not runner.seeding.is_alive():
+                seeding_reported = True
+                print("Demo data loaded." if runner.seed_error is None else
+                      f"Demo data NOT loaded: {runner.seed_error!r}", flush=True)
             for proc in runner.procs:
                 if proc.poll() is not None:
                     log.error("a component exited (status %s); stopping; see %s", proc.returncode, runner.log_dir)

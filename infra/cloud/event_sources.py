@@ -29,6 +29,7 @@ log = logging.getLogger("event-sources")
 
 ESM_PATH = "/2015-03-31/event-source-mappings"
 IDLE_POLL_SECONDS = 0.2           # first wait after an empty poll (AWS polls ~4 times a second) ...
+DISCOVER_SECONDS = 5.0            # DescribeStream for new shards at most this often
 MAX_IDLE_POLL_SECONDS = 1.0       # ... doubling up to this: an idle GetRecords on DynamoDB Local
                                   # costs a walk over every table's stream records
 RETRY_BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
@@ -199,9 +200,15 @@ class EventSourceMappings:
         iterators: dict[str, str | None] = {}  # shard id -> iterator (None: closed and drained)
         first_round = True
         idle_wait = IDLE_POLL_SECONDS
+        discovered_at, closed = float("-inf"), 0
         while not mapping.stop.is_set():
             try:
-                self._discover_shards(mapping, iterators, first_round)
+                # new shards are rare (a shard rolls over after hours; its child opens when it
+                # closes): DescribeStream on every poll was most of an idle mapping's cost
+                now_closed = sum(iterator is None for iterator in iterators.values())
+                if first_round or now_closed > closed or time.monotonic() - discovered_at >= DISCOVER_SECONDS:
+                    self._discover_shards(mapping, iterators, first_round)
+                    discovered_at, closed = time.monotonic(), now_closed
                 first_round = False
                 delivered = False
                 for shard_id, iterator in list(iterators.items()):

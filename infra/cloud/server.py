@@ -26,6 +26,9 @@ import re
 import socket
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import unquote
@@ -41,7 +44,11 @@ from moto.moto_server.werkzeug_app import (
 
 from infra.cloud.dynamodb_local import DynamoDBForwarder, DynamoDBLocal
 from infra.cloud.event_sources import EventSourceMappingApi, EventSourceMappings
-from infra.cloud.lambda_runtime import FunctionSpec, InvokeResult, LambdaRuntime
+from gateway.invoker import IntegrationTimeout, InvokeResponse
+from gateway.run import start_gateway, stop_gateway
+from infra.cloud.lambda_runtime import INIT_TIMEOUT, FunctionSpec, InvokeResult, LambdaRuntime
+from infra.cloud.moto_patches import fast_execution_history
+from infra.cloud.retention import Janitor
 from infra.cloud.metrics import MetricsHub, PrometheusEndpoint, install as install_metrics_hub
 
 log = logging.getLogger("embedded-cloud")
@@ -59,6 +66,7 @@ def configure_moto() -> None:
     # SAM-generated roles attach AWS managed policies (AWSLambdaBasicExecutionRole ...).
     default_user_config["iam"]["load_aws_managed_policies"] = True
     speed_up_stepfunctions()
+    fast_execution_history()
 
 
 # --------------------------------------------------------------------------- Step Functions
@@ -83,7 +91,11 @@ def speed_up_stepfunctions() -> None:
 
         @functools.lru_cache(maxsize=64)
         def client_for(region: str, service: str) -> Any:
-            return original(region=region, service=service)
+            client = original(region=region, service=service)
+            if service == "lambda":   # 4. Tasks reach the runtime in-process (see InProcessInvoke)
+                client.meta.events.register("before-send.lambda.Invoke",
+                                            lambda **kw: _in_process_invoke(**kw) if _in_process_invoke else None)
+            return client
 
         def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
             return client_for(region, service)
@@ -139,6 +151,13 @@ def _logs_backend(account: str, region: str):
     from moto.logs.models import logs_backends
 
     return logs_backends[account][region]
+
+
+def _stepfunctions_backends(account: str, region: str) -> list[Any]:
+    from moto.stepfunctions.models import stepfunctions_backends
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    return [stepfunctions_backends[account][region], stepfunctions_parser_backends[account][region]]
 
 
 def _region_of(name_or_arn: str, default: str) -> str:
@@ -201,6 +220,42 @@ class LogsSink:
 
 
 # --------------------------------------------------------------------------- WSGI
+def invoke_api(runtime: LambdaRuntime, default_region: str, name: str, payload: bytes,
+               headers: Callable[[str], str | None]) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The Lambda Invoke API (``POST /2015-03-31/functions/<name>/invocations``) answered by
+    the local runtime: (status, headers, body). ``headers(name)`` reads a request header."""
+    region_match = CREDENTIAL_REGION.search(headers("Authorization") or "")
+    region = region_match["region"] if region_match else default_region
+    if not name.startswith("arn:") and region != default_region:
+        name = f"arn:aws:lambda:{region}:{DEFAULT_ACCOUNT}:function:{name}"
+    request_id = str(uuid.uuid4())
+    try:
+        result = runtime.invoke(
+            name,
+            payload,
+            invocation_type=headers("X-Amz-Invocation-Type") or "RequestResponse",
+            log_type=headers("X-Amz-Log-Type") or "None",
+            client_context=headers("X-Amz-Client-Context"),
+        )
+    except KeyError:
+        result = InvokeResult(404, json.dumps({"Type": "User", "message": f"Function not found: {name}"}).encode(),
+                              None, None)
+        response_headers = [("x-amzn-ErrorType", "ResourceNotFoundException")]
+    else:
+        response_headers = [("X-Amz-Executed-Version", result.executed_version)]
+        if result.status_code == 429:
+            response_headers = [("x-amzn-ErrorType", "TooManyRequestsException")]
+        elif result.status_code == 404:
+            response_headers = [("x-amzn-ErrorType", "ResourceNotFoundException")]
+    if result.function_error:
+        response_headers.append(("X-Amz-Function-Error", result.function_error))
+    if result.log_result:
+        response_headers.append(("X-Amz-Log-Result", result.log_result))
+    response_headers += [("Content-Type", "application/json"), ("Content-Length", str(len(result.payload))),
+                         ("x-amzn-RequestId", request_id)]
+    return result.status_code, response_headers, result.payload
+
+
 class LambdaInvokeMiddleware:
     """Answers the Lambda Invoke API with the local runtime; everything else goes to moto."""
 
@@ -211,55 +266,80 @@ class LambdaInvokeMiddleware:
         match = INVOKE_PATH.match(environ.get("PATH_INFO", ""))
         if environ.get("REQUEST_METHOD") != "POST" or not match:
             return self.app(environ, start_response)
-        name = unquote(match["name"])
-        auth = environ.get("HTTP_AUTHORIZATION", "")
-        region_match = CREDENTIAL_REGION.search(auth)
-        region = region_match["region"] if region_match else self.region
-        if not name.startswith("arn:") and region != self.region:
-            name = f"arn:aws:lambda:{region}:{DEFAULT_ACCOUNT}:function:{name}"
         length = int(environ.get("CONTENT_LENGTH") or 0)
         payload = environ["wsgi.input"].read(length) if length else b""
-        request_id = str(uuid.uuid4())
+        status, headers, body = invoke_api(
+            self.runtime, self.region, unquote(match["name"]), payload,
+            lambda header: environ.get("HTTP_" + header.upper().replace("-", "_")))
+        start_response({200: "200 OK", 202: "202 Accepted", 204: "204 No Content", 404: "404 Not Found",
+                        429: "429 Too Many Requests"}.get(status, f"{status} Error"), headers)
+        return [body]
+
+
+class InProcessInvoke:
+    """botocore ``before-send`` handler for the Lambda clients of moto's Step Functions
+    interpreter, which runs in this process: a Task's ``Invoke`` is answered by the runtime
+    directly, the HTTP request it would have sent to this very endpoint is never sent. The
+    client still serializes the call and parses the answer as usual (botocore's documented
+    way to answer a request without sending it)."""
+
+    def __init__(self, runtime: LambdaRuntime, region: str):
+        self.runtime, self.region = runtime, region
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        from botocore.awsrequest import AWSResponse
+        from moto.core.botocore_stubber import MockRawResponse
+
+        path = request.url.split("://", 1)[-1].partition("/")[2]
+        match = INVOKE_PATH.match("/" + path.split("?", 1)[0])
+        if request.method != "POST" or not match:
+            return None   # not an Invoke: sent as usual
+        body = request.body or b""
+        if hasattr(body, "read"):
+            body = body.read()
+        elif isinstance(body, str):
+            body = body.encode()
+        status, headers, payload = invoke_api(self.runtime, self.region, unquote(match["name"]), body,
+                                              lambda header: _header(request.headers, header))
+        return AWSResponse(request.url, status, dict(headers), MockRawResponse(payload))
+
+
+def _header(headers: Any, name: str) -> str | None:
+    value = headers.get(name)
+    return value.decode() if isinstance(value, bytes) else value
+
+
+_in_process_invoke: InProcessInvoke | None = None   # set by EmbeddedCloud.start
+
+
+class RuntimeInvoker:
+    """The gateway's Lambda proxy integration when the gateway is served by this process: the
+    Invoke call API Gateway makes, handed to the runtime directly instead of over HTTP through
+    moto's server (same runtime, pools and limits as every other invocation). The integration
+    timeout still holds: a function allowed to run longer than it is waited for on a thread,
+    and the gateway answers 504 while the invocation goes on, as on AWS."""
+
+    def __init__(self, runtime: LambdaRuntime, resolve: Callable[[str], FunctionSpec]):
+        self.runtime, self.resolve = runtime, resolve
+        self._slow = ThreadPoolExecutor(max_workers=64, thread_name_prefix="gateway-invoke")
+
+    def __call__(self, function_arn: str, payload: bytes, timeout: float) -> InvokeResponse:
         try:
-            result = self.runtime.invoke(
-                name,
-                payload,
-                invocation_type=environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse"),
-                log_type=environ.get("HTTP_X_AMZ_LOG_TYPE", "None"),
-                client_context=environ.get("HTTP_X_AMZ_CLIENT_CONTEXT"),
-            )
+            spec = self.resolve(function_arn)
         except KeyError:
-            result = InvokeResult(
-                status_code=404,
-                payload=json.dumps(
-                    {
-                        "Type": "User",
-                        "message": f"Function not found: {name}",
-                    }
-                ).encode(),
-                function_error=None,
-                log_result=None,
-            )
-            headers = [("x-amzn-ErrorType", "ResourceNotFoundException")]
+            return InvokeResponse(404, json.dumps({"Type": "User", "message": f"Function not found: {function_arn}"}).encode())
+        if spec.timeout + INIT_TIMEOUT <= timeout:   # the function always ends first
+            result = self.runtime.invoke(function_arn, payload, spec=spec)
         else:
-            headers = [("X-Amz-Executed-Version", result.executed_version)]
-            if result.status_code == 429:
-                headers = [("x-amzn-ErrorType", "TooManyRequestsException")]
-            elif result.status_code == 404:
-                headers = [("x-amzn-ErrorType", "ResourceNotFoundException")]
-        if result.function_error:
-            headers.append(("X-Amz-Function-Error", result.function_error))
-        if result.log_result:
-            headers.append(("X-Amz-Log-Result", result.log_result))
-        headers += [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(result.payload))),
-            ("x-amzn-RequestId", request_id),
-        ]
-        status = {200: "200 OK", 202: "202 Accepted", 204: "204 No Content", 404: "404 Not Found",
-                  429: "429 Too Many Requests"}.get(result.status_code, f"{result.status_code} Error")
-        start_response(status, headers)
-        return [result.payload]
+            future = self._slow.submit(self.runtime.invoke, function_arn, payload, spec=spec)
+            try:
+                result = future.result(timeout)
+            except FutureTimeout:
+                raise IntegrationTimeout(f"no answer from {spec.name} within {timeout:.3f}s") from None
+        return InvokeResponse(result.status_code, result.payload, result.function_error)
+
+    def close(self) -> None:
+        self._slow.shutdown(wait=False, cancel_futures=True)
 
 
 class _NoDelayHandler(MotoRequestHandler):
@@ -273,21 +353,45 @@ class _NoDelayHandler(MotoRequestHandler):
         pass
 
 
+@dataclass(frozen=True)
+class GatewayOptions:
+    """The API Gateway data plane this process serves next to the endpoint (see gateway/)."""
+    port: int
+    rest_api_name: str
+    stage: str
+    host: str = "127.0.0.1"
+    access_log: str | None = None
+
+
 class EmbeddedCloud:
-    """moto + the local Lambda runtime behind one endpoint. ``start()`` returns once it listens."""
+    """moto + the local Lambda runtime behind one endpoint, and optionally the API Gateway data
+    plane of one stage on its own port. ``start()`` returns once both listen.
+
+    The gateway runs in this process so that a request reaches its function without another
+    HTTP hop and another Python process on the way (see docs/performance.md); it still reads
+    its configuration through the API Gateway control plane like any client."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 4566, region: str = "us-east-1",
-                 work_dir: Path | str = ".local/cloud", max_workers_per_function: int = 8,
-                 dynamodb_path: Path | None = None):
+                 work_dir: Path | str = ".local/cloud", max_workers_per_function: int | None = None,
+                 dynamodb_path: Path | None = None, gateway: GatewayOptions | None = None):
         self.host, self.requested_port, self.region = host, port, region
         self.work_dir = Path(work_dir).resolve()
-        self.max_workers_per_function = max_workers_per_function
+        # More warm workers than the cores can run at once only adds context switches: a worker
+        # waits on DynamoDB about as long as it computes, so two per core keep the cores busy.
+        # (Reserved concurrency, when a function sets it, is the limit instead, as on AWS.)
+        self.max_workers_per_function = max_workers_per_function or int(
+            os.environ.get("LAMBDA_MAX_WORKERS_PER_FUNCTION") or 2 * (os.cpu_count() or 2))
         self.dynamodb = DynamoDBLocal(dynamodb_path, log_file=self.work_dir / "dynamodb-local.log")
         self.runtime: LambdaRuntime | None = None
         self.event_sources: EventSourceMappings | None = None
         self.metrics: MetricsHub | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self.gateway_options = gateway
+        self.gateway = None
+        self._gateway_publisher = None
+        self._gateway_invoker: RuntimeInvoker | None = None
+        self.janitor: Janitor | None = None
 
     @property
     def port(self) -> int:
@@ -328,12 +432,22 @@ class EmbeddedCloud:
         self.metrics = MetricsHub(lambda: _cloudwatch_backend(DEFAULT_ACCOUNT, self.region))
         install_metrics_hub(self.metrics)
         self.runtime.add_listener(self.metrics.on_invocation)
+        global _in_process_invoke
+        _in_process_invoke = InProcessInvoke(self.runtime, self.region)
+        self.janitor = Janitor(lambda: [_logs_backend(DEFAULT_ACCOUNT, self.region)],
+                               lambda: _stepfunctions_backends(DEFAULT_ACCOUNT, self.region)).start()
         app = PrometheusEndpoint(EventSourceMappingApi(
             DynamoDBForwarder(LambdaInvokeMiddleware(moto_app, self.runtime, self.region), self.dynamodb.port),
             self.event_sources), self.metrics)
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-cloud",
                                         daemon=True)
         self._thread.start()
+        if self.gateway_options is not None:
+            opts = self.gateway_options
+            self._gateway_invoker = RuntimeInvoker(self.runtime, resolve)
+            self.gateway, self._gateway_publisher = start_gateway(
+                self.url, self.region, opts.rest_api_name, opts.stage, opts.host, opts.port, opts.access_log,
+                invoker=self._gateway_invoker)
         return self
 
     def _invoke_for_event_source(self, function_arn: str, payload: bytes) -> tuple[bool, bytes]:
@@ -342,6 +456,13 @@ class EmbeddedCloud:
         return result.status_code == 200 and not result.function_error, result.payload
 
     def stop(self) -> None:
+        if self.gateway is not None:
+            stop_gateway(self.gateway, self._gateway_publisher)
+            self.gateway = None
+        if self._gateway_invoker is not None:
+            self._gateway_invoker.close()
+        if self.janitor is not None:
+            self.janitor.stop()
         if self.event_sources is not None:
             self.event_sources.shutdown()
         if self.runtime is not None:
@@ -385,10 +506,18 @@ def main() -> None:  # python -m infra.cloud.server: the endpoint alone
     parser.add_argument("--work-dir", default=".local/cloud")
     parser.add_argument("--dynamodb-path", type=Path, default=None,
                         help="keep DynamoDB data in this folder (default: in memory)")
+    parser.add_argument("--gateway-port", type=int, default=None,
+                        help="also serve the API Gateway data plane of one stage on this port")
+    parser.add_argument("--rest-api-name", default="retail-api")
+    parser.add_argument("--stage", default="prod")
+    parser.add_argument("--access-log", default=None, help="the gateway's JSON-lines access log file")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    gateway = None
+    if args.gateway_port is not None:
+        gateway = GatewayOptions(args.gateway_port, args.rest_api_name, args.stage, args.host, args.access_log)
     cloud = EmbeddedCloud(args.host, args.port, args.region, args.work_dir,
-                          dynamodb_path=args.dynamodb_path).start()
+                          dynamodb_path=args.dynamodb_path, gateway=gateway).start()
     log.info("AWS endpoint listening on %s", cloud.url)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
