@@ -1,7 +1,8 @@
 """Local API Gateway data plane: serves one deployed REST API stage like Amazon API Gateway.
 
 Everything is read from the API Gateway control plane of an AWS-compatible endpoint (rest
-API by name, resources and methods, stage, usage plans, API keys) and re-read periodically.
+API by name, resources and methods, stage with its cache settings, usage plans, API keys) and
+re-read periodically. Cached methods are answered from the stage cache (gateway/cache.py).
 
     from gateway import GatewayServer
     gw = GatewayServer("http://127.0.0.1:4566", "us-east-1", "retail-api", "prod",
@@ -14,7 +15,8 @@ API by name, resources and methods, stage, usage plans, API keys) and re-read pe
 CLI: python -m gateway --endpoint-url http://127.0.0.1:4566 --rest-api-name retail-api ...
 """
 
-from .config import ApiConfig, ApiKey, ConfigStore, ControlPlaneLoader, Quota, Throttle, UsagePlan, build_config
+from .cache import StageCache, TTLCache
+from .config import ApiConfig, ApiKey, ConfigStore, ControlPlaneLoader, MethodCache, Quota, Throttle, UsagePlan, build_config
 from .events import MalformedProxyResponse, ProxyRequest, build_proxy_event, parse_proxy_response
 from .invoker import IntegrationTimeout, IntegrationUnreachable, InvokeResponse, LambdaInvoker
 from .metrics import GatewayMetrics
@@ -35,12 +37,15 @@ __all__ = [
     "InvokeResponse",
     "LambdaInvoker",
     "MalformedProxyResponse",
+    "MethodCache",
     "ProxyRequest",
     "Quota",
     "QuotaCounter",
     "RateLimiter",
     "RouteMatch",
     "Router",
+    "StageCache",
+    "TTLCache",
     "Throttle",
     "TokenBucket",
     "UsagePlan",

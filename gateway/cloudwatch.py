@@ -7,7 +7,10 @@ Every request's access-log record is folded into per-second aggregates and sent 
   by ``ApiName, Stage`` and by ``ApiName, Stage, Resource, Method`` (AWS's "detailed metrics"),
   as https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html
   describes them: the error metrics are 0/1 per request (their average is the error rate),
-  latencies in milliseconds.
+  latencies in milliseconds. ``CacheHitCount`` and ``CacheMissCount`` (requests answered from
+  the stage cache, and from the integration for a cached method) are 0/1 per request too (their
+  average is the hit or miss rate over ``Count``), published for the windows where the stage
+  cache served the series.
 - ``RetailPlatform/Gateway``: ``Requests`` and ``RequestLatency`` by ``Resource, Method, Status,
   Consumer`` (the API key's name), and ``ThrottledRequests`` by ``Consumer, Reason`` (``rate`` or
   ``quota``) and in all: the labels a Prometheus user expects, which API Gateway's own metrics
@@ -60,6 +63,8 @@ class _Window:
         self.requests: Counter[tuple[str | None, str | None]] = Counter()  # (resource, method) -> n
         self.errors4: Counter[tuple[str | None, str | None]] = Counter()
         self.errors5: Counter[tuple[str | None, str | None]] = Counter()
+        self.cache_hits: Counter[tuple[str | None, str | None]] = Counter()
+        self.cache_misses: Counter[tuple[str | None, str | None]] = Counter()
         self.latency: dict[tuple[str | None, str | None], Counter[float]] = {}
         self.integration: dict[tuple[str | None, str | None], Counter[float]] = {}
         self.by_status: Counter[tuple[str, str, str, str]] = Counter()  # (route, method, status, consumer)
@@ -89,12 +94,17 @@ class CloudWatchPublisher:
         integration = rec.get("integrationLatency")
         labelled = (resource or "unmatched", method or "-", str(status), consumer)
         reason = THROTTLE_REASONS.get(rec.get("errorResponseType") or "")
+        cache_status = rec.get("cacheStatus")
         with self._lock:
             w = self._window
             for key in ((None, None), (resource, method)) if resource else ((None, None),):
                 w.requests[key] += 1
                 w.errors4[key] += 400 <= status < 500
                 w.errors5[key] += status >= 500
+                if cache_status == "HIT":
+                    w.cache_hits[key] += 1
+                elif cache_status == "MISS":
+                    w.cache_misses[key] += 1
                 w.latency.setdefault(key, Counter())[latency] += 1
                 if integration is not None:
                     w.integration.setdefault(key, Counter())[round(float(integration), 1)] += 1
@@ -115,6 +125,9 @@ class CloudWatchPublisher:
             api.append(_count("Count", dims, n, float(n)))
             api.append(_count("4XXError", dims, n, float(window.errors4[key])))
             api.append(_count("5XXError", dims, n, float(window.errors5[key])))
+            if key in window.cache_hits or key in window.cache_misses:
+                api.append(_count("CacheHitCount", dims, n, float(window.cache_hits[key])))
+                api.append(_count("CacheMissCount", dims, n, float(window.cache_misses[key])))
             api.extend(_latencies("Latency", dims, window.latency[key]))
             if key in window.integration:
                 api.extend(_latencies("IntegrationLatency", dims, window.integration[key]))

@@ -90,6 +90,11 @@ class Integration:
     http_method: str | None
     timeout_ms: int
     function_arn: str | None  # set for Lambda integrations
+    # the stage cache: request parameters whose values key a cached response, and the group of
+    # resources that share entries (API Gateway's default: the resource id)
+    cache_key_parameters: tuple[str, ...] = ()
+    cache_namespace: str | None = None
+    request_parameters: Mapping[str, str] = field(default_factory=lambda: _EMPTY)  # integration <- method
     # MOCK only: {"200": {"headers": {...}, "body": "..."}}, selected status
     mock_status: int = 200
     mock_headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
@@ -102,6 +107,8 @@ class Method:
     api_key_required: bool
     authorization_type: str
     integration: Integration | None
+    # method.request.{querystring|path|header}.<name> -> required (the method request's parameters)
+    request_parameters: Mapping[str, bool] = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,11 @@ class ApiConfig:
     # the stage's accessLogSettings: CloudWatch Logs group ARN and the $context line format
     access_log_destination_arn: str | None = None
     access_log_format: str | None = None
+    # the stage cache: the cache cluster, and the caching of each method that has it, by
+    # (resource path, declared method) (see MethodCache)
+    cache_cluster_enabled: bool = False
+    cache_cluster_size: str | None = None
+    method_caches: Mapping[tuple[str, str], "MethodCache"] = field(default_factory=lambda: _EMPTY)
     loaded_at: float = 0.0
 
     @classmethod
@@ -147,6 +159,117 @@ class ApiConfig:
 
     def stage_throttle_for(self, resource_path: str, http_method: str) -> Throttle | None:
         return self.method_throttles.get((resource_path, http_method)) or self.stage_throttle
+
+    def cache_for(self, resource_path: str, declared_method: str, request_method: str) -> "MethodCache | None":
+        """How the stage cache applies to this request, or None when it does not."""
+        mc = self.method_caches.get((resource_path, declared_method))
+        if mc is None or (mc.get_only and request_method != "GET"):
+            return None
+        return mc
+
+
+# ----------------------------------------------------------------------------- stage cache
+
+DEFAULT_CACHE_TTL_SECONDS = 300  # API Gateway's default; at most 3600, and 0 turns caching off
+MAX_CACHE_TTL_SECONDS = 3600
+UNAUTHORIZED_STRATEGIES = ("FAIL_WITH_403", "SUCCEED_WITH_RESPONSE_HEADER", "SUCCEED_WITHOUT_RESPONSE_HEADER")
+
+
+@dataclass(frozen=True)
+class CacheKeyParameter:
+    location: str  # querystring | path | header (lower-case name) | literal
+    name: str
+
+
+@dataclass(frozen=True)
+class MethodCache:
+    """The caching of one method of a stage whose cache cluster is enabled.
+
+    `namespace` and `key_parameters` (the integration's cacheNamespace and cacheKeyParameters)
+    make the key; `require_authorization` and `unauthorized_strategy` decide what
+    `Cache-Control: max-age=0` does (gateway/cache.py). `get_only`: enabled by the stage-wide
+    `*/*` setting, which only caches GET requests.
+    """
+
+    ttl_seconds: int
+    namespace: str
+    key_parameters: tuple[CacheKeyParameter, ...] = ()
+    require_authorization: bool = True
+    unauthorized_strategy: str = "SUCCEED_WITH_RESPONSE_HEADER"
+    get_only: bool = True
+
+
+def _key_parameter(name: str, integration_parameters: Mapping[str, str]) -> CacheKeyParameter | None:
+    """`method.request.querystring.limit`, or an integration request parameter mapped from one
+    (or from a 'literal')."""
+    if not name.startswith("method.request."):
+        mapped = integration_parameters.get(name)
+        if not mapped:
+            return None
+        if len(mapped) >= 2 and mapped[0] == mapped[-1] == "'":
+            return CacheKeyParameter("literal", mapped[1:-1])
+        name = mapped
+    location, _, param = name.removeprefix("method.request.").partition(".")
+    if location == "multivaluequerystring":
+        location = "querystring"
+    if location not in ("querystring", "path", "header") or not param:
+        return None
+    return CacheKeyParameter(location, param.lower() if location == "header" else param)
+
+
+def _method_cache(resource: "Resource", method: "Method", stage_default: Mapping[str, Any],
+                  own: Mapping[str, Any] | None) -> MethodCache | None:
+    """API Gateway's rules: the stage default (`*/*`) caches GET methods only; a method's own
+    setting may enable any method; its fields override the default's; the TTL defaults to 300 s,
+    at most 3600, and 0 means no caching."""
+    layered = {**stage_default, **(own or {})}
+    if method.http_method == "GET" or method.http_method == "ANY":
+        enabled, get_only = bool(layered.get("cachingEnabled")), not (own or {}).get("cachingEnabled")
+    else:
+        enabled, get_only = bool((own or {}).get("cachingEnabled")), False
+    if not enabled:
+        return None
+    try:
+        ttl = int(layered.get("cacheTtlInSeconds", DEFAULT_CACHE_TTL_SECONDS))
+    except (TypeError, ValueError):
+        ttl = DEFAULT_CACHE_TTL_SECONDS
+    ttl = min(ttl, MAX_CACHE_TTL_SECONDS)
+    if ttl <= 0:
+        return None
+    integration = method.integration
+    names: tuple[str, ...] = integration.cache_key_parameters if integration else ()
+    if not names:
+        # moto 5.2.5 does not keep an integration's cacheKeyParameters (see infra/deploy): key on
+        # every request parameter the method declares. For our template, where every declared
+        # parameter is a cache key, this is API Gateway's key; it is never less precise.
+        names = tuple(sorted(method.request_parameters))
+    mapping = integration.request_parameters if integration else _EMPTY
+    params = tuple(p for p in (_key_parameter(n, mapping) for n in names) if p is not None)
+    strategy = str(layered.get("unauthorizedCacheControlHeaderStrategy") or "SUCCEED_WITH_RESPONSE_HEADER")
+    return MethodCache(
+        ttl_seconds=ttl,
+        namespace=(integration.cache_namespace if integration and integration.cache_namespace else resource.id),
+        key_parameters=params,
+        require_authorization=layered.get("requireAuthorizationForCacheControl", True) is not False,
+        unauthorized_strategy=strategy if strategy in UNAUTHORIZED_STRATEGIES else "SUCCEED_WITH_RESPONSE_HEADER",
+        get_only=get_only,
+    )
+
+
+def build_method_caches(stage: Mapping[str, Any], resources: Iterable["Resource"]) -> dict[tuple[str, str], MethodCache]:
+    """(resource path, method) -> MethodCache for every method the stage caches."""
+    if not stage.get("cacheClusterEnabled"):
+        return {}
+    settings = stage.get("methodSettings") or {}
+    stage_default = settings.get("*/*") or {}
+    own_settings = {target: v for k, v in settings.items() if (target := _method_settings_key_to_method(k))}
+    out = {}
+    for resource in resources:
+        for verb, method in resource.methods.items():
+            mc = _method_cache(resource, method, stage_default, own_settings.get((resource.path, verb)))
+            if mc is not None:
+                out[(resource.path, verb)] = mc
+    return out
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -229,6 +352,9 @@ def _parse_integration(raw: Mapping[str, Any] | None, stage_variables: Mapping[s
         http_method=raw.get("httpMethod"),
         timeout_ms=timeout_ms,
         function_arn=function_arn_from_uri(raw.get("uri"), stage_variables),
+        cache_key_parameters=tuple(raw.get("cacheKeyParameters") or ()),
+        cache_namespace=raw.get("cacheNamespace") or None,
+        request_parameters=MappingProxyType(dict(raw.get("requestParameters") or {})),
         mock_status=mock_status,
         mock_headers=MappingProxyType(dict(mock_headers)),
         mock_body=mock_body,
@@ -247,6 +373,7 @@ def build_resources(items: Iterable[Mapping[str, Any]], stage_variables: Mapping
                 api_key_required=bool(m.get("apiKeyRequired")),
                 authorization_type=str(m.get("authorizationType") or "NONE"),
                 integration=_parse_integration(m.get("methodIntegration"), stage_variables),
+                request_parameters=MappingProxyType({k: bool(v) for k, v in (m.get("requestParameters") or {}).items()}),
             )
         resources.append(Resource(id=item["id"], path=item.get("path") or "/", methods=MappingProxyType(methods)))
     return tuple(resources)
@@ -334,6 +461,9 @@ def build_config(
         access_log_destination_arn=(stage.get("accessLogSettings") or {}).get("destinationArn") or None,
         access_log_format=(stage.get("accessLogSettings") or {}).get("format") or None,
         method_throttles=MappingProxyType(method_throttles),
+        cache_cluster_enabled=bool(stage.get("cacheClusterEnabled")),
+        cache_cluster_size=str(stage["cacheClusterSize"]) if stage.get("cacheClusterSize") else None,
+        method_caches=MappingProxyType(build_method_caches(stage, res)),
         loaded_at=time.time(),
     )
 

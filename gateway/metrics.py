@@ -1,7 +1,8 @@
 """In-memory API metrics, fed with one access-log record per request.
 
 Series are keyed by (resource path, HTTP method, status, API key name) like API Gateway's
-Count / 4XXError / 5XXError / Latency / IntegrationLatency metrics with dimensions. Each
+Count / 4XXError / 5XXError / Latency / IntegrationLatency / CacheHitCount / CacheMissCount
+metrics with dimensions. Each
 series has its own lock; the only shared lock is taken when a series is first created, so
 recording never serializes requests. `snapshot()` returns plain data for an exporter.
 """
@@ -27,7 +28,8 @@ class SeriesKey:
 class _Series:
     __slots__ = (
         "count", "latency_sum", "latency_max", "integration_count", "integration_latency_sum",
-        "latency_samples", "integration_latency_samples", "throttled", "quota_exceeded", "lock",
+        "latency_samples", "integration_latency_samples", "throttled", "quota_exceeded", "cache_hits",
+        "cache_misses", "lock",
     )
 
     def __init__(self, max_samples: int):
@@ -40,6 +42,8 @@ class _Series:
         self.integration_latency_samples: deque[float] = deque(maxlen=max_samples)
         self.throttled = 0
         self.quota_exceeded = 0
+        self.cache_hits = 0
+        self.cache_misses = 0
         self.lock = threading.Lock()
 
 
@@ -66,6 +70,7 @@ class GatewayMetrics:
         latency = float(rec.get("latency") or 0.0)
         integration_latency = rec.get("integrationLatency")
         response_type = rec.get("errorResponseType")
+        cache_status = rec.get("cacheStatus")
         with series.lock:
             series.count += 1
             series.latency_sum += latency
@@ -80,20 +85,24 @@ class GatewayMetrics:
                 series.throttled += 1
             elif response_type == "QUOTA_EXCEEDED":
                 series.quota_exceeded += 1
+            if cache_status == "HIT":
+                series.cache_hits += 1
+            elif cache_status == "MISS":
+                series.cache_misses += 1
 
     def snapshot(self) -> dict[str, Any]:
         """Plain-data copy:
 
-        {"count", "4xx", "5xx", "throttled", "quotaExceeded",
+        {"count", "4xx", "5xx", "throttled", "quotaExceeded", "cacheHits", "cacheMisses",
          "series": [{"resource", "method", "status", "apiKey", "count", "latencySumMs",
                      "latencyMaxMs", "latencySamplesMs", "integrationCount",
                      "integrationLatencySumMs", "integrationLatencySamplesMs",
-                     "throttled", "quotaExceeded"}, ...]}
+                     "throttled", "quotaExceeded", "cacheHits", "cacheMisses"}, ...]}
         """
         with self._create_lock:
             items = list(self._series.items())
         out: list[dict[str, Any]] = []
-        totals = {"count": 0, "4xx": 0, "5xx": 0, "throttled": 0, "quotaExceeded": 0}
+        totals = {"count": 0, "4xx": 0, "5xx": 0, "throttled": 0, "quotaExceeded": 0, "cacheHits": 0, "cacheMisses": 0}
         for key, s in items:
             with s.lock:
                 row = {
@@ -110,6 +119,8 @@ class GatewayMetrics:
                     "integrationLatencySamplesMs": list(s.integration_latency_samples),
                     "throttled": s.throttled,
                     "quotaExceeded": s.quota_exceeded,
+                    "cacheHits": s.cache_hits,
+                    "cacheMisses": s.cache_misses,
                 }
             out.append(row)
             totals["count"] += row["count"]
@@ -119,6 +130,8 @@ class GatewayMetrics:
                 totals["5xx"] += row["count"]
             totals["throttled"] += row["throttled"]
             totals["quotaExceeded"] += row["quotaExceeded"]
+            totals["cacheHits"] += row["cacheHits"]
+            totals["cacheMisses"] += row["cacheMisses"]
         out.sort(key=lambda r: (r["resource"], r["method"], r["status"], r["apiKey"]))
         return {**totals, "series": out}
 

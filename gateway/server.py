@@ -1,9 +1,9 @@
 """The HTTP side of the gateway: serves one deployed REST API stage like API Gateway's data plane.
 
 Per request: route (403 Missing Authentication Token) -> API key (403 Forbidden) ->
-usage-plan throttle and quota (429) -> stage/method throttle (429) -> integration (Lambda
-proxy: 502 / 504 on failures) -> response with x-amzn-RequestId, x-amz-apigw-id and
-X-Amzn-Trace-Id. Every request produces one access-log record, which feeds the metrics and
+usage-plan throttle and quota (429) -> stage/method throttle (429) -> stage cache (a hit
+answers; gateway/cache.py) -> integration (Lambda proxy: 502 / 504 on failures) -> response
+with x-amzn-RequestId, x-amz-apigw-id and X-Amzn-Trace-Id. Every request produces one access-log record, which feeds the metrics and
 the listeners.
 
 The server is a ThreadingHTTPServer (one daemon thread per connection, HTTP/1.1 keep-alive,
@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import responses as gr
 from .accesslog import AccessLogWriter
+from .cache import HIT, MISS, StageCache
 from .cloudwatch_logs import CloudWatchAccessLog
 from .http1 import FastHeadersMixin
 from .config import ApiConfig, ConfigStore, ControlPlaneLoader, Integration
@@ -56,7 +57,7 @@ ACCESS_LOG_FIELDS = (
     "httpMethod", "resourcePath", "resourceId", "path", "stage", "status", "protocol",
     "responseLength", "latency", "integrationLatency", "integrationStatus",
     "apiKeyId", "apiKeyName", "usagePlanId", "usagePlanName",
-    "errorType", "errorResponseType", "errorMessage",
+    "errorType", "errorResponseType", "errorMessage", "cacheStatus",
 )
 
 
@@ -71,7 +72,7 @@ class _Exchange:
     __slots__ = (
         "t0", "epoch", "request_id", "extended_request_id", "trace_id", "method", "raw_path",
         "query", "resource_path", "resource_id", "api_key_id", "api_key_name", "plan_id",
-        "plan_name", "integration_latency", "integration_status", "error", "error_detail",
+        "plan_name", "integration_latency", "integration_status", "error", "error_detail", "cache_status",
     )
 
     def __init__(self, method: str, target: str):
@@ -97,6 +98,7 @@ class _Exchange:
         self.integration_status: int | None = None
         self.error: gr.GatewayError | None = None
         self.error_detail: str | None = None
+        self.cache_status: str | None = None  # HIT / MISS when the stage cache applies
 
 
 class _Response:
@@ -250,6 +252,7 @@ class GatewayServer:
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics or GatewayMetrics()
         self.rate_limiter = rate_limiter or RateLimiter()
+        self.cache = StageCache()  # the stage cache (gateway/cache.py)
         self._access_log_target = access_log
         self._access_log: AccessLogWriter | None = None
         self._cloudwatch_access_log: CloudWatchAccessLog | None = None  # the stage's accessLogSettings
@@ -486,6 +489,15 @@ class GatewayServer:
         if integration.type == "MOCK":
             return self._mock(ex, integration)
         if integration.type == "AWS_PROXY" and integration.function_arn:
+            # -- stage cache (after keys, usage plans and throttles: cached requests count too)
+            cache = self.cache.plan(cfg, resource, method, ex.method, match.path_parameters, ex.query, h.headers)
+            if isinstance(cache, gr.GatewayError):
+                return self._error(ex, cache, "not authorized to invalidate the cache (Cache-Control: max-age=0)")
+            if cache is not None:
+                ex.cache_status, cached = MISS, cache.lookup()
+                if cached is not None:
+                    ex.cache_status = HIT
+                    return _Response(cached.status, cache.headers(cached.headers), cached.body)
             proxy_req = ProxyRequest(
                 http_method=ex.method,
                 path=unquote(rel_raw_path),
@@ -511,7 +523,11 @@ class GatewayServer:
                 binary_media_types=cfg.binary_media_types,
                 deployment_id=cfg.deployment_id or None,
             )
-            return self._invoke_lambda(ex, integration, proxy_req)
+            resp = self._invoke_lambda(ex, integration, proxy_req)
+            if cache is not None:
+                cache.store(resp.status, resp.headers, resp.body, integration_answered=ex.error is None)
+                resp.headers = cache.headers(resp.headers)
+            return resp
         self._warn_once(f"unsupported:{integration.type}", "gateway: integration type %s of %s %s is not supported locally",
                         integration.type, method.http_method, resource.path)
         return self._error(ex, gr.API_CONFIGURATION_ERROR, f"unsupported integration {integration.type}")
@@ -634,6 +650,7 @@ class GatewayServer:
             "errorType": err.error_type if err else None,
             "errorResponseType": err.response_type if err else None,
             "errorMessage": (f"{err.message} ({ex.error_detail})" if ex.error_detail else err.message) if err else None,
+            "cacheStatus": ex.cache_status,
         }
         if err is not None and err.status >= 500:
             LOG.info("gateway: %s %s -> %s %s", ex.method, ex.raw_path, resp.status, record["errorMessage"])

@@ -108,6 +108,10 @@ METRICS: tuple[MetricDef, ...] = (
            "Time from request to response at the gateway.", 0.001),
           ("IntegrationLatency", "Milliseconds", "aws_apigateway_integration_latency_seconds", "histogram",
            "Time spent in the Lambda integration.", 0.001),
+          ("CacheHitCount", "Count", "aws_apigateway_cache_hits_total", "counter",
+           "API requests answered from the stage cache.", 1.0),
+          ("CacheMissCount", "Count", "aws_apigateway_cache_misses_total", "counter",
+           "Requests to a cached method answered by the integration.", 1.0),
       )),
     # ------------------------------------------------------------ gateway, Prometheus-style
     MetricDef(GATEWAY, "Requests", "Count", ("Resource", "Method", "Status", "Consumer"), "http_requests_total",
@@ -141,7 +145,8 @@ METRICS: tuple[MetricDef, ...] = (
 # to Prometheus, where they are sums of the labelled series above: AWS/ApiGateway totals per API
 # and stage, the gateway's throttled requests in all, and Lambda's account-wide concurrency.
 CLOUDWATCH_ONLY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    *((APIGATEWAY, name, ("ApiName", "Stage")) for name in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency")),
+    *((APIGATEWAY, name, ("ApiName", "Stage")) for name in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency",
+                                                            "CacheHitCount", "CacheMissCount")),
     (GATEWAY, "ThrottledRequests", ()),
     (LAMBDA, "ConcurrentExecutions", ()),
     (LAMBDA, "Throttles", ()),

@@ -11,10 +11,19 @@ import requests
 from infra.local import LocalStackRunner, free_port
 
 
+# The stage cache of the test stack (template.yaml parameters). Catalogue reads are cached for
+# 10 s instead of 60, so tests/e2e/test_stage_cache.py sees entries expire without waiting a
+# minute; stock reads are not cached (0 instead of 5 s): the domain tests read stock right after
+# the sale, return or saga that moved it, which the stage cache would answer stale for up to its
+# TTL, as API Gateway does.
+TEST_STACK_PARAMETERS = {"CatalogCacheTtlSeconds": "10", "StockCacheTtlSeconds": "0"}
+
+
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory):
     os.environ.setdefault("SAM_CLI_TELEMETRY", "0")
-    runner = LocalStackRunner(free_port(), free_port(), state_dir=tmp_path_factory.mktemp("local-stack"))
+    runner = LocalStackRunner(free_port(), free_port(), state_dir=tmp_path_factory.mktemp("local-stack"),
+                              parameters=TEST_STACK_PARAMETERS)
     runner.start()
     yield runner
     runner.stop()

@@ -349,13 +349,28 @@ def _operations(body: dict[str, Any]):
             yield path, method, api_key, operation.get("x-amazon-apigateway-integration") or {}
 
 
+_PARAMETER_LOCATIONS = {"query": "querystring", "path": "path", "header": "header"}
+
+
+def _request_parameters(body: dict[str, Any], path: str, method: str) -> dict[str, bool]:
+    """The method's ``requestParameters`` (``method.request.querystring.limit`` -> required) from
+    the operation's OpenAPI ``parameters``, as API Gateway's import makes them."""
+    operation = body["paths"][path]["x-amazon-apigateway-any-method" if method == "ANY" else method.lower()]
+    return {f"method.request.{_PARAMETER_LOCATIONS[p['in']]}.{p['name']}": bool(p.get("required"))
+            for p in operation.get("parameters") or [] if p.get("in") in _PARAMETER_LOCATIONS}
+
+
 def _methods_of_body(body: dict[str, Any]) -> set[tuple]:
-    return {(path, method, api_key, integration.get("uri"))
+    return {(path, method, api_key, integration.get("uri"),
+             tuple(sorted(_request_parameters(body, path, method).items())))
             for path, method, api_key, integration in _operations(body)}
 
 
 def _methods_deployed(apigw: Any, api_id: str) -> set[tuple]:
-    return {(r["path"], verb, bool(m.get("apiKeyRequired")), m.get("methodIntegration", {}).get("uri"))
+    # cacheKeyParameters are not compared: moto does not keep them (see _import_openapi); every
+    # one of them is a declared request parameter, which is compared.
+    return {(r["path"], verb, bool(m.get("apiKeyRequired")), m.get("methodIntegration", {}).get("uri"),
+             tuple(sorted((m.get("requestParameters") or {}).items())))
             for r in _all(apigw.get_resources, "items", restApiId=api_id, embed=["methods"])
             for verb, m in r.get("resourceMethods", {}).items()}
 
@@ -385,15 +400,31 @@ def _import_openapi(apigw: Any, api_id: str, body: dict[str, Any]) -> None:
             parent = resources[sub_path]
         resource_id = resources[path]["id"]
         apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method,
-                         authorizationType="NONE", apiKeyRequired=api_key)
+                         authorizationType="NONE", apiKeyRequired=api_key,
+                         requestParameters=_request_parameters(body, path, method))
         if integration:
-            apigw.put_integration(
+            cache_keys = list(integration.get("cacheKeyParameters") or [])
+            extra = {"cacheNamespace": integration["cacheNamespace"]} if integration.get("cacheNamespace") else {}
+            put = apigw.put_integration(
                 restApiId=api_id, resourceId=resource_id, httpMethod=method,
                 type=integration["type"].upper(),
                 integrationHttpMethod=integration.get("httpMethod", "POST"),
                 uri=integration.get("uri", ""),
                 timeoutInMillis=int(integration.get("timeoutInMillis", 29000)),
+                cacheKeyParameters=cache_keys, **extra,
             )
+            if cache_keys and not put.get("cacheKeyParameters"):
+                _warn_cache_keys_dropped(method, path, cache_keys, _request_parameters(body, path, method))
+
+
+def _warn_cache_keys_dropped(method: str, path: str, cache_keys: list[str], declared: dict[str, bool]) -> None:
+    """moto 5.2.5 ignores ``cacheKeyParameters`` (PutIntegration drops them, UpdateIntegration is
+    not implemented). The gateway then keys a cached method on every request parameter it
+    declares (gateway/config.py), which is the same key when all of them are cache keys."""
+    others = sorted(set(declared) - set(cache_keys))
+    if others:
+        log.warning("  the endpoint does not keep cacheKeyParameters: the local gateway keys %s %s on %s too "
+                    "(API Gateway would not)", method, path, ", ".join(others))
 
 
 def provision_deployment(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
@@ -421,14 +452,64 @@ def provision_stage(ctx: Context, logical_id: str, props: dict[str, Any]) -> Pro
     except ClientError as exc:
         if _error_code(exc) != "NotFoundException":
             raise
+        cache = {"cacheClusterSize": str(props["CacheClusterSize"])} if props.get("CacheClusterSize") else {}
         current = apigw.create_stage(restApiId=api_id, stageName=stage, deploymentId=props["DeploymentId"],
                                      description=props.get("Description", ""),
                                      variables=props.get("Variables", {}),
-                                     tracingEnabled=bool(props.get("TracingEnabled", False)))
+                                     tracingEnabled=bool(props.get("TracingEnabled", False)),
+                                     cacheClusterEnabled=_flag(props.get("CacheClusterEnabled", False)), **cache)
         ctx.changed(f"created stage {stage}")
     _apply_access_log_setting(ctx, apigw, api_id, stage, current.get("accessLogSettings") or {},
                               props.get("AccessLogSetting") or {})
+    _apply_cache_settings(ctx, apigw, api_id, stage, current, props)
     return Provisioned(stage)
+
+
+# MethodSetting property -> (the path under "/<resource>/<method>/" UpdateStage patches, the
+# field GetStage returns it in, its type)
+_METHOD_SETTINGS = {
+    "CachingEnabled": ("caching/enabled", "cachingEnabled", bool),
+    "CacheTtlInSeconds": ("caching/ttlInSeconds", "cacheTtlInSeconds", int),
+    "CacheDataEncrypted": ("caching/dataEncrypted", "cacheDataEncrypted", bool),
+    "MetricsEnabled": ("metrics/enabled", "metricsEnabled", bool),
+    "DataTraceEnabled": ("logging/dataTrace", "dataTraceEnabled", bool),
+    "LoggingLevel": ("logging/loglevel", "loggingLevel", str),
+    "ThrottlingBurstLimit": ("throttling/burstLimit", "throttlingBurstLimit", int),
+    "ThrottlingRateLimit": ("throttling/rateLimit", "throttlingRateLimit", float),
+}
+
+
+def _apply_cache_settings(ctx: Context, apigw: Any, api_id: str, stage: str, current: dict[str, Any],
+                          props: dict[str, Any]) -> None:
+    """The stage's cache cluster and ``MethodSettings`` by UpdateStage patches, as CloudFormation
+    does (CreateStage takes no method settings): ``/cacheClusterEnabled``, ``/cacheClusterSize``,
+    ``/~1api~1v1~1products/GET/caching/ttlInSeconds``... Only what differs is patched; a method
+    setting the template no longer has gets ``caching/enabled`` false (moto cannot remove one)."""
+    ops: list[dict[str, str]] = []
+    enabled = _flag(props.get("CacheClusterEnabled", False))
+    if bool(current.get("cacheClusterEnabled")) != enabled:
+        ops.append({"op": "replace", "path": "/cacheClusterEnabled", "value": str(enabled).lower()})
+    size = props.get("CacheClusterSize")
+    if enabled and size and str(current.get("cacheClusterSize")) != str(size):
+        ops.append({"op": "replace", "path": "/cacheClusterSize", "value": str(size)})
+    have = current.get("methodSettings") or {}
+    wanted: set[str] = set()
+    for setting in props.get("MethodSettings") or []:
+        key = f"{setting.get('ResourcePath', '/*').removeprefix('/') or '~1'}/{setting.get('HttpMethod', '*')}"
+        wanted.add(key)
+        for prop, (path, field_name, kind) in _METHOD_SETTINGS.items():
+            if prop not in setting:
+                continue
+            value = _flag(setting[prop]) if kind is bool else kind(setting[prop])
+            if (have.get(key) or {}).get(field_name) != value:
+                text = str(value).lower() if kind is bool else str(value)
+                ops.append({"op": "replace", "path": f"/{key}/{path}", "value": text})
+    for key, setting in have.items():
+        if key not in wanted and setting.get("cachingEnabled"):
+            ops.append({"op": "replace", "path": f"/{key}/caching/enabled", "value": "false"})
+    if ops:
+        apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=ops)
+        ctx.changed(f"set the cache settings of stage {stage} ({len(ops)} changes)")
 
 
 def _apply_access_log_setting(ctx: Context, apigw: Any, api_id: str, stage: str, current: dict[str, Any],

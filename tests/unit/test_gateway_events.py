@@ -7,7 +7,6 @@ import json
 import socket
 
 import pytest
-import urllib3
 
 from gateway import (
     GatewayServer,
@@ -301,13 +300,6 @@ def server():
     gw.start()
     yield gw
     gw.stop()
-
-
-@pytest.fixture(scope="module")
-def http():
-    pool = urllib3.PoolManager(retries=False, timeout=10)
-    yield pool
-    pool.clear()
 
 
 def _check_gateway_headers(r):

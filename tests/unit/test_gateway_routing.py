@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import urllib3
 
 from gateway import GatewayServer, InvokeResponse, Router, build_config
 from gateway.config import build_resources
@@ -159,13 +158,6 @@ def server():
     gw.start()
     yield gw
     gw.stop()
-
-
-@pytest.fixture(scope="module")
-def http():
-    pool = urllib3.PoolManager(retries=False, timeout=10)
-    yield pool
-    pool.clear()
 
 
 def test_stage_served_at_root(server, http):
