@@ -501,6 +501,7 @@ class ControlPlaneLoader:
         self._client = client
         self._sts = sts_client
         self._account_id: str | None = None
+        self._resources: tuple[tuple[str, str | None], list[dict]] | None = None   # per deployment
 
     def _session_kwargs(self) -> dict[str, Any]:
         import boto3
@@ -571,7 +572,15 @@ class ControlPlaneLoader:
             stage = client.get_stage(restApiId=api["id"], stageName=self.stage)
         except client.exceptions.NotFoundException:
             return ApiConfig.not_deployed(self.rest_api_name, self.stage, self.region)
-        resources = _paginate(client, "get_resources", restApiId=api["id"], embed=["methods"])
+        # A stage serves its deployment: routes and integrations change only with a new
+        # deployment, so they are read again only then (the biggest read, every few seconds);
+        # keys, plans and stage settings change without one and are read every time.
+        snapshot = (api["id"], stage.get("deploymentId"))
+        if self._resources is not None and self._resources[0] == snapshot:
+            resources = self._resources[1]
+        else:
+            resources = _paginate(client, "get_resources", restApiId=api["id"], embed=["methods"])
+            self._resources = (snapshot, resources)
         plans = _paginate(client, "get_usage_plans")
         keys = _paginate(client, "get_api_keys", includeValues=True)
         plan_keys: dict[str, list[dict]] = {}

@@ -229,6 +229,7 @@ class GatewayServer:
         rate_limiter: RateLimiter | None = None,
         metrics: GatewayMetrics | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        cloudwatch_logs_client: Any = None,
     ):
         """
         endpoint_url: AWS-compatible endpoint (control plane and Lambda Invoke).
@@ -254,6 +255,7 @@ class GatewayServer:
         self.rate_limiter = rate_limiter or RateLimiter()
         self.cache = StageCache()  # the stage cache (gateway/cache.py)
         self._access_log_target = access_log
+        self._cloudwatch_logs_client = cloudwatch_logs_client  # None: boto3 on endpoint_url
         self._access_log: AccessLogWriter | None = None
         self._cloudwatch_access_log: CloudWatchAccessLog | None = None  # the stage's accessLogSettings
         self._listeners: tuple[Callable[[dict], Any], ...] = ()
@@ -294,7 +296,8 @@ class GatewayServer:
             LOG.warning("gateway: rest api %r stage %r is not deployed yet (answering 403 until it is)",
                         self.rest_api_name, self.stage)
         self._access_log = AccessLogWriter(self._access_log_target)
-        self._cloudwatch_access_log = CloudWatchAccessLog(self.endpoint_url, self.region, lambda: self._store.current).start()
+        self._cloudwatch_access_log = CloudWatchAccessLog(self.endpoint_url, self.region, lambda: self._store.current,
+                                                          client=self._cloudwatch_logs_client).start()
         self.add_listener(self._cloudwatch_access_log)
         self._httpd = httpd
         self.port = httpd.server_address[1]

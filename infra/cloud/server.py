@@ -47,6 +47,7 @@ from infra.cloud.event_sources import EventSourceMappingApi, EventSourceMappings
 from gateway.invoker import IntegrationTimeout, InvokeResponse
 from gateway.run import start_gateway, stop_gateway
 from infra.cloud.lambda_runtime import INIT_TIMEOUT, FunctionSpec, InvokeResult, LambdaRuntime
+from infra.cloud.inprocess import CloudWatchClient, LogsClient
 from infra.cloud.moto_patches import fast_execution_history
 from infra.cloud.retention import Janitor
 from infra.cloud.metrics import MetricsHub, PrometheusEndpoint, install as install_metrics_hub
@@ -447,7 +448,9 @@ class EmbeddedCloud:
             self._gateway_invoker = RuntimeInvoker(self.runtime, resolve)
             self.gateway, self._gateway_publisher = start_gateway(
                 self.url, self.region, opts.rest_api_name, opts.stage, opts.host, opts.port, opts.access_log,
-                invoker=self._gateway_invoker)
+                invoker=self._gateway_invoker,
+                logs_client=LogsClient(lambda: _logs_backend(DEFAULT_ACCOUNT, self.region)),
+                cloudwatch_client=CloudWatchClient(lambda: _cloudwatch_backend(DEFAULT_ACCOUNT, self.region)))
         return self
 
     def _invoke_for_event_source(self, function_arn: str, payload: bytes) -> tuple[bool, bytes]:

@@ -13,7 +13,11 @@ URI = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lam
 
 
 @pytest.fixture()
-def apigw():
+def apigw(monkeypatch):
+    # moto's in-process mock only answers AWS's own URLs: an endpoint left in the environment
+    # by another test's fixture would take the calls instead
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_API_GATEWAY"):
+        monkeypatch.delenv(name, raising=False)
     with mock_aws():
         yield boto3.client("apigateway", region_name="us-east-1")
 
