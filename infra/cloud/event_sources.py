@@ -28,7 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 log = logging.getLogger("event-sources")
 
 ESM_PATH = "/2015-03-31/event-source-mappings"
-IDLE_POLL_SECONDS = 0.2           # first wait after an empty poll (AWS polls ~4 times a second) ...
+IDLE_POLL_SECONDS = 0.25          # wait after a poll that was not a full batch (AWS polls ~4 times a second) ...
 DISCOVER_SECONDS = 5.0            # DescribeStream for new shards at most this often
 MAX_IDLE_POLL_SECONDS = 1.0       # ... doubling up to this: an idle GetRecords on DynamoDB Local
                                   # costs a walk over every table's stream records
@@ -210,17 +210,21 @@ class EventSourceMappings:
                     self._discover_shards(mapping, iterators, first_round)
                     discovered_at, closed = time.monotonic(), now_closed
                 first_round = False
-                delivered = False
+                delivered = backlog = False
                 for shard_id, iterator in list(iterators.items()):
                     if iterator is None or mapping.stop.is_set():
                         continue
                     iterators[shard_id], got = self._process_shard(mapping, shard_id, iterator)
-                    delivered = delivered or got
+                    delivered = delivered or got > 0
+                    backlog = backlog or got >= min(mapping.batch_size, 1000)
             except (ClientError, BotoCoreError) as exc:
                 log.warning("event source %s: %s", mapping.event_source_arn, exc)
-                delivered = False
-            if delivered:
+                delivered = backlog = False
+            if backlog:   # a full batch: more is waiting, read on at once
                 idle_wait = IDLE_POLL_SECONDS
+            elif delivered:   # Lambda's base rate: each shard polled about 4 times a second
+                idle_wait = IDLE_POLL_SECONDS
+                mapping.stop.wait(IDLE_POLL_SECONDS)
             else:
                 mapping.stop.wait(idle_wait)
                 idle_wait = min(idle_wait * 2, MAX_IDLE_POLL_SECONDS)
@@ -247,8 +251,9 @@ class EventSourceMappings:
             iterators[shard_id] = self._streams.get_shard_iterator(
                 StreamArn=mapping.event_source_arn, ShardId=shard_id, ShardIteratorType=position)["ShardIterator"]
 
-    def _process_shard(self, mapping: Mapping, shard_id: str, iterator: str) -> tuple[str | None, bool]:
-        """Reads one batch and delivers it; returns (next iterator, whether records came)."""
+    def _process_shard(self, mapping: Mapping, shard_id: str, iterator: str) -> tuple[str | None, int]:
+        """Reads one batch and delivers it; returns (next iterator, how many records came; a
+        stale iterator counts as a full batch: read again at once)."""
         try:
             page = self._streams.get_records(ShardIterator=iterator, Limit=min(mapping.batch_size, 1000))
         except ClientError as exc:
@@ -262,13 +267,13 @@ class EventSourceMappings:
                         else {"ShardIteratorType": "TRIM_HORIZON"})
             fresh = self._streams.get_shard_iterator(StreamArn=mapping.event_source_arn, ShardId=shard_id,
                                                      **position)["ShardIterator"]
-            return fresh, True
+            return fresh, min(mapping.batch_size, 1000)
         records = page.get("Records", [])
         if not records:
-            return page.get("NextShardIterator"), False
+            return page.get("NextShardIterator"), 0
         self._deliver(mapping, records)
         mapping.last_sequence[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
-        return page.get("NextShardIterator"), True
+        return page.get("NextShardIterator"), len(records)
 
     def _deliver(self, mapping: Mapping, records: list[dict[str, Any]]) -> None:
         """Invokes until the batch is processed; retries failures as Lambda does (whole batch,

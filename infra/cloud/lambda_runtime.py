@@ -5,7 +5,10 @@ function's current revision is reused, else one is started (cold start) up to th
 concurrency limit (reserved concurrency -> 429 beyond it; otherwise the local cap
 ``max_workers_per_function`` -> wait). Each worker is a separate process with its own
 environment, its own Runtime API server (``lambda_worker.py``) and its own log stream; a
-timeout kills it. Output goes to ``log_sink`` in batches, from a background thread.
+timeout kills it. Output goes to ``log_sink`` in batches, from a background thread. A worker
+left idle for ``idle_timeout`` (5 minutes) is stopped, as Lambda reclaims idle environments.
+New workers are forked from a template process that has the libraries loaded
+(``lambda_zygote.py``).
 """
 from __future__ import annotations
 
@@ -97,7 +100,8 @@ class _Pool:
 class LambdaRuntime:
     def __init__(self, resolve: Callable[[str], FunctionSpec],
                  log_sink: Callable[[str, str, list[tuple[int, str]]], None], *,
-                 base_env: dict[str, str], work_dir: Path, max_workers_per_function: int = 8):
+                 base_env: dict[str, str], work_dir: Path, max_workers_per_function: int = 8,
+                 idle_timeout: float = 300.0):
         self._resolve = resolve
         self._base_env = dict(base_env)
         self._work_dir = Path(work_dir)
@@ -111,6 +115,9 @@ class LambdaRuntime:
         self._listeners: list[Callable[[InvocationRecord], None]] = []
         self._logs = _LogShipper(log_sink)
         self._spawner = _Spawner()
+        self._idle_timeout = idle_timeout
+        self._stop_reaper = threading.Event()
+        threading.Thread(target=self._retire_idle_loop, daemon=True, name="lambda-idle-reaper").start()
 
     # ------------------------------------------------------------------ public
     def invoke(self, function_name: str, payload: bytes, *, invocation_type: str = "RequestResponse",
@@ -147,6 +154,7 @@ class LambdaRuntime:
             self._closed = True
             workers = list(self._workers)
             pools = list(self._pools.values())
+        self._stop_reaper.set()
         for pool in pools:
             with pool.cond:
                 pool.cond.notify_all()
@@ -295,10 +303,34 @@ class LambdaRuntime:
             pool.busy -= 1
             keep = worker.alive and not self._closed and worker.revision == spec.revision
             if keep:
+                worker.idle_since = time.monotonic()
                 pool.idle.append(worker)
             pool.cond.notify()
         if not keep:
             worker.kill()
+
+    def retire_idle(self, idle_seconds: float | None = None) -> int:
+        """Stops the workers nobody has used for ``idle_seconds`` (Lambda reclaims idle execution
+        environments too: the pools shrink back after a burst); returns how many."""
+        limit = self._idle_timeout if idle_seconds is None else idle_seconds
+        now, retired = time.monotonic(), []
+        with self._lock:
+            pools = list(self._pools.values())
+        for pool in pools:
+            with pool.cond:
+                keep = [w for w in pool.idle if now - getattr(w, "idle_since", now) < limit]
+                retired += [w for w in pool.idle if w not in keep]
+                pool.idle = keep
+        for worker in retired:
+            worker.kill()
+        return len(retired)
+
+    def _retire_idle_loop(self) -> None:
+        while not self._stop_reaper.wait(min(30.0, self._idle_timeout / 2)):
+            try:
+                self.retire_idle()
+            except Exception:
+                log.exception("retiring idle workers failed")
 
     def _start_worker(self, spec: FunctionSpec, pool: _Pool) -> Worker:
         task_root = self._code_dir(spec)

@@ -438,3 +438,13 @@ def test_a_worker_that_fails_to_import_reports_an_init_error_from_the_fork_too(c
     cloud.add("missing", "no_such_module.handler")
     result, body = cloud.invoke("missing")
     assert result.function_error == "Unhandled" and body["errorType"] == "Runtime.ImportModuleError"
+
+
+def test_idle_workers_are_retired_and_the_next_invocation_starts_a_new_one(cloud):
+    cloud.add("idle", "echo")
+    _, first = cloud.invoke("idle")
+    assert cloud.runtime.retire_idle(idle_seconds=3600) == 0   # recently used: kept
+    assert cloud.runtime.retire_idle(idle_seconds=0) == 1
+    assert _eventually(lambda: not _alive(first["pid"]), 5)
+    result, second = cloud.invoke("idle")
+    assert result.function_error is None and second["pid"] != first["pid"]

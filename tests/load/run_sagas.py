@@ -31,9 +31,12 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "locust", "-f", str(HERE / "saga_locustfile.py"), "--headless",
                         "--host", host, "-u", users, "-r", spawn_rate, "-t", duration, "--csv", str(prefix),
                         "--only-summary", "--loglevel", "WARNING"],
-                       env={**os.environ, "LOAD_API_KEY": key}, check=False)
+                       env={**os.environ, "LOAD_API_KEY": key, "LOAD_SAGA_LOG": str(Path(tmp) / "started.txt")},
+                       check=False)
         with open(f"{prefix}_stats.csv") as f:
             rows = {(r["Type"], r["Name"]): r for r in csv.DictReader(f)}
+        started_file = Path(tmp) / "started.txt"
+        started = started_file.read_text().split() if started_file.exists() else []
     seconds = float(duration.rstrip("s")) if duration.endswith("s") and duration[:-1].isdigit() else None
     sagas = {name: row for (kind, name), row in rows.items() if kind == "SAGA"}
     post = rows.get(("POST", "POST /customers/{id}/order-processing"), {})
@@ -49,6 +52,34 @@ def main() -> None:
         print(f"completed/s  {completed / seconds:.2f}")
     if post:
         print(f"POST         p50 {post.get('50%')} ms   p95 {post.get('95%')} ms   failures {post.get('Failure Count')}")
+    stuck = not_final(host, key, started)
+    print(f"check        {len(started) - len(stuck)} of the {len(started)} sagas started reached a final status"
+          + (f"; still not final after 60 s: {', '.join(stuck[:10])}" if stuck else ""))
+    if stuck:
+        sys.exit(1)
+
+
+def not_final(host: str, key: str, saga_ids: list[str], timeout: float = 60.0) -> list[str]:
+    """The sagas that do not reach COMPLETED, COMPENSATED or FAILED within ``timeout`` (the run
+    stops its users mid-saga: this follows the ones they left)."""
+    import json
+    import time
+
+    import urllib3
+
+    http = urllib3.PoolManager(retries=False, timeout=10)
+    pending, deadline = list(saga_ids), time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        still = []
+        for saga_id in pending:
+            response = http.request("GET", f"{host}/api/v1/sagas/{saga_id}", headers={"x-api-key": key})
+            status = json.loads(response.data).get("status") if response.status == 200 else None
+            if status not in ("COMPLETED", "COMPENSATED", "FAILED"):
+                still.append(saga_id)
+        pending = still
+        if pending:
+            time.sleep(0.5)
+    return pending
 
 
 if __name__ == "__main__":

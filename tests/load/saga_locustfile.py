@@ -44,6 +44,9 @@ class SagaCustomer(HttpUser):
                 response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
                 return
             saga_id = response.json()["saga_id"]
+        if os.environ.get("LOAD_SAGA_LOG"):   # run_sagas.py checks afterwards that each one ended
+            with open(os.environ["LOAD_SAGA_LOG"], "a") as log:
+                log.write(saga_id + "\n")
         deadline = started + 120
         while time.perf_counter() < deadline:
             time.sleep(self.poll)
