@@ -1,7 +1,7 @@
 """Access logs: the local JSON-lines file, and API Gateway's `$context` line format.
 
-`AccessLogWriter`: the local file, written by one background thread and flushed after every
-line. Request threads only enqueue the record (no file I/O or lock on the request path).
+`AccessLogWriter`: the local file, written by one background thread: each line is flushed as
+soon as it is written, lines that queued meanwhile go in the same write. Request threads only enqueue the record (no file I/O or lock on the request path).
 
 `render_access_log(format, record)`: one line of the stage's access log as API Gateway writes
 it to CloudWatch Logs (`accessLogSettings.format`): every `$context.<name>` in the format is
@@ -60,14 +60,26 @@ class AccessLogWriter:
             self._queue.put(record)
 
     def _run(self) -> None:
+        """Writes what is queued: one line as soon as it comes, and under load everything that
+        queued meanwhile in one write and one flush (not a system call per request)."""
         stream = self._stream
         assert stream is not None
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                break
+        dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
+        stopping = False
+        while not stopping:
+            items = [self._queue.get()]
+            while len(items) < 1000:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if _STOP in items:
+                stopping = True
+                items = items[:items.index(_STOP)]
+            if not items:
+                continue
             try:
-                stream.write(json.dumps(item, separators=(",", ":"), default=str) + "\n")
+                stream.write("".join(dumps(item) + "\n" for item in items))
                 stream.flush()
             except Exception:  # noqa: BLE001 - a logging failure must not stop the gateway
                 LOG.exception("gateway: cannot write the access log")

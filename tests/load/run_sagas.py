@@ -26,6 +26,7 @@ def main() -> None:
     spawn_rate = os.environ.get("LOAD_SPAWN_RATE", "5")
     duration = os.environ.get("LOAD_DURATION", "60s")
     print(f"saga load: {users} users (+{spawn_rate}/s) for {duration}, each starting a saga and polling it to its end")
+    wait_for_demo_data(host, key, int(os.environ.get("LOAD_CUSTOMER_ID", "1")))
     with tempfile.TemporaryDirectory() as tmp:
         prefix = Path(tmp) / "sagas"
         subprocess.run([sys.executable, "-m", "locust", "-f", str(HERE / "saga_locustfile.py"), "--headless",
@@ -57,6 +58,27 @@ def main() -> None:
           + (f"; still not final after 60 s: {', '.join(stuck[:10])}" if stuck else ""))
     if stuck:
         sys.exit(1)
+
+
+def wait_for_demo_data(host: str, key: str, customer_id: int, timeout: float = 120.0) -> None:
+    """Right after `make run` the demo data may still be loading: wait for warehouse stock and
+    for the customer the sagas order for."""
+    import json
+    import time
+
+    import urllib3
+
+    http = urllib3.PoolManager(retries=False, timeout=10)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = http.request("GET", f"{host}/api/v1/stock?location_id=warehouse&limit=100",
+                                headers={"x-api-key": key})
+        customer = http.request("GET", f"{host}/api/v1/customers/{customer_id}", headers={"x-api-key": key})
+        if response.status == 200 and customer.status == 200 \
+                and any(row.get("available", 0) >= 50 for row in json.loads(response.data)["items"]):
+            return
+        time.sleep(1)
+    raise SystemExit(f"no warehouse stock or no customer {customer_id} after {timeout:.0f} s: is the demo data loaded?")
 
 
 def not_final(host: str, key: str, saga_ids: list[str], timeout: float = 60.0) -> list[str]:
