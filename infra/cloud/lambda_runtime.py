@@ -101,7 +101,7 @@ class LambdaRuntime:
     def __init__(self, resolve: Callable[[str], FunctionSpec],
                  log_sink: Callable[[str, str, list[tuple[int, str]]], None], *,
                  base_env: dict[str, str], work_dir: Path, max_workers_per_function: int = 8,
-                 idle_timeout: float = 300.0):
+                 idle_timeout: float = 300.0, max_concurrent_inits: int | None = None):
         self._resolve = resolve
         self._base_env = dict(base_env)
         self._work_dir = Path(work_dir)
@@ -116,6 +116,7 @@ class LambdaRuntime:
         self._logs = _LogShipper(log_sink)
         self._spawner = _Spawner()
         self._idle_timeout = idle_timeout
+        self._init_slots = threading.BoundedSemaphore(max_concurrent_inits or os.cpu_count() or 2)
         self._stop_reaper = threading.Event()
         threading.Thread(target=self._retire_idle_loop, daemon=True, name="lambda-idle-reaper").start()
 
@@ -290,9 +291,23 @@ class LambdaRuntime:
                 w.kill()
         if worker is not None:
             return worker, False, concurrent
+        # A cold start. At most one init per core runs at a time (more only slow each other
+        # down on two cores); while this one waits for its turn, a warm worker of the function
+        # that frees up is taken instead.
+        while not self._init_slots.acquire(timeout=0.005):
+            with pool.cond:
+                if self._closed:
+                    pool.busy -= 1
+                    raise RuntimeError("the Lambda runtime is shut down")
+                warm = [w for w in pool.idle if w.alive and w.revision == spec.revision]
+                if warm:
+                    pool.idle.remove(warm[-1])
+                    return warm[-1], False, concurrent
+        release = _once(self._init_slots.release)
         try:
-            return self._start_worker(spec, pool), True, concurrent
+            return self._start_worker(spec, pool, on_init_done=release), True, concurrent
         except BaseException:
+            release()
             with pool.cond:
                 pool.busy -= 1
                 pool.cond.notify()
@@ -332,7 +347,8 @@ class LambdaRuntime:
             except Exception:
                 log.exception("retiring idle workers failed")
 
-    def _start_worker(self, spec: FunctionSpec, pool: _Pool) -> Worker:
+    def _start_worker(self, spec: FunctionSpec, pool: _Pool,
+                      on_init_done: Callable[[], None] | None = None) -> Worker:
         task_root = self._code_dir(spec)
 
         def on_exit(worker: Worker) -> None:
@@ -345,7 +361,7 @@ class LambdaRuntime:
         worker = Worker(function_name=spec.name, revision=spec.revision,
                         argv=[sys.executable, "-m", "awslambdaric", spec.handler], cwd=str(task_root),
                         env=self._worker_env(spec, task_root), spawn=self._spawner.spawn,
-                        ship_log=self._logs.add, on_exit=on_exit)
+                        ship_log=self._logs.add, on_exit=on_exit, on_init_done=on_init_done)
         with self._lock:
             closed = self._closed
             if not closed:
@@ -527,6 +543,19 @@ class _LogShipper:
                     log.exception("log sink failed for %s %s", group, stream)
             if closed and not batch:
                 return
+
+
+def _once(fn: Callable[[], None]) -> Callable[[], None]:
+    """``fn`` the first time, nothing after (an init slot is given back exactly once)."""
+    lock, done = threading.Lock(), [False]
+
+    def call() -> None:
+        with lock:
+            if done[0]:
+                return
+            done[0] = True
+        fn()
+    return call
 
 
 def _client_context_json(client_context: str | None) -> str | None:

@@ -81,8 +81,12 @@ class Worker:
     def __init__(self, *, function_name: str, revision: str, argv: list[str],
                  cwd: str, env: dict[str, str], spawn: Callable[..., object],
                  ship_log: Callable[[str, str, int, str], None],
-                 on_exit: Callable[["Worker"], None]):
+                 on_exit: Callable[["Worker"], None],
+                 on_init_done: Callable[[], None] | None = None):
+        """``on_init_done`` is called once, when the worker first asks for an event (its init is
+        over) or exits before that."""
         self.function_name, self.revision = function_name, revision
+        self._on_init_done = on_init_done
         self.log_group = f"/aws/lambda/{function_name}"
         self.log_stream = time.strftime("%Y/%m/%d/", time.gmtime()) + "[$LATEST]" + uuid.uuid4().hex
         self.assigned: Invocation | None = None
@@ -124,6 +128,7 @@ class Worker:
 
     def next_invocation(self) -> Invocation | None:
         """GET /next: blocks until an event is assigned (None: the worker is going away)."""
+        self._init_done()
         inv = self._inbox.get()
         if inv is None:
             return None
@@ -219,7 +224,13 @@ class Worker:
         self._inbox.put(None)
         self._server.close()
         self._reader.join(timeout=5)
+        self._init_done()
         self._on_exit(self)
+
+    def _init_done(self) -> None:
+        callback, self._on_init_done = self._on_init_done, None
+        if callback is not None:
+            callback()
 
     # ------------------------------------------------------------------ output
     def _read_output(self) -> None:

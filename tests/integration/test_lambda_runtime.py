@@ -448,3 +448,34 @@ def test_idle_workers_are_retired_and_the_next_invocation_starts_a_new_one(cloud
     assert _eventually(lambda: not _alive(first["pid"]), 5)
     result, second = cloud.invoke("idle")
     assert result.function_error is None and second["pid"] != first["pid"]
+
+
+SLOW_INIT = '''
+import os, time
+started = time.time()
+time.sleep(0.3)   # a heavy import
+with open(os.environ["INIT_LOG"], "a") as log:
+    log.write(f"{started} {time.time()}\\n")
+
+
+def handler(event, context):
+    return {"pid": os.getpid()}
+'''
+
+
+def test_cold_starts_take_turns_and_never_overlap_beyond_the_limit(tmp_path):
+    cloud = Cloud(tmp_path / "cloud", max_workers=4)
+    cloud.runtime._init_slots = threading.BoundedSemaphore(1)   # one init at a time
+    init_log = tmp_path / "inits.log"
+    cloud.add("slow", "slowinit.handler", code_zip=_zip({"slowinit.py": SLOW_INIT}),
+              environment={"INIT_LOG": str(init_log)})
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            results = list(pool.map(lambda _: cloud.invoke("slow"), range(3)))
+        assert all(result.function_error is None for result, _ in results)
+        spans = sorted(tuple(map(float, line.split())) for line in init_log.read_text().split("\n") if line)
+        assert len(spans) == len({body["pid"] for _, body in results}) >= 2
+        # each init began after the previous one had ended (or a warm worker served the request)
+        assert all(later[0] >= earlier[1] for earlier, later in zip(spans, spans[1:]))
+    finally:
+        cloud.runtime.shutdown()
