@@ -14,6 +14,8 @@ Two profiles, chosen by LOAD_USERS (or LOAD_PROFILE=medium|stress):
 The key is the un-throttled bench key (tests/load/bench_key.py, created if absent), so the run
 measures the system, not the admin usage plan's 200 req/s throttle.
 
+LOAD_CLIENT=asyncio runs the profile with tests/load/open_loop.py instead of locust.
+
 Settings (environment): LOAD_HOST (http://127.0.0.1:8000), LOAD_ENDPOINT_URL (http://127.0.0.1:4566),
 LOAD_STACK (retail), LOAD_API_KEY (default: the bench key), LOAD_USERS (100), LOAD_PROFILE,
 LOAD_SPAWN_RATE (users/s: 2 medium, 50 stress), LOAD_DURATION (120s medium, 60s stress),
@@ -74,6 +76,9 @@ def main() -> None:
     key = os.environ.get("LOAD_API_KEY") or ensure_bench_key(endpoint_url, host, stack=stack)
     cached = method_caching(endpoint_url, stack, [("/api/v1/products", "GET")])[("/api/v1/products", "GET")]
     reset = PROFILES[profile]["reset_stats"]
+    if os.environ.get("LOAD_CLIENT", "locust") == "asyncio":
+        run_open_loop(host, key, users, per_user, duration, profile, cached)
+        return
     print(f"{profile} load: {users} users (+{spawn_rate}/s), {per_user:g} request/s each, for {duration} on GET "
           f"{host}/api/v1/products; load generator: locust FastHttpUser (one process); stage cache "
           f"{'on' if cached else 'off'}" + ("; figures from the end of the ramp (--reset-stats)" if reset else ""))
@@ -91,6 +96,27 @@ def main() -> None:
           + (" with the stage cache on" if target == TARGET_P95_CACHED_MS else "") + f", {verdict(p95 < target)})")
     print(f"p99          {stats['99%']} ms")
     print(f"requests/s   {float(stats['Requests/s']):.1f}   (offered: {users * per_user:g} at full ramp)")
+
+
+def run_open_loop(host: str, key: str, users: int, per_user: float, duration: str, profile: str,
+                  cached: bool) -> None:
+    """The same profile with tests/load/open_loop.py (all users at once, each from a random phase)."""
+    from tests.load.open_loop import run
+
+    seconds = float(duration.rstrip("s")) if duration.rstrip("s").replace(".", "", 1).isdigit() else 60.0
+    print(f"{profile} load: {users} users, {per_user:g} request/s each, for {seconds:g} s on GET {host}/api/v1/products;"
+          f" load generator: asyncio open loop (tests/load/open_loop.py, one process); stage cache "
+          f"{'on' if cached else 'off'}")
+    stats = run(f"{host}/api/v1/products", key, users, per_user, seconds)
+    target = TARGET_P95_CACHED_MS if cached and profile == "stress" else TARGET_P95_MS
+    print(f"\n=== {profile} load: {users} users on GET /api/v1/products ===")
+    print(f"requests     {stats['requests']}")
+    print(f"failures     {stats['failures']}   (target: 0, {verdict(stats['failures'] == 0)})")
+    print(f"p50          {stats['p50']:.1f} ms")
+    print(f"p95          {stats['p95']:.1f} ms   (target: < {target} ms"
+          + (" with the stage cache on" if target == TARGET_P95_CACHED_MS else "") + f", {verdict(stats['p95'] < target)})")
+    print(f"p99          {stats['p99']:.1f} ms")
+    print(f"requests/s   {stats['rps']:.1f}   (offered: {users * per_user:g})")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ Targets (issue 9): max latency < 500 ms, every report endpoint p95 < 100 ms, mem
 
 Settings (environment): LOAD_HOST (http://127.0.0.1:8000), LOAD_ENDPOINT_URL
 (http://127.0.0.1:4566), LOAD_STACK (retail), LOAD_API_KEY (default: the un-throttled bench key),
-SOAK_RATE (30 req/s), SOAK_DURATION (180s), SOAK_USERS (30), SOAK_SAMPLE (30 s).
+SOAK_RATE (30 req/s), SOAK_DURATION (180s), SOAK_USERS (30), SOAK_SAMPLE (30 s), SOAK_WARMUP (20s: the
+same load first, not counted, while the worker pools grow; its max latency is printed apart).
 """
 from __future__ import annotations
 
@@ -65,6 +66,19 @@ def main() -> None:
     ports = procs.port_of(host), procs.port_of(endpoint_url)
     print(f"soak: {rate:g} req/s of mixed reads for {duration:g} s on {host} ({users} locust FastHttpUsers, constant "
           f"throughput); memory sampled every {sample:g} s")
+    warmup = parse_duration(os.environ.get("SOAK_WARMUP", "20s"))
+    if warmup > 0:   # the pools grow to the load first (cold starts): measured apart, not counted
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(
+                [sys.executable, "-m", "locust", "-f", str(HERE / "soak_locustfile.py"), "--headless", "--host", host,
+                 "-u", str(users), "-r", str(users), "-t", f"{warmup:g}s", "--csv", str(Path(tmp) / "warm"),
+                 "--only-summary", "--loglevel", "WARNING"],
+                env={**os.environ, "LOAD_API_KEY": key, "SOAK_RATE": str(rate), "SOAK_USERS": str(users)},
+                stdout=subprocess.DEVNULL, check=False)
+            with open(Path(tmp) / "warm_stats.csv") as f:
+                warm = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
+        print(f"warm-up (not counted): {warmup:g} s, {warm['Request Count']} requests, {warm['Failure Count']} failures,"
+              f" p95 {warm['95%']} ms, max {float(warm['Max Response Time']):.0f} ms (the cold starts of a fresh stack)")
     start = procs.rss_by_group(procs.snapshot(procs.stack_processes(*ports)))
     if not start:
         print(f"WARNING: no process of this machine listens on {ports[0]} / {ports[1]}: no memory figures", file=sys.stderr)

@@ -198,3 +198,36 @@ def test_capacity_is_cores_over_cpu_per_request():
     result.loadgen_cpu_s = 2.0                                            # + 1 ms
     assert capacity(result, cpus=2) == pytest.approx(400)
     assert capacity(Result(Scenario("x", "x", "wrk"), count=0, rate=0, unit="req/s"), cpus=2) is None
+
+
+def test_the_open_loop_client_paces_its_users_and_counts_failures():
+    """tests/load/open_loop.py against a tiny local server: one request per user per pace,
+    non-200 answers counted as failures."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.load.open_loop import run
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            status = 200 if self.headers.get("x-api-key") == "k" else 403
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/x"
+        ok = run(url, "k", users=3, per_user=10, seconds=1.0)
+        assert ok["failures"] == 0 and 15 <= ok["requests"] <= 33 and ok["p50"] > 0
+        denied = run(url, "wrong", users=1, per_user=5, seconds=0.5)
+        assert denied["failures"] == denied["requests"] > 0
+    finally:
+        server.shutdown()
