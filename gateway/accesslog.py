@@ -24,6 +24,7 @@ from typing import IO, Any, Callable, Mapping
 LOG = logging.getLogger(__name__)
 
 _STOP = object()
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 class AccessLogWriter:
@@ -31,6 +32,7 @@ class AccessLogWriter:
         """`target`: a file path (appended to, parent directories created), '-' for stdout,
         an open text stream, or None (nothing written)."""
         self._own = False
+        self._path: str | None = None   # a file of ours: rotated at MAX_FILE_BYTES, one backup kept
         self._stream: IO[str] | None
         if target is None:
             self._stream = None
@@ -43,6 +45,8 @@ class AccessLogWriter:
             parent = os.path.dirname(path)
             if parent:
                 os.makedirs(parent, exist_ok=True)
+            self._path = path
+            self._rotate_if_full()
             self._stream = open(path, "a", encoding="utf-8", buffering=1)
             self._own = True
         self._queue: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
@@ -79,10 +83,31 @@ class AccessLogWriter:
             if not items:
                 continue
             try:
-                stream.write("".join(dumps(item) + "\n" for item in items))
+                text = "".join(dumps(item) + "\n" for item in items)
+                stream.write(text)
                 stream.flush()
+                if self._path is not None:
+                    self._written += len(text)
+                    if self._written >= MAX_FILE_BYTES:
+                        stream.close()
+                        self._rotate_if_full()
+                        stream = self._stream = open(self._path, "a", encoding="utf-8", buffering=1)
             except Exception:  # noqa: BLE001 - a logging failure must not stop the gateway
                 LOG.exception("gateway: cannot write the access log")
+
+    def _rotate_if_full(self) -> None:
+        """The file past MAX_FILE_BYTES becomes ``<name>.1`` (replacing the previous one), as
+        logging's RotatingFileHandler does: the local log is bounded. (A half-gigabyte log made
+        every request of a long-lived `make run` slower.)"""
+        assert self._path is not None
+        try:
+            size = os.path.getsize(self._path)
+        except OSError:
+            size = 0
+        if size >= MAX_FILE_BYTES:
+            os.replace(self._path, self._path + ".1")
+            size = 0
+        self._written = size
 
     def close(self) -> None:
         if self._thread is not None:

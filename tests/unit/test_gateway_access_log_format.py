@@ -241,3 +241,24 @@ def test_close_ships_what_is_queued():
         shipper.submit({**RECORD, "requestId": f"c{i}"})
     shipper.close()
     assert sum(len(v) for v in logs.streams.values()) == 3
+
+
+def test_the_local_access_log_file_rotates_past_its_size_bound(tmp_path, monkeypatch):
+    import json
+
+    from gateway import accesslog
+
+    monkeypatch.setattr(accesslog, "MAX_FILE_BYTES", 2_000)
+    path = tmp_path / "logs" / "access.log"
+    path.parent.mkdir()
+    path.write_text("x" * 3_000)   # a full file from an earlier run is rotated at start
+    writer = accesslog.AccessLogWriter(str(path))
+    assert (tmp_path / "logs" / "access.log.1").read_text() == "x" * 3_000
+    for i in range(100):
+        writer.write({"requestId": f"r{i}", "status": 200, "path": "/api/v1/products"})
+    writer.close()
+    current = [json.loads(line) for line in path.read_text().splitlines()]
+    backup = [json.loads(line) for line in (tmp_path / "logs" / "access.log.1").read_text().splitlines()]
+    ids = [r["requestId"] for r in backup + current]
+    assert path.stat().st_size < 2_000 + 100 * 80   # bounded: at most one batch past the bound
+    assert ids and ids == [f"r{i}" for i in range(100 - len(ids), 100)]   # the newest lines, in order
