@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import boto3
 
@@ -39,35 +39,34 @@ def port_in_use(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:
+def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, what: str, timeout: float = 60,
+               poll: float = 0.05) -> None:
+    """Until ``ready()`` holds; fails at once if ``proc`` exits, or after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited with status {proc.returncode}; see its log")
-        if port_in_use(port):
+        if ready():
             return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on port {port} within {timeout:.0f}s")
+        time.sleep(poll)
+    raise RuntimeError(f"{what} was not ready within {timeout:.0f}s")
 
 
-def wait_until_served(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    """Until the gateway serves the deployed stage (``url`` answers 2xx, not the 403 of a stage
-    it does not know yet)."""
+def wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:
+    wait_until(lambda: port_in_use(port), proc, f"{what} (port {port})", timeout)
+
+
+def answers_2xx(url: str) -> bool:
+    """``url`` answers 2xx (the gateway serves the deployed stage, not the 403 of one it does
+    not know yet)."""
     import urllib.error
     import urllib.request
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the embedded cloud exited with status {proc.returncode}; see its log")
-        try:
-            with urllib.request.urlopen(url, timeout=10) as resp:
-                if 200 <= resp.status < 300:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the gateway did not serve {url} within {timeout:.0f}s")
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return 200 <= resp.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def _die_with_parent() -> None:
@@ -139,7 +138,8 @@ class LocalStackRunner:
                                 parameters=self.parameters)
             write_state(self.stack, self.state_dir / "stack.json")
             log.info("stack %s deployed (%.1fs)", self.stack_name, time.monotonic() - t0)
-            wait_until_served(f"{self.gateway_url}/api/v1/health", cloud)
+            wait_until(lambda: answers_2xx(f"{self.gateway_url}/api/v1/health"), cloud,
+                       "the gateway serving the stage", poll=0.1)
             log.info("gateway serving the stage on %s (%.1fs)", self.gateway_url, time.monotonic() - t0)
             if self.seed and self.seed_in_background:
                 self.seeding = threading.Thread(target=self._seed, args=(t0,), name="seed", daemon=True)

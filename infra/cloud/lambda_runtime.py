@@ -318,7 +318,7 @@ class LambdaRuntime:
             pool.busy -= 1
             keep = worker.alive and not self._closed and worker.revision == spec.revision
             if keep:
-                worker.idle_since = time.monotonic()
+                worker.idle_since = time.monotonic()   # (set when it joins the idle list)
                 pool.idle.append(worker)
             pool.cond.notify()
         if not keep:
@@ -333,7 +333,7 @@ class LambdaRuntime:
             pools = list(self._pools.values())
         for pool in pools:
             with pool.cond:
-                keep = [w for w in pool.idle if now - getattr(w, "idle_since", now) < limit]
+                keep = [w for w in pool.idle if now - w.idle_since < limit]
                 retired += [w for w in pool.idle if w not in keep]
                 pool.idle = keep
         for worker in retired:
@@ -429,23 +429,20 @@ class _Spawner:
     with this process. (The signal fires when the *thread* that forked exits, hence one thread
     that lives as long as the runtime, not the short-lived request threads.)
 
-    With ``use_templates`` (the default), Python workers are forked from a template process per
-    Lambda runtime that has already imported the common libraries (``lambda_zygote.py``); the
-    template itself is started here. Otherwise each worker is a fresh ``Popen``."""
+    Workers are forked from a template process per Lambda runtime that has already imported the
+    common libraries (``lambda_zygote.py``); the template processes are started here."""
 
-    def __init__(self, use_templates: bool = True):
+    def __init__(self):
         self._requests: SimpleQueue = SimpleQueue()
         self._lock = threading.Lock()          # templates, closed
         self._thread_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
-        self._use_templates = use_templates
         self._templates: dict[tuple, Template] = {}
 
     def spawn(self, argv: list[str], cwd: str, env: dict[str, str]):
-        if self._use_templates and argv[1:3] == ["-m", "awslambdaric"]:
-            return self._template_for(env).spawn(argv, cwd, env)
-        return self._popen(argv, cwd, env, stdout=subprocess.PIPE)
+        """A worker (``python -m awslambdaric <handler>``), forked from its runtime's template."""
+        return self._template_for(env).spawn(argv, cwd, env)
 
     def _template_for(self, worker_env: dict[str, str]) -> Template:
         env = template_env(worker_env)
@@ -455,8 +452,7 @@ class _Spawner:
                 raise RuntimeError("the Lambda runtime is shut down")
             template = self._templates.get(key)
             if template is None or not template.alive:
-                template = Template(env, lambda argv, fds, env: self._popen(
-                    argv, str(ROOT), env, stdout=None, pass_fds=fds))
+                template = Template(env, lambda argv, fds, env: self._popen(argv, str(ROOT), env, pass_fds=fds))
                 self._templates[key] = template
             return template
 

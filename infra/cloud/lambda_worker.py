@@ -23,7 +23,6 @@ import select
 import signal
 import socket
 import socketserver
-import subprocess
 import threading
 import time
 import uuid
@@ -90,6 +89,7 @@ class Worker:
         self.log_group = f"/aws/lambda/{function_name}"
         self.log_stream = time.strftime("%Y/%m/%d/", time.gmtime()) + "[$LATEST]" + uuid.uuid4().hex
         self.assigned: Invocation | None = None
+        self.idle_since = time.monotonic()   # when it last became idle (the runtime's idle reaper)
         self.init_ms: float | None = None   # spawn -> first /next
         self.exited = False
         self._killed = False
@@ -201,18 +201,9 @@ class Worker:
         self._waiter.join(timeout)
 
     def _wait(self) -> None:
-        # Observe the exit without reaping, so the pid (= process group id) cannot be reused
-        # while we kill what the handler may have left behind in its group.
-        # (A worker forked by a template process is not our child: the template does this.)
-        if isinstance(self.proc, subprocess.Popen):
-            try:
-                os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
-            except ChildProcessError:
-                pass
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        # The template process observes the exit without reaping, kills what the handler may
+        # have left in its process group, then reaps it (lambda_zygote.py): the group id cannot
+        # be reused meanwhile.
         code = self.proc.wait()
         self.exited = True
         inv = self.assigned
