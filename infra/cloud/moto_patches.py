@@ -1,26 +1,102 @@
-"""Speed-ups of moto's Step Functions answers, for the moto version pinned in pyproject.toml.
+"""Speed-ups of moto, for the moto version pinned in pyproject.toml (``PINNED_MOTO``).
 
-Each patch keeps the API's answer as AWS documents it and only changes how moto produces it;
-``tests/integration/test_embedded_cloud.py`` checks the answers. On another moto version the
-patches are not applied (a warning says so) rather than applied blindly.
+Each one keeps the API's answer as AWS documents it and only changes how moto produces it;
+``tests/integration/test_embedded_cloud.py`` checks the answers and
+``tests/unit/test_cloud_stepfunctions_speedups.py`` the patches. The ones that replace moto's
+private internals are applied only on the pinned version (a warning says when they are not):
+moto then works as it ships, slower. :func:`apply` applies them all; it is idempotent.
+
+- **Routing** (:class:`Dispatcher`): moto's server finds the backend for every request by
+  listing its own package directory (``backends.list_of_moto_modules``: ~200 ``isdir`` calls)
+  and matching every service's URL patterns. The answer depends only on the host it is asked
+  about, so it is remembered per host.
+- **Request ids** (:func:`lean_request_ids`): moto searches every answer for ``<RequestId>``
+  with a regular expression; JSON answers are no longer searched.
+- **Step Functions' interpreter** (:func:`speed_up_stepfunctions`): parsed JSONPaths and state
+  machine definitions, one Lambda client per region, and Lambda Tasks answered in-process.
 
 - ``GetExecutionHistory``: moto 5's generic response serializer walks every history event
   through botocore's output shape, re-parsing each timestamp with dateutil. Under saga load
   that was 40 % of the endpoint's CPU (py-spy, docs/performance.md): every saga's history is
   read by its final step (RECORD_OUTCOME) and by every client polling ``GET /sagas/{id}``.
   The events moto keeps are already the API's shapes (typed dicts), so they are written as
-  JSON directly, timestamps as epoch seconds as the JSON protocol (awsJson1_0) encodes them.
+  JSON directly, timestamps as epoch seconds as the JSON protocol (awsJson1_0) encodes them
+  (moto keeps ISO strings, which clients parse with dateutil: slow).
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 log = logging.getLogger("embedded-cloud.moto")
 
 PINNED_MOTO = "5.2.5"
+# the botocore ``before-send`` handler that answers the interpreter's Lambda Invoke calls
+# in-process (``infra.cloud.server.InProcessInvoke``, set when the cloud starts)
+in_process_lambda: Callable[..., Any] | None = None
+
+
+def pinned() -> bool:
+    import moto
+
+    return moto.__version__ == PINNED_MOTO
+
+
+def apply() -> None:
+    if not pinned():
+        import moto
+
+        log.warning("moto %s is not the pinned %s: its Step Functions internals are not patched (slower, same answers)",
+                    moto.__version__, PINNED_MOTO)
+        return
+    speed_up_stepfunctions()
+    fast_execution_history()
+    lean_request_ids()
+
+
+def lean_request_ids() -> None:
+    """moto writes the request id into every answer's ``<RequestId>`` element with a regular
+    expression run over the whole body, XML or not (a lookbehind tried at every position: 9 %
+    of the endpoint's CPU reading a 30 KB saga history). Only a body that has the element can
+    change, so only those are searched; the answer is the same."""
+    from moto.core.responses import BaseResponse
+
+    original = BaseResponse._enrich_response
+    if getattr(original, "lean", False):
+        return
+
+    def enrich(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+        if isinstance(body, str) and "<RequestId>" not in body:
+            if "status" in headers:
+                headers["status"] = str(headers["status"])
+            gen_amzn_requestid_long(headers)
+            return headers, body
+        return original(headers, body)
+
+    from moto.utilities.aws_headers import gen_amzn_requestid_long
+
+    enrich.lean = True  # type: ignore[attr-defined]
+    BaseResponse._enrich_response = staticmethod(enrich)  # type: ignore[method-assign]
+
+
+class Dispatcher(DomainDispatcherApplication):
+    """moto's server application, remembering which backend serves a host (public API only)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._backend_of: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        try:
+            return self._backend_of[host]
+        except KeyError:
+            backend = self._backend_of[host] = super().get_backend_for_host(host)
+            return backend
 
 
 def _json_default(value: Any) -> Any:
@@ -29,24 +105,119 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def _epoch(value: Any) -> Any:
+    """A history event's timestamp as the JSON protocol sends it: epoch seconds. moto keeps
+    them as ISO 8601 strings ("2026-12-03T15:45:30.938Z"), which clients then parse with
+    dateutil, a quarter of the CPU of a saga read in the saga API's worker (py-spy)."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return value
+    return value
+
+
+def _events_as_json(execution: Any, reverse: bool) -> str | None:
+    """The execution's history written straight from the interpreter's event list, under its
+    lock (a consistent snapshot, as moto's own deep copy is, without copying ~40 events of
+    nested dicts per read). None if the execution has no interpreter state to read."""
+    env = getattr(getattr(execution, "exec_worker", None), "env", None)
+    manager = getattr(env, "event_manager", None)
+    if manager is None or not hasattr(manager, "_history_event_list"):
+        return None
+    with manager._mutex:
+        events = [{**event, "timestamp": _epoch(event.get("timestamp"))} for event in manager._history_event_list]
+        if reverse:
+            events.reverse()
+        return json.dumps({"events": events}, default=_json_default, separators=(",", ":"))
+
+
 def fast_execution_history() -> bool:
-    import moto
     from moto.stepfunctions.responses import StepFunctionResponse
 
-    if moto.__version__ != PINNED_MOTO:
-        log.warning("moto %s is not the pinned %s: GetExecutionHistory keeps moto's own serializer",
-                    moto.__version__, PINNED_MOTO)
+    if not pinned():
         return False
     if getattr(StepFunctionResponse.get_execution_history, "fast", False):
         return True
 
     def get_execution_history(self: StepFunctionResponse) -> str:
-        history = self.stepfunction_backend.get_execution_history(self._get_param("executionArn"))
-        events = list(history["events"] if isinstance(history, dict) else history)
-        if self._get_param("reverseOrder"):
+        arn, reverse = self._get_param("executionArn"), bool(self._get_param("reverseOrder"))
+        backend = self.stepfunction_backend
+        if hasattr(backend, "describe_execution"):
+            written = _events_as_json(backend.describe_execution(arn), reverse)  # unknown: ExecutionDoesNotExist
+            if written is not None:
+                return written
+        history = backend.get_execution_history(arn)
+        events = [{**event, "timestamp": _epoch(event.get("timestamp"))}
+                  for event in (history["events"] if isinstance(history, dict) else history)]
+        if reverse:
             events.reverse()
         return json.dumps({"events": events}, default=_json_default, separators=(",", ":"))
 
     get_execution_history.fast = True  # type: ignore[attr-defined]
     StepFunctionResponse.get_execution_history = get_execution_history  # type: ignore[method-assign]
     return True
+
+
+# --------------------------------------------------------------------------- Step Functions
+# moto's interpreter redoes three costly things on every execution or Task; under a few sagas a
+# second they were most of the endpoint's CPU (py-spy). Each cache below keeps behaviour: it
+# only stores what is immutable once built.
+def speed_up_stepfunctions() -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.utils import json_path
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    # 1. every JSONPath ("$.order.total", each ResultPath) got a new jsonpath_ng parser, which
+    #    rebuilds its grammar tables: a parsed path is an immutable expression, parse each once
+    for module in (json_path, result_path):
+        if not hasattr(module.parse, "cache_info"):
+            module.parse = functools.lru_cache(maxsize=4096)(module.parse)
+    # 2. every Lambda Task built a new boto3 client (credentials are moto's fixed test ones):
+    #    one client per region, shared by the interpreter's threads (boto3 clients are thread-safe)
+    if not hasattr(lambda_eval_utils.boto_client_for, "cache_info"):
+        original = lambda_eval_utils.boto_client_for
+
+        @functools.lru_cache(maxsize=64)
+        def client_for(region: str, service: str) -> Any:
+            client = original(region=region, service=service)
+            if service == "lambda":   # 4. Tasks reach the runtime in-process (see InProcessInvoke)
+                client.meta.events.register("before-send.lambda.Invoke",
+                                            lambda **kw: in_process_lambda(**kw) if in_process_lambda else None)
+            return client
+
+        def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+            return client_for(region, service)
+
+        boto_client_for.cache_info = client_for.cache_info  # type: ignore[attr-defined]
+        lambda_eval_utils.boto_client_for = boto_client_for
+    # 3. every execution parsed the definition again (ANTLR, ~100 ms for the saga): the parsed
+    #    program keeps no per-execution state (that lives in the execution's Environment), except
+    #    in Map and Parallel states, whose definitions are still parsed per execution
+    if not getattr(ExecutionWorker._get_evaluation_entrypoint, "cached", False):
+        parse_fresh = ExecutionWorker._get_evaluation_entrypoint
+
+        @functools.lru_cache(maxsize=64)
+        def parse_once(definition: str) -> Any:
+            from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+            return AmazonStateLanguageParser.parse(definition)[0]
+
+        def entrypoint(self: ExecutionWorker) -> Any:
+            definition = self._evaluation_details.state_machine_details.definition
+            if _has_concurrent_states(definition):
+                return parse_fresh(self)
+            return parse_once(definition)
+
+        entrypoint.cached = True  # type: ignore[attr-defined]
+        ExecutionWorker._get_evaluation_entrypoint = entrypoint
+
+
+def _has_concurrent_states(definition: str) -> bool:
+    """True if the machine has a Map or Parallel state (nested states only exist inside those)."""
+    try:
+        states = json.loads(definition).get("States") or {}
+    except (ValueError, AttributeError):
+        return True
+    return any(isinstance(state, dict) and state.get("Type") in ("Map", "Parallel") for state in states.values())

@@ -18,7 +18,6 @@ the seams below move.
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import logging
 import os
@@ -36,11 +35,7 @@ from urllib.parse import unquote
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from moto.core.config import default_user_config
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
+from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
 
 from infra.cloud.dynamodb_local import DynamoDBForwarder, DynamoDBLocal
 from infra.cloud.event_sources import EventSourceMappingApi, EventSourceMappings
@@ -48,7 +43,7 @@ from gateway.invoker import IntegrationTimeout, InvokeResponse
 from gateway.run import start_gateway, stop_gateway
 from infra.cloud.lambda_runtime import INIT_TIMEOUT, FunctionSpec, InvokeResult, LambdaRuntime
 from infra.cloud.inprocess import CloudWatchClient, LogsClient
-from infra.cloud.moto_patches import fast_execution_history
+from infra.cloud import moto_patches
 from infra.cloud.retention import Janitor
 from infra.cloud.metrics import MetricsHub, PrometheusEndpoint, install as install_metrics_hub
 
@@ -66,72 +61,7 @@ def configure_moto() -> None:
     default_user_config["batch"]["use_docker"] = False
     # SAM-generated roles attach AWS managed policies (AWSLambdaBasicExecutionRole ...).
     default_user_config["iam"]["load_aws_managed_policies"] = True
-    speed_up_stepfunctions()
-    fast_execution_history()
-
-
-# --------------------------------------------------------------------------- Step Functions
-# moto's interpreter redoes three costly things on every execution or Task; under a few sagas a
-# second they were most of the endpoint's CPU (py-spy). Each cache below keeps behaviour: it
-# only stores what is immutable once built.
-def speed_up_stepfunctions() -> None:
-    from moto.stepfunctions.parser.asl.component.common.path import result_path
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-    from moto.stepfunctions.parser.asl.utils import json_path
-    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
-
-    # 1. every JSONPath ("$.order.total", each ResultPath) got a new jsonpath_ng parser, which
-    #    rebuilds its grammar tables: a parsed path is an immutable expression, parse each once
-    for module in (json_path, result_path):
-        if not hasattr(module.parse, "cache_info"):
-            module.parse = functools.lru_cache(maxsize=4096)(module.parse)
-    # 2. every Lambda Task built a new boto3 client (credentials are moto's fixed test ones):
-    #    one client per region, shared by the interpreter's threads (boto3 clients are thread-safe)
-    if not hasattr(lambda_eval_utils.boto_client_for, "cache_info"):
-        original = lambda_eval_utils.boto_client_for
-
-        @functools.lru_cache(maxsize=64)
-        def client_for(region: str, service: str) -> Any:
-            client = original(region=region, service=service)
-            if service == "lambda":   # 4. Tasks reach the runtime in-process (see InProcessInvoke)
-                client.meta.events.register("before-send.lambda.Invoke",
-                                            lambda **kw: _in_process_invoke(**kw) if _in_process_invoke else None)
-            return client
-
-        def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-            return client_for(region, service)
-
-        boto_client_for.cache_info = client_for.cache_info  # type: ignore[attr-defined]
-        lambda_eval_utils.boto_client_for = boto_client_for
-    # 3. every execution parsed the definition again (ANTLR, ~100 ms for the saga): the parsed
-    #    program keeps no per-execution state (that lives in the execution's Environment), except
-    #    in Map and Parallel states, whose definitions are still parsed per execution
-    if not getattr(ExecutionWorker._get_evaluation_entrypoint, "cached", False):
-        parse_fresh = ExecutionWorker._get_evaluation_entrypoint
-
-        @functools.lru_cache(maxsize=64)
-        def parse_once(definition: str) -> Any:
-            from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-
-            return AmazonStateLanguageParser.parse(definition)[0]
-
-        def entrypoint(self: ExecutionWorker) -> Any:
-            definition = self._evaluation_details.state_machine_details.definition
-            if _has_concurrent_states(definition):
-                return parse_fresh(self)
-            return parse_once(definition)
-
-        entrypoint.cached = True  # type: ignore[attr-defined]
-        ExecutionWorker._get_evaluation_entrypoint = entrypoint
-
-
-def _has_concurrent_states(definition: str) -> bool:
-    """True if the machine has a Map or Parallel state (nested states only exist inside those)."""
-    try:
-        states = json.loads(definition).get("States") or {}
-    except (ValueError, AttributeError):
-        return True
-    return any(isinstance(state, dict) and state.get("Type") in ("Map", "Parallel") for state in states.values())
+    moto_patches.apply()
 
 
 # --------------------------------------------------------------------------- moto seams
@@ -310,9 +240,6 @@ def _header(headers: Any, name: str) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
-_in_process_invoke: InProcessInvoke | None = None   # set by EmbeddedCloud.start
-
-
 class RuntimeInvoker:
     """The gateway's Lambda proxy integration when the gateway is served by this process: the
     Invoke call API Gateway makes, handed to the runtime directly instead of over HTTP through
@@ -407,7 +334,7 @@ class EmbeddedCloud:
         configure_moto()
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.dynamodb.start()
-        moto_app = DomainDispatcherApplication(create_backend_app)
+        moto_app = moto_patches.Dispatcher(create_backend_app)
         # Bind first: the runtime's workers and moto's Step Functions need the real port.
         self._server = make_server(self.host, self.requested_port, lambda e, s: app(e, s),
                                    threaded=True, request_handler=_NoDelayHandler)
@@ -433,8 +360,7 @@ class EmbeddedCloud:
         self.metrics = MetricsHub(lambda: _cloudwatch_backend(DEFAULT_ACCOUNT, self.region))
         install_metrics_hub(self.metrics)
         self.runtime.add_listener(self.metrics.on_invocation)
-        global _in_process_invoke
-        _in_process_invoke = InProcessInvoke(self.runtime, self.region)
+        moto_patches.in_process_lambda = InProcessInvoke(self.runtime, self.region)
         self.janitor = Janitor(lambda: [_logs_backend(DEFAULT_ACCOUNT, self.region)],
                                lambda: _stepfunctions_backends(DEFAULT_ACCOUNT, self.region)).start()
         app = PrometheusEndpoint(EventSourceMappingApi(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from infra.deploy import deploy
+from sagas.logic.history import execution_of
 
 ROOT = Path(__file__).resolve().parents[2]
 ECHO_STACK = Path(__file__).parent / "fixtures" / "echo_stack" / "template.yaml"
@@ -116,6 +117,14 @@ def test_step_functions_task_runs_the_handler_through_the_runtime(aws, echo_stac
     assert output["event"]["first"]["event"] == {"order": 7}
     history = sfn.get_execution_history(executionArn=execution)["events"]
     assert sum(e["type"] == "TaskSucceeded" or e["type"] == "LambdaFunctionSucceeded" for e in history) == 2
+    # the saga API reads an execution from its history alone: it must agree with DescribeExecution
+    from_history = execution_of(execution, history)
+    assert from_history["name"] == execution.rsplit(":", 1)[-1]
+    assert (from_history["executionArn"], from_history["status"]) == (execution, described["status"])
+    for key in ("input", "output"):  # the same JSON (moto spaces DescribeExecution's differently)
+        assert json.loads(from_history[key]) == json.loads(described[key]), key
+    for key in ("startDate", "stopDate"):
+        assert abs((from_history[key] - described[key]).total_seconds()) < 0.1, key
 
 
 def test_reserved_concurrency_from_the_template_reaches_the_function(aws, echo_stack):

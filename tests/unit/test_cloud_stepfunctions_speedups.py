@@ -1,10 +1,12 @@
-"""The embedded cloud's caches around moto's Step Functions interpreter (infra/cloud/server.py)."""
+"""The embedded cloud's speed-ups of moto (infra/cloud/moto_patches.py)."""
 
 from __future__ import annotations
 
 import json
 
-from infra.cloud.server import _has_concurrent_states, speed_up_stepfunctions
+from datetime import UTC, datetime
+
+from infra.cloud.moto_patches import Dispatcher, _epoch, _has_concurrent_states, lean_request_ids, speed_up_stepfunctions
 
 
 def machine(*types: str) -> str:
@@ -28,3 +30,39 @@ def test_jsonpaths_are_parsed_once_and_still_evaluate():
     assert json_path.extract_json("$.order.total", {"order": {"total": "1.00"}}) == "1.00"
     assert json_path.parse.cache_info().hits >= before + 1
     assert not hasattr(json_path.parse.__wrapped__, "cache_info")
+
+
+def test_history_timestamps_are_epoch_seconds_as_the_json_protocol_sends_them():
+    assert _epoch("2026-12-03T15:45:30.938Z") == datetime(2026, 12, 3, 15, 45, 30, 938000, tzinfo=UTC).timestamp()
+    assert _epoch(1796312730.5) == 1796312730.5
+    assert _epoch("not a date") == "not a date"  # left for the client to refuse, as before
+
+
+def test_the_dispatcher_asks_moto_once_per_host(monkeypatch):
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    asked: list[str | None] = []
+    original = DomainDispatcherApplication.get_backend_for_host
+
+    def counting(self, host):
+        asked.append(host)
+        return original(self, host)
+
+    monkeypatch.setattr(DomainDispatcherApplication, "get_backend_for_host", counting)
+    dispatcher = Dispatcher(create_backend_app)
+    host = "states.us-east-1.amazonaws.com"
+    assert dispatcher.get_backend_for_host(host) == dispatcher.get_backend_for_host(host) == "stepfunctions"
+    assert dispatcher.get_backend_for_host("dynamodb") == "dynamodb"
+    assert asked == [host, "dynamodb"]
+
+
+def test_request_ids_still_reach_xml_answers_and_every_header():
+    from moto.core.responses import BaseResponse
+
+    lean_request_ids()
+    lean_request_ids()  # idempotent
+    headers, body = BaseResponse._enrich_response({"status": 200}, "<R><RequestId>x</RequestId></R>")
+    request_id = headers["x-amzn-requestid"]
+    assert body == f"<R><RequestId>{request_id}</RequestId></R>" and headers["status"] == "200"
+    headers, body = BaseResponse._enrich_response({}, '{"events":[]}')
+    assert body == '{"events":[]}' and headers["x-amzn-requestid"]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sagas.logic.history import COMPENSATED, COMPLETED, FAILED, RUNNING, saga_status, saga_view, step_runs
+from sagas.logic.history import COMPENSATED, COMPLETED, FAILED, RUNNING, execution_of, saga_status, saga_view, step_runs
 from sagas.logic.outcome import saga_metrics
 from sagas.logic.sagas import execution_arn, keyed_saga_id, new_saga_id
 
@@ -148,6 +148,35 @@ def test_stopped_execution_is_failed_with_the_execution_reason():
     view = saga_view(execution("ABORTED", error="States.Aborted", cause="stopped by an operator"), h.events, T0)
     assert view.status == FAILED
     assert view.compensation_failure == {"step": None, "error": "States.Aborted", "message": "stopped by an operator"}
+
+
+def test_execution_read_from_the_history_alone():
+    h = completed_history().exit("RECORD_OUTCOME")
+    running = execution_of(ARN, h.events)
+    assert running == {"executionArn": ARN, "name": "saga-1", "status": "RUNNING", "startDate": h.events[0]["timestamp"],
+                       "input": "{}"}
+    h._add("ExecutionSucceeded", executionSucceededEventDetails={"output": json.dumps({"outcome": {"status": "COMPLETED"}})})
+    done = execution_of(ARN, h.events)
+    assert done["status"] == "SUCCEEDED" and done["stopDate"] == h.events[-1]["timestamp"]
+    assert saga_status(done) == COMPLETED
+    view = saga_view(done, h.events, T0)
+    assert view.saga_id == "saga-1" and view.updated_at == h.events[-1]["timestamp"]
+    assert [run.name for run in view.steps][-1] == "COMMIT_STOCK" and view.order_id == 456
+
+
+@pytest.mark.parametrize("kind, details_key, status", [
+    ("ExecutionFailed", "executionFailedEventDetails", "FAILED"),
+    ("ExecutionTimedOut", "executionTimedOutEventDetails", "TIMED_OUT"),
+    ("ExecutionAborted", "executionAbortedEventDetails", "ABORTED"),
+])
+def test_an_execution_that_did_not_succeed_keeps_its_error_and_cause(kind, details_key, status):
+    h = History().started({}).step("CHECK_STOCK")
+    h._add(kind, **{details_key: {"error": "States.Timeout", "cause": "too slow"}})
+    execution = execution_of(ARN, h.events)
+    assert (execution["status"], execution["error"], execution["cause"]) == (status, "States.Timeout", "too slow")
+    view = saga_view(execution, h.events, T0)
+    assert view.status == FAILED
+    assert view.compensation_failure == {"step": None, "error": "States.Timeout", "message": "too slow"}
 
 
 def test_metrics_follow_the_reference_names_and_count_every_attempt():

@@ -4,8 +4,9 @@ The state machine (``statemachines/order_saga.asl.json``) names each Task state 
 saga step it runs, so the history is the saga's log: ``TaskStateEntered`` opens a step,
 ``TaskScheduled`` is one attempt (a retry schedules again), ``TaskSucceeded`` /
 ``TaskFailed`` / ``TaskTimedOut`` end an attempt, ``TaskStateExited`` closes the step (after
-a ``Catch``, too). Nothing here calls AWS: :func:`saga_view` takes the ``DescribeExecution``
-answer and the history events as boto3 returns them.
+a ``Catch``, too). Nothing here calls AWS: :func:`saga_view` takes the execution (as
+``DescribeExecution`` answers it, or as :func:`execution_of` reads it from the history) and the
+history events as boto3 returns them.
 """
 
 from __future__ import annotations
@@ -193,6 +194,39 @@ def saga_status(execution: dict[str, Any]) -> str:
         outcome = output.get("outcome", {}).get("status") if isinstance(output, dict) else None
         return outcome if outcome in (COMPLETED, COMPENSATED) else COMPLETED
     return FAILED
+
+
+# the events that end an execution, and where their details are (Step Functions API reference,
+# HistoryEvent): the execution's status, and its output or its error and cause
+_EXECUTION_ENDS = {
+    "ExecutionSucceeded": ("SUCCEEDED", "executionSucceededEventDetails"),
+    "ExecutionFailed": ("FAILED", "executionFailedEventDetails"),
+    "ExecutionTimedOut": ("TIMED_OUT", "executionTimedOutEventDetails"),
+    "ExecutionAborted": ("ABORTED", "executionAbortedEventDetails"),
+}
+
+
+def execution_of(execution_arn: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """What ``DescribeExecution`` answers, read from the execution's history alone: the first
+    event (``ExecutionStarted``) has the input and the start, the last one says whether and how
+    it ended. One API call instead of two, and both read from the same moment."""
+    first = events[0] if events else {}
+    execution: dict[str, Any] = {
+        "executionArn": execution_arn,
+        "name": execution_arn.rsplit(":", 1)[-1],
+        "status": "RUNNING",
+        "startDate": first.get("timestamp"),
+        "input": first.get("executionStartedEventDetails", {}).get("input"),
+    }
+    last = events[-1] if events else {}
+    if last.get("type") in _EXECUTION_ENDS:
+        status, details_key = _EXECUTION_ENDS[last["type"]]
+        details = last.get(details_key, {})
+        execution.update(status=status, stopDate=last["timestamp"])
+        for key in ("output", "error", "cause"):
+            if details.get(key) is not None:
+                execution[key] = details[key]
+    return execution
 
 
 def saga_view(execution: dict[str, Any], events: list[dict[str, Any]], now: datetime) -> SagaView:

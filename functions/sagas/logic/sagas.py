@@ -25,7 +25,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from sagas.errors import SagaIdempotencyConflict, SagaNotFound
-from sagas.logic.history import FAILED, RUNNING, UNDOES, SagaView, StepRun, saga_status, saga_view
+from sagas.logic.history import FAILED, RUNNING, UNDOES, SagaView, StepRun, execution_of, saga_status, saga_view
 from sagas.schemas import (
     OrderProcessingRequest,
     SagaCompensation,
@@ -132,16 +132,22 @@ def _describe(arn: str) -> dict[str, Any]:
 
 
 def _history(arn: str) -> list[dict[str, Any]]:
+    client = stepfunctions()
     events: list[dict[str, Any]] = []
-    for page in stepfunctions().get_paginator("get_execution_history").paginate(executionArn=arn, maxResults=1000):
-        events.extend(page["events"])
+    try:
+        for page in client.get_paginator("get_execution_history").paginate(executionArn=arn, maxResults=1000):
+            events.extend(page["events"])
+    except client.exceptions.ExecutionDoesNotExist:
+        raise SagaNotFound(arn.rsplit(":", 1)[-1]) from None
     return events
 
 
 def load_view(arn: str, *, now: datetime | None = None) -> SagaView:
-    """The saga as the execution ``arn`` and its history show it (``SagaNotFound`` if unknown)."""
-    execution = _describe(arn)
-    return saga_view(execution, _history(arn), now or _now())
+    """The saga as the execution ``arn``'s history shows it (``SagaNotFound`` if unknown). The
+    history alone has everything ``DescribeExecution`` would add (see ``execution_of``), so a
+    read, e.g. a client polling a saga, costs one Step Functions call."""
+    events = _history(arn)
+    return saga_view(execution_of(arn, events), events, now or _now())
 
 
 def _step(run: StepRun, now: datetime) -> dict[str, Any]:
