@@ -25,6 +25,7 @@ The template dies with the runtime (PR_SET_PDEATHSIG), and each worker with the 
 from __future__ import annotations
 
 import ctypes
+import gc
 import importlib
 import json
 import os
@@ -70,6 +71,44 @@ def _preload() -> None:
             importlib.import_module(name)
         except Exception as exc:  # a missing optional library only makes cold starts slower
             print(f"lambda template: could not preload {name}: {exc!r}", file=sys.stderr, flush=True)
+
+
+# The AWS services whose botocore models the template parses once (see _share_botocore_models):
+# the ones this project's handlers, pynamodb and the X-Ray SDK create clients for.
+MODELS = ("dynamodb", "dynamodbstreams", "stepfunctions", "xray", "cloudwatch", "logs", "lambda",
+          "secretsmanager", "sts")
+
+
+def _share_botocore_models() -> None:
+    """botocore's models, loaded once for every worker of the template.
+
+    Every botocore ``Session`` makes its own data ``Loader``, which parses the same JSON files
+    again: ``endpoints.json``, each service's model and endpoint rule set, ~45 ms of CPU per
+    session; a worker makes about three (pynamodb's, boto3's default one, the X-Ray SDK's), which
+    was most of a cold start's first invocation. A Loader only reads botocore's data files and
+    remembers what it parsed (models are read-only once loaded), so here the sessions created
+    with botocore's default data path share one, filled in the template: the workers inherit it
+    parsed. A session given its own ``data_path`` still gets its own Loader.
+    """
+    try:
+        import botocore.loaders
+        import botocore.session
+    except ImportError:
+        return
+    shared = botocore.loaders.create_loader()
+    make_loader = botocore.session.create_loader
+
+    def create_loader(search_path_string: str | None = None) -> Any:
+        return shared if search_path_string is None else make_loader(search_path_string)
+
+    botocore.session.create_loader = create_loader
+    session = botocore.session.Session()
+    for service in MODELS:
+        try:   # a client made with explicit credentials and endpoint reads no credential chain
+            session.create_client(service, region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
+                                  aws_access_key_id="template", aws_secret_access_key="template")
+        except Exception as exc:  # an unknown service only makes cold starts slower
+            print(f"lambda template: could not load the {service} model: {exc!r}", file=sys.stderr, flush=True)
 
 
 def serve(sock: socket.socket) -> None:
@@ -222,6 +261,12 @@ def main() -> None:   # python -m infra.cloud.lambda_zygote <fd of the control s
     except ImportError:
         pass
     _preload()
+    _share_botocore_models()
+    # What the template loaded stays shared with its workers (copy-on-write) only while nobody
+    # writes to it: a worker's full garbage collection would visit, and so copy, every page of
+    # it. gc.freeze() moves it all to a generation the collector never visits (CPython's
+    # documented use: "before a POSIX fork() call to make the gc copy-on-write friendly").
+    gc.freeze()
     sys.stdout.flush()
     sys.stderr.flush()
     serve(sock)

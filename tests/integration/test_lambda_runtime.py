@@ -64,6 +64,21 @@ def env(event, context):
             "custom": context.client_context.custom if context.client_context else None}
 
 
+def models(event, context):
+    import gc
+    import botocore.session
+    first, second = botocore.session.get_session(), botocore.session.get_session()
+    own = botocore.session.Session()
+    own.set_config_variable("data_path", os.environ["LAMBDA_TASK_ROOT"])
+    loader = first.get_component("data_loader")
+    client = second.create_client("dynamodb", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
+                                  aws_access_key_id="x", aws_secret_access_key="x")
+    return {"shared": loader is second.get_component("data_loader"),
+            "own_path_own_loader": own.get_component("data_loader") is not loader,
+            "operation": "GetItem" in client.meta.service_model.operation_names,
+            "frozen": gc.get_freeze_count() > 0}
+
+
 def chatty(event, context):
     print("hello from the handler", event["n"])
     print("a warning on stderr", file=sys.stderr)
@@ -432,6 +447,14 @@ def test_workers_are_forked_from_one_template_with_their_own_environment(cloud):
     assert first["cwd"] != second["cwd"] and first["cwd"] == first["env"]["LAMBDA_TASK_ROOT"]
     assert first["env"]["AWS_LAMBDA_LOG_STREAM_NAME"] != second["env"]["AWS_LAMBDA_LOG_STREAM_NAME"]
     assert b"awslambdaric handlers.env" in Path(f"/proc/{first['pid']}/cmdline").read_bytes()
+
+
+def test_workers_share_the_botocore_models_the_template_loaded(cloud):
+    cloud.add("models", "models")
+    _, answer = cloud.invoke("models")
+    # one Loader for every default session, so models are parsed once, in the template; a session
+    # with its own data path keeps its own; clients work as usual; the template's objects are frozen
+    assert answer == {"shared": True, "own_path_own_loader": True, "operation": True, "frozen": True}
 
 
 def test_a_worker_that_fails_to_import_reports_an_init_error_from_the_fork_too(cloud):
