@@ -38,6 +38,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# The JVM's heap follows what DynamoDB Local holds instead of growing to a quarter of the RAM and
+# staying there (the 25-minute soak: 616 -> 813 MiB with a flat data set): G1 gives back memory
+# when more than 30 % of the heap is free, and collects every 30 s when idle so it can.
+HEAP_OPTIONS = ("-XX:+UseG1GC", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:G1PeriodicGCInterval=30000")
+
+
 class DynamoDBLocal:
     """The java process; ``db_path`` None keeps the data in memory."""
 
@@ -48,7 +54,7 @@ class DynamoDBLocal:
     def start(self, timeout: float = 60) -> "DynamoDBLocal":
         jar = find_jar()
         java = shutil.which("java") or "java"
-        args = [java, "-Xss1m", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
+        args = [java, "-Xss1m", *HEAP_OPTIONS, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
                 "-port", str(self.port), "-sharedDb", "-disableTelemetry"]
         if self.db_path is None:
             args.append("-inMemory")

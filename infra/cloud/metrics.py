@@ -16,8 +16,11 @@ One source, two sinks:
 Everything lands in moto's CloudWatch backend (so ``aws cloudwatch get-metric-statistics`` /
 ``get-metric-data`` answer), and every datum that enters it, whichever way, also updates the
 Prometheus view (:class:`PrometheusView`), which ``GET /metrics`` on the endpoint renders with
-the names of ``observability/catalog.py``. moto keeps every datum in memory; the hub drops the
-oldest beyond :data:`MAX_DATUMS` (a local retention limit).
+the names of ``observability/catalog.py``. moto keeps every datum in memory (about 700 bytes
+each, one per value); the hub keeps the newest :data:`MAX_DATUMS` of the last
+:data:`MAX_DATUM_AGE` seconds (CloudWatch keeps high-resolution data for 3 hours; here the count
+bound, about 100 MB, is the local memory limit, reached after a few minutes of steady load:
+each request through the gateway adds about 20 data points).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import logging
 import queue
 import threading
 import time
+from datetime import UTC
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -44,7 +48,8 @@ from observability.catalog import DURATION_BUCKETS, MetricDef, by_key
 
 log = logging.getLogger("embedded-cloud.metrics")
 
-MAX_DATUMS = 300_000
+MAX_DATUMS = 150_000
+MAX_DATUM_AGE = 3 * 3600.0
 BATCH_SECONDS = 0.5
 Key = tuple[str, tuple[str, ...]]  # (Prometheus name, label values)
 
@@ -223,6 +228,26 @@ def _family(definition: MetricDef) -> Metric:
     return GaugeMetricFamily(name, definition.help, labels=labels)
 
 
+def trim(data: list[Any], oldest: float, max_datums: int = MAX_DATUMS) -> None:
+    """Drops the data beyond ``max_datums`` and, from the front (oldest first, as they arrived),
+    those whose timestamp is before ``oldest`` (epoch seconds)."""
+    start = max(0, len(data) - max_datums)
+    while start < len(data) and _epoch_of(data[start]) < oldest:
+        start += 1
+    if start:
+        del data[:start]
+
+
+def _epoch_of(datum: Any) -> float:
+    stamp = getattr(datum, "timestamp", None)
+    try:
+        if stamp.tzinfo is None:  # moto's own timestamps are naive UTC
+            stamp = stamp.replace(tzinfo=UTC)
+        return stamp.timestamp()
+    except (AttributeError, TypeError, ValueError):
+        return float("inf")
+
+
 # --------------------------------------------------------------------------- the hub
 class MetricsHub:
     """Feeds moto's CloudWatch backend and the Prometheus view (see the module docstring)."""
@@ -288,8 +313,9 @@ class MetricsHub:
     def observe(self, backend: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
         """Called for every PutMetricData that moto's backend accepted (see :func:`install`)."""
         self.prometheus.observe(namespace, metric_data)
-        if len(backend.metric_data) > MAX_DATUMS:
-            del backend.metric_data[: len(backend.metric_data) - MAX_DATUMS]
+        trim(backend.metric_data, time.time() - MAX_DATUM_AGE)
+
+
 
     def stop(self) -> None:
         self._queue.put(None)

@@ -11,7 +11,8 @@ soak). AWS does not keep them forever either:
   once their events expire.
 - Step Functions keeps a finished execution for 90 days; here each state machine keeps its
   newest :data:`MAX_FINISHED_EXECUTIONS` finished executions (running ones are never dropped).
-- CloudWatch metric data: bounded by the metrics hub (``metrics.MAX_DATUMS``).
+- CloudWatch metric data: bounded by the metrics hub (``metrics.MAX_DATUMS`` of the last
+  ``metrics.MAX_DATUM_AGE`` seconds).
 
 :class:`Janitor` applies these rules every :data:`INTERVAL` seconds on a background thread,
 holding each backend's own structures only for the time of a list slice.

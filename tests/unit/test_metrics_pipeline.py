@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 from gateway.cloudwatch import CloudWatchPublisher
 from infra.cloud.lambda_runtime import InvocationRecord
-from infra.cloud.metrics import PrometheusView, emf_metric_data, lambda_metric_data
+from infra.cloud.metrics import PrometheusView, emf_metric_data, lambda_metric_data, trim
 
 
 def emf(namespace: str, dims: list[list[str]], metrics: dict[str, tuple[str, object]], **fields) -> str:
@@ -114,3 +115,17 @@ def test_values_are_merged_and_compacted_for_moto_but_not_for_prometheus():
     assert compact(merged[0])["StatisticValues"] == {"SampleCount": 2.0, "Sum": 4.0, "Minimum": 1.0, "Maximum": 3.0}
     assert compact({"MetricName": "Y", "Values": [2.0], "Counts": [3.0]})["StatisticValues"]["Sum"] == 6.0
     assert compact(merged[1]) is merged[1]
+
+
+def test_metric_data_are_bounded_by_count_and_by_age():
+    from datetime import datetime, timedelta
+    from types import SimpleNamespace
+
+    now = datetime(2026, 12, 3, 12, 0, 0)  # naive UTC, as moto stamps its own data
+    data = [SimpleNamespace(timestamp=now - timedelta(hours=4 - i)) for i in range(5)]  # 4 h ago .. now
+    trim(data, oldest=(now - timedelta(hours=3)).replace(tzinfo=UTC).timestamp(), max_datums=10)
+    assert [d.timestamp for d in data] == [now - timedelta(hours=h) for h in (3, 2, 1, 0)]
+    trim(data, oldest=0, max_datums=2)
+    assert [d.timestamp for d in data] == [now - timedelta(hours=1), now]
+    trim(data, oldest=0, max_datums=2)
+    assert len(data) == 2  # within both bounds: nothing dropped

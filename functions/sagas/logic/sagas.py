@@ -147,7 +147,9 @@ def load_view(arn: str, *, now: datetime | None = None) -> SagaView:
     history alone has everything ``DescribeExecution`` would add (see ``execution_of``), so a
     read, e.g. a client polling a saga, costs one Step Functions call."""
     events = _history(arn)
-    return saga_view(execution_of(arn, events), events, now or _now())
+    # a just-started execution may have no event yet: then DescribeExecution says what there is
+    execution = execution_of(arn, events) if events else _describe(arn)
+    return saga_view(execution, events, now or _now())
 
 
 def _step(run: StepRun, now: datetime) -> dict[str, Any]:
