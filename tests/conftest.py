@@ -16,7 +16,7 @@ from infra.local import LocalStackRunner, free_port
 # minute; stock reads are not cached (0 instead of 5 s): the domain tests read stock right after
 # the sale, return or saga that moved it, which the stage cache would answer stale for up to its
 # TTL, as API Gateway does.
-TEST_STACK_PARAMETERS = {"CatalogCacheTtlSeconds": "10", "StockCacheTtlSeconds": "0"}
+TEST_STACK_PARAMETERS = {"CatalogCacheTtlSeconds": "10", "StockCacheTtlSeconds": "0", "ReportCacheTtlSeconds": "0"}
 
 
 @pytest.fixture(scope="session")

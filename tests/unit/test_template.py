@@ -64,3 +64,24 @@ def test_function_package_is_reproducible(tmp_path):
     first = package_folder(tmp_path)
     (tmp_path / "pkg" / "mod.py").touch()
     assert package_folder(tmp_path) == first
+
+
+def test_every_cached_read_keys_its_entries_on_every_query_string_it_takes():
+    """A cached method's entries are split only by its declared cache keys (as on AWS), so every
+    query string the API documents for it must be one, or two different queries share an answer."""
+    import json
+
+    cfn, _ = translated()
+    body = cfn["Resources"]["RetailApi"]["Properties"]["Body"]
+    documented = json.loads((ROOT / "docs" / "openapi.json").read_text())["paths"]
+    stages = [r["Properties"] for r in cfn["Resources"].values() if r["Type"] == "AWS::ApiGateway::Stage"]
+    cached = [m for stage in stages for m in stage.get("MethodSettings", []) if m.get("CachingEnabled")]
+    assert len(cached) >= 11  # catalogue, stock and report reads
+    for setting in cached:
+        path = setting["ResourcePath"].replace("~1", "/")[1:]  # "/~1api~1v1~1stock" -> "/api/v1/stock"
+        assert setting["HttpMethod"] == "GET", path
+        keys = set(body["paths"][path]["get"]["x-amazon-apigateway-integration"].get("cacheKeyParameters", []))
+        for parameter in documented[path]["get"].get("parameters", []):
+            where = {"query": "querystring", "path": "path"}.get(parameter["in"])
+            if where:
+                assert f"method.request.{where}.{parameter['name']}" in keys, (path, parameter["name"])
