@@ -285,7 +285,7 @@ class LambdaRuntime:
                     pool.cond.wait()
                 pool.busy += 1
                 concurrent = pool.busy
-                worker = pool.idle.pop() if pool.idle else None
+                worker = _take_idle(pool, spec, retired)
         finally:
             for w in retired:
                 w.kill()
@@ -299,10 +299,12 @@ class LambdaRuntime:
                 if self._closed:
                     pool.busy -= 1
                     raise RuntimeError("the Lambda runtime is shut down")
-                warm = [w for w in pool.idle if w.alive and w.revision == spec.revision]
-                if warm:
-                    pool.idle.remove(warm[-1])
-                    return warm[-1], False, concurrent
+                dead: list[Worker] = []
+                warm = _take_idle(pool, spec, dead)
+            for w in dead:
+                w.kill()
+            if warm is not None:
+                return warm, False, concurrent
         release = _once(self._init_slots.release)
         try:
             return self._start_worker(spec, pool, on_init_done=release), True, concurrent
@@ -422,6 +424,17 @@ class LambdaRuntime:
                 listener(record)
             except Exception:
                 log.exception("invocation listener failed")
+
+
+def _take_idle(pool: "_Pool", spec: FunctionSpec, dead: list[Worker]) -> Worker | None:
+    """The most recently idle worker of the spec's revision that is still there (see
+    ``Worker.responsive``); the ones found gone are moved to ``dead``. Under the pool's lock."""
+    while pool.idle:
+        worker = pool.idle.pop()
+        if worker.revision == spec.revision and worker.responsive():
+            return worker
+        dead.append(worker)
+    return None
 
 
 class _Spawner:

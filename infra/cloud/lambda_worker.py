@@ -94,6 +94,7 @@ class Worker:
         self.exited = False
         self._killed = False
         self._inbox: SimpleQueue[Invocation | None] = SimpleQueue()
+        self.connection: socket.socket | None = None   # the runtime client's latest Runtime API connection
         self._ship_log, self._on_exit = ship_log, on_exit
         self._log_lock = threading.Lock()   # guards the pipe, the partial line and attribution
         self._partial = b""
@@ -120,6 +121,26 @@ class Worker:
     @property
     def alive(self) -> bool:
         return not (self.exited or self._killed)
+
+    def responsive(self) -> bool:
+        """False if the worker's process is gone although its exit was not reported yet.
+
+        The exit reaches the runtime through the template process (SIGCHLD, then a message), a
+        few milliseconds after the kernel closed the process's sockets; an idle worker killed in
+        between would be handed the next invocation and fail it too. Its Runtime API connection
+        tells at once: a closed peer reads as end-of-file. Lambda, too, never sends an event to
+        an execution environment that is gone. One non-blocking ``recv(MSG_PEEK)``."""
+        if not self.alive:
+            return False
+        conn = self.connection
+        if conn is None:
+            return True   # still in its init: it has not connected yet
+        try:
+            return conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""   # data: its next request
+        except BlockingIOError:
+            return True   # connected, nothing to read: waiting for its event
+        except OSError:
+            return False  # reset by the peer
 
     # ------------------------------------------------------------------ invocation
     def assign(self, inv: Invocation) -> None:
@@ -282,6 +303,10 @@ class _RuntimeAPIHandler(FastHeadersMixin, BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.worker.connection = self.connection
 
     def do_GET(self) -> None:
         if self.path != NEXT_PATH:

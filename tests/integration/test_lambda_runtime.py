@@ -457,6 +457,31 @@ def test_workers_share_the_botocore_models_the_template_loaded(cloud):
     assert answer == {"shared": True, "own_path_own_loader": True, "operation": True, "frozen": True}
 
 
+def test_an_idle_worker_that_died_is_never_handed_the_next_invocation(cloud):
+    """A worker killed between invocations, before its exit reaches the runtime (the template,
+    which reports it, is stopped here to hold that moment open): the next invocation goes to a
+    new worker and succeeds; only an invocation a worker was running can fail with it."""
+    import signal as signals
+
+    cloud.add("victim", "echo")
+    _, first = cloud.invoke("victim", {"n": 1})
+    template = _parent_of(first["pid"])
+    os.kill(template, signals.SIGSTOP)
+    try:
+        os.kill(first["pid"], signals.SIGKILL)
+        assert _eventually(lambda: not _alive(first["pid"]), 5)   # a zombie: its sockets are closed
+        answer: list = []
+        caller = threading.Thread(target=lambda: answer.append(cloud.invoke("victim", {"n": 2})))
+        caller.start()
+        time.sleep(0.3)   # the invocation is being placed while the exit is still unreported
+    finally:
+        os.kill(template, signals.SIGCONT)
+    caller.join(30)
+    result, body = answer[0]
+    assert result.function_error is None, body
+    assert body["event"] == {"n": 2} and body["pid"] != first["pid"]
+
+
 def test_a_worker_that_fails_to_import_reports_an_init_error_from_the_fork_too(cloud):
     cloud.add("missing", "no_such_module.handler")
     result, body = cloud.invoke("missing")
