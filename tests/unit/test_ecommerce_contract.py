@@ -85,10 +85,14 @@ def test_environment_and_policies(template, logical_id):
     saga_only = {"SAGA_FAULT_INJECTION"} if logical_id != FUNCTION else set()
     if saga_only:  # the test hook follows the template's condition: off unless EnableTestHooks=true
         assert variables["SAGA_FAULT_INJECTION"] == {"Fn::If": ["TestHooksEnabled", "enabled", "disabled"]}
+    from shared.idempotency import IdempotencySettings
+
+    api_only = set(IdempotencySettings.env_names()) if logical_id == FUNCTION else set()
     assert set(variables) - {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_TRACER_CAPTURE_RESPONSE"} - saga_only == set(
-        EcommerceSettings.env_names())
+        EcommerceSettings.env_names()) | api_only
     EcommerceSettings.from_env({name: value if isinstance(value, str) else "t" for name, value in variables.items()})
-    table_vars = {name: value["Ref"] for name, value in variables.items() if isinstance(value, dict) and "Ref" in value}
+    table_vars = {name: value["Ref"] for name, value in variables.items()
+                  if isinstance(value, dict) and "Ref" in value and name != "IDEMPOTENCY_TABLE"}
     assert table_vars["PRODUCTS_TABLE"] == "InventoryProductsTable"
     crud = {p["DynamoDBCrudPolicy"]["TableName"]["Ref"] for p in properties["Policies"] if "DynamoDBCrudPolicy" in p}
     read = {p["DynamoDBReadPolicy"]["TableName"]["Ref"] for p in properties["Policies"] if "DynamoDBReadPolicy" in p}
@@ -113,7 +117,7 @@ def test_saga_functions_are_separate_functions_without_api_events(template, logi
         "Variables": {
             name: value
             for name, value in template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"].items()
-            if name != "POWERTOOLS_TRACER_CAPTURE_RESPONSE"
+            if name not in ("POWERTOOLS_TRACER_CAPTURE_RESPONSE", "IDEMPOTENCY_TABLE", "IDEMPOTENCY_KEY_ATTR")  # API only
         }
         | {"SAGA_FAULT_INJECTION": {"Fn::If": ["TestHooksEnabled", "enabled", "disabled"]}}
     }
@@ -134,7 +138,7 @@ def test_table_keys_and_indexes_match_the_pynamodb_models(template, monkeypatch)
     from ecommerce.dal.tables import ALL_MODELS
 
     variables = template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"]
-    table_vars = {name: value["Ref"] for name, value in variables.items() if isinstance(value, dict)}
+    table_vars = {name: value["Ref"] for name, value in variables.items() if isinstance(value, dict) and name != "IDEMPOTENCY_TABLE"}
     for name in table_vars:
         monkeypatch.setenv(name, f"table-from-{name}")
     model_of = {model.Meta.table_name.removeprefix("table-from-"): model for model in ALL_MODELS}

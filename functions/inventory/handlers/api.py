@@ -6,6 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory.handlers.routes import categories, locations, products, stock, suppliers
 from shared.api import add_openapi_route, create_resolver
+from shared.idempotency import use_idempotency
 
 logger = Logger()
 tracer = Tracer()
@@ -14,6 +15,7 @@ metrics = Metrics()
 API_PREFIX = "/api/v1"
 
 app = create_resolver(logger)
+use_idempotency(app)   # Idempotency-Key on every POST/PUT/PATCH/DELETE (shared/idempotency.py)
 for _routes in (products, categories, suppliers, locations, stock):
     app.include_router(_routes.router, prefix=API_PREFIX)
 add_openapi_route(app)
