@@ -212,6 +212,45 @@ def test_a_compensation_that_keeps_failing_ends_the_saga_failed(admin, aws, cust
     assert saga_id in [item["saga_id"] for item in listed]
 
 
+def expected_after_fault(step: str, mode: str, when: str) -> tuple[str, str | None, list[str], tuple[int, int]]:
+    """(saga status, order status, payment statuses, warehouse (available, reserved)) after one
+    injected fault, for 1 unit of a product with 20: the saga's rules, written out."""
+    if mode == "transient":   # one failed attempt, retried: as if nothing happened
+        return "COMPLETED", "confirmed", ["captured"], (19, 0)
+    if step == "COMMIT_STOCK":   # after the pivot: nothing undone; the unit is committed if the step ran
+        return "FAILED", "confirmed", ["captured"], (19, 0) if when == "after" else (19, 1)
+    order = {"CHECK_STOCK": None, "RESERVE_STOCK": None,
+             "CREATE_ORDER": "cancelled" if when == "after" else None}.get(step, "cancelled")
+    payments = {"PROCESS_PAYMENT": ["refunded"] if when == "after" else [], "CONFIRM_ORDER": ["refunded"]}.get(step, [])
+    return "COMPENSATED", order, payments, (20, 0)
+
+
+FAULTS = [(step, mode, when) for step in ALL_STEPS for mode in ("permanent", "transient") for when in ("before", "after")]
+
+
+def test_every_step_fault_ends_consistent_and_nothing_after_the_pivot_is_undone(admin):
+    """Every step x permanent/transient x before/after its work, all sagas running at once: the
+    final saga status, order, payments and stock of each are exactly what the rules say."""
+    started = []
+    for step, mode, when in FAULTS:
+        customer, product = new_customer(admin), new_product(admin, stock=20)
+        fault = {"step": step, "mode": mode, "when": when, **({"times": 1} if mode == "transient" else {})}
+        started.append((step, mode, when, customer, product, start(admin, customer, [(product, 1)], faults=[fault])))
+    problems = []
+    for step, mode, when, customer, product, saga_id in started:
+        saga = wait(admin, saga_id, timeout=120)
+        orders = orders_of(admin, customer)
+        payments = payments_of(admin, orders[0]["order_id"]) if orders else []
+        seen = (saga["status"], orders[0]["status"] if orders else None,
+                sorted(p["status"] for p in payments), stock(admin, product))
+        if seen != expected_after_fault(step, mode, when):
+            problems.append(f"{step} {mode} {when}: {seen} != {expected_after_fault(step, mode, when)}")
+        if step == "COMMIT_STOCK" and mode == "permanent":
+            assert saga["compensations"] == [] and saga["failure"]["step"] == "COMMIT_STOCK", saga
+            assert saga["compensation_failure"]["error"] == "SagaForwardRecoveryFailed", saga
+    assert not problems, "\n".join(problems)
+
+
 # ---------------------------------------------------------------- API behaviour
 def test_idempotency_key_returns_the_same_saga(admin, customer_id, product):
     key = {"Idempotency-Key": f"order-{uuid.uuid4().hex}"}

@@ -63,7 +63,7 @@ def test_compensations_run_in_reverse_and_a_failing_one_fails_the_saga():
 # where each step's unknown-outcome failure must enter the chain: its own compensation, or the
 # compensation of the last step before it that has one (the chain then runs the rest in reverse)
 ENTRY = {"CHECK_STOCK": "SAGA_COMPENSATED", "RESERVE_STOCK": "RELEASE_STOCK", "CREATE_ORDER": "CANCEL_ORDER",
-         "PROCESS_PAYMENT": "REFUND_PAYMENT", "CONFIRM_ORDER": "REFUND_PAYMENT", "COMMIT_STOCK": "REFUND_PAYMENT"}
+         "PROCESS_PAYMENT": "REFUND_PAYMENT", "CONFIRM_ORDER": "REFUND_PAYMENT", "COMMIT_STOCK": "SAGA_FAILED_AFTER_PIVOT"}
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -125,3 +125,30 @@ def test_saga_routes_in_code_match_the_template(template):
     wired = {route for route, fn in template_routes(template).items() if fn == "SagaFunction"}
     assert in_code == wired == {("post", "/api/v1/customers/{customer_id}/order-processing"),
                                 ("get", "/api/v1/sagas/{saga_id}"), ("get", "/api/v1/sagas")}
+
+
+def _reachable(start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        state = STATES[name]
+        todo += [state[key] for key in ("Next", "Default") if key in state]
+        todo += [c["Next"] for c in state.get("Catch", [])] + [c["Next"] for c in state.get("Choices", [])]
+    return seen
+
+
+def test_nothing_after_the_pivot_is_ever_compensated():
+    """CONFIRM_ORDER is the pivot: from COMMIT_STOCK no path leads to a compensation, and its
+    failure ends FAILED with its own reason (SagaForwardRecoveryFailed), not a compensation's."""
+    assert STATES["CONFIRM_ORDER"]["Next"] == "COMMIT_STOCK"
+    after = _reachable("COMMIT_STOCK")
+    assert not after & set(COMPENSATIONS), after & set(COMPENSATIONS)
+    assert {"SAGA_COMPLETED", "SAGA_FAILED_AFTER_PIVOT", "NEEDS_ATTENTION_AFTER_PIVOT"} <= after
+    assert STATES["NEEDS_ATTENTION_AFTER_PIVOT"]["Error"] == "SagaForwardRecoveryFailed"
+    retry = STATES["COMMIT_STOCK"]["Retry"][-1]
+    assert retry["ErrorEquals"] == ["States.ALL"] and retry["MaxAttempts"] >= 6
+    # before the pivot every step still reaches its compensations
+    assert set(COMPENSATIONS) <= _reachable("CONFIRM_ORDER")
