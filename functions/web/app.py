@@ -128,7 +128,7 @@ def _html(body: str, status: int = 200, headers: dict[str, str] | None = None) -
         "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", **SECURITY_HEADERS, **(headers or {})})
 
 
-def render(template: str, status: int = 200, *, headers: dict[str, str] | None = None, **context: Any) -> Response:
+def render(template: str, http_status: int = 200, *, headers: dict[str, str] | None = None, **context: Any) -> Response:
     base = _base_path()
     request = _request()
     html = templates.get_template(template).render(
@@ -136,7 +136,7 @@ def render(template: str, status: int = 200, *, headers: dict[str, str] | None =
         url=lambda path, **params: base + path + ("?" + urlencode({k: v for k, v in params.items()
                                                                    if v not in (None, "")}) if params else ""),
         new_key=lambda: uuid.uuid4().hex, **context)
-    return _html(html, status, headers)
+    return _html(html, http_status, headers)
 
 
 def redirect(path: str, headers: dict[str, str] | None = None) -> Response:
@@ -197,7 +197,7 @@ def signin() -> Response:
     return redirect(target, {"Set-Cookie": _signer().set_cookie(form.api_key, secure=_secure())})
 
 
-@app.route("/ui/signout", methods=["POST"], content_types=FORM)
+@app.route("/ui/signout", methods=["POST"], content_types=[*FORM, "application/json"])  # a body-less POST too
 def signout() -> Response:
     return redirect("/ui/signin?signed_out=1", {"Set-Cookie": clear_cookie(secure=_secure())})
 

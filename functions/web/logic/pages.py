@@ -144,12 +144,12 @@ def orders(api: ApiClient, status: str | None) -> dict[str, Any]:
         "customers": lambda: api.get("/customers", limit=50)["items"],
         "orders": lambda: api.get("/orders", limit=25, status=status)["items"],
         "sagas": lambda: api.get("/sagas", limit=10)["items"],
-    }), "status": status}
+    }), "status_filter": status}
 
 
 def saga_list(api: ApiClient, status: str | None, next_token: str | None) -> dict[str, Any]:
     return {"s": fetch_sections({"sagas": lambda: api.get("/sagas", limit=25, status=status, next_token=next_token)}),
-            "status": status}
+            "status_filter": status}
 
 
 def saga(api: ApiClient, saga_id: str) -> dict[str, Any]:
