@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml functions/requirements.tx
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+ENDPOINT_URL ?= http://127.0.0.1:4566
 
 .PHONY: help install web-vendor browser web-local run test test-unit test-integration lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs clean
 
@@ -20,6 +21,7 @@ help:
 	@echo "make bench-reports  write 100,000 sales into a running 'make run' and time every report endpoint"
 	@echo "make lint     cfn-lint and sam validate --lint on template.yaml"
 	@echo "make openapi  regenerate docs/openapi.json from the handlers' code"
+	@echo "make web-local  the web back office alone with chalice local on :8080, against a running 'make run'"
 	@echo "make logs     follow every function's and the API access log on a running 'make run' (FILTER=<request id>, SINCE=1h)"
 
 $(STAMP): pyproject.toml functions/requirements.txt package-lock.json
@@ -45,9 +47,15 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
 	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; }
 
-# The back office alone, with `chalice local`, against a running `make run` (functions/web/.chalice/config.json)
+# The back office alone, with `chalice local`, against a running `make run`: its API through the gateway,
+# its secret and CloudWatch on the endpoint (functions/web/.chalice/config.json). Templates and static
+# files are read again when they change; Python changes need a restart (chalice's auto-reload restarts
+# in a loop with the watchdog that aws-sam-cli installs: it takes every file *open* for a change).
+GATEWAY_URL ?= http://127.0.0.1:8000
+WEB_PORT ?= 8080
 web-local: $(STAMP)
-	cd functions/web && PYTHONPATH=$(CURDIR)/functions $(CURDIR)/$(VENV)/bin/chalice local --stage local --port $(or $(WEB_PORT),8080)
+	cd functions/web && API_URL=$(GATEWAY_URL) AWS_ENDPOINT_URL=$(ENDPOINT_URL) PYTHONPATH=$(CURDIR)/functions \
+	  $(CURDIR)/$(VENV)/bin/chalice local --stage local --port $(WEB_PORT) --no-autoreload
 
 run: $(STAMP)
 	$(PY) -m infra.local up
@@ -88,7 +96,6 @@ bench-reports: $(STAMP)
 openapi: $(STAMP)
 	$(PY) -m infra.openapi --output docs/openapi.json
 
-ENDPOINT_URL ?= http://127.0.0.1:4566
 SINCE ?= 10m
 logs: $(STAMP)
 	$(PY) -m infra.logs --endpoint-url $(ENDPOINT_URL) --since $(SINCE) $(if $(FILTER),--filter '$(FILTER)')
