@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.web_browser import browser, docs_screenshot, page, sign_in  # noqa: F401 - fixtures
+from tests.e2e.web_browser import browser, docs_screenshot, page, phone, sign_in  # noqa: F401 - fixtures
 
 SAGA_TIMEOUT_MS = 180_000   # a saga's steps are real Lambda invocations on a shared 2-core machine
 
@@ -70,16 +70,11 @@ def test_sign_in_and_see_the_dashboard_with_data(page: Page, api_keys):
     docs_screenshot(page, "dashboard")
 
 
-def test_dashboard_fits_a_phone(browser, local_stack, api_keys):
-    context = browser.new_context(base_url=local_stack.gateway_url, viewport={"width": 360, "height": 740})
-    try:
-        phone = context.new_page()
-        sign_in(phone, api_keys["admin"])
-        expect_chart_drawn(phone, "sales-per-store")
-        # nothing wider than the screen but the tables' own scrolling boxes
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    finally:
-        context.close()
+def test_dashboard_fits_a_phone(phone: Page, api_keys):
+    sign_in(phone, api_keys["admin"])
+    expect_chart_drawn(phone, "sales-per-store")
+    # nothing wider than the screen but the tables' own scrolling boxes
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
 
 def test_record_a_sale_and_see_the_stock_drop(signed_in: Page, admin):

@@ -31,8 +31,10 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Module-scoped: while Playwright's sync API runs, its event loop is the main thread's running
+    loop, and a later test's ``asyncio.run()`` would fail."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -48,7 +50,17 @@ def _name(item) -> str:
 @pytest.fixture()
 def page(browser, local_stack, request):
     """A new browser context (no cookies) on the gateway, 1280 px wide; screenshot after the test."""
-    context = browser.new_context(base_url=local_stack.gateway_url, viewport={"width": 1280, "height": 900})
+    yield from _page(browser, local_stack, request, {"width": 1280, "height": 900})
+
+
+@pytest.fixture()
+def phone(browser, local_stack, request):
+    """The same, 360 px wide (a phone)."""
+    yield from _page(browser, local_stack, request, {"width": 360, "height": 740})
+
+
+def _page(browser, local_stack, request, viewport):
+    context = browser.new_context(base_url=local_stack.gateway_url, viewport=viewport)
     context.set_default_timeout(30_000)
     page = context.new_page()
     console: list[str] = []

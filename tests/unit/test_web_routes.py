@@ -61,3 +61,20 @@ def test_chalice_local_config_names_the_same_variables():
     # the two URLs come from the command line (`make web-local` sets them): chalice's config would override them
     assert set(WebSettings.env_names()) - {"SESSION_MAX_AGE_SECONDS", "API_URL"} <= set(variables)
     assert "API_URL" not in variables and "AWS_ENDPOINT_URL" not in variables
+
+
+def _event(path: str, seen_path: str) -> dict:
+    return {"resource": path, "path": path, "httpMethod": "GET", "headers": {}, "multiValueHeaders": {},
+            "queryStringParameters": None, "multiValueQueryStringParameters": None, "pathParameters": None,
+            "stageVariables": None, "body": None, "isBase64Encoded": False,
+            "requestContext": {"resourcePath": path, "httpMethod": "GET", "path": seen_path, "stage": "prod",
+                               "domainName": "abc123.execute-api.us-east-1.amazonaws.com", "requestId": "r-1"}}
+
+
+def test_links_carry_the_stage_prefix_the_browser_sees():
+    from web.app import app
+
+    assert app(_event("/", "/prod/"), None)["headers"]["Location"] == "/prod/ui"     # execute-api URL
+    assert app(_event("/", "/"), None)["headers"]["Location"] == "/ui"              # stage served at the root
+    assert app(_event("/ui/static/{name}", "/prod/ui/static/app.css") | {"pathParameters": {"name": "app.css"}},
+               None)["statusCode"] == 200
