@@ -234,11 +234,13 @@ def point_of_sale() -> Response:
     store_id, register_id = _int(_query("store_id"), "store id"), _int(_query("register_id"), "register id")
     lines = pos.parse_lines(_query("lines"))
     add, remove = _int(_query("add"), "product id"), _int(_query("remove"), "product id")
-    if add is not None or remove is not None:     # change the cart, then show its canonical URL
-        changed = pos.with_line(lines, add, _int(_query("quantity"), "quantity") or 1) if add else \
-            pos.without_line(lines, remove)        # type: ignore[arg-type]
-        return redirect("/ui/pos?" + urlencode({k: v for k, v in {
-            "store_id": store_id, "register_id": register_id, "lines": changed, "q": _query("q")}.items() if v}))
+    if add is not None or remove is not None:     # change the cart, then show its own URL (a reload adds nothing)
+        if add is not None:
+            changed = pos.with_line(lines, add, _int(_query("quantity"), "quantity") or 1)
+        else:
+            changed = pos.without_line(lines, remove)  # type: ignore[arg-type]
+        state = {"store_id": store_id, "register_id": register_id, "lines": changed, "q": _query("q")}
+        return redirect("/ui/pos?" + urlencode({k: v for k, v in state.items() if v}))
     return render("pos.html", active="pos", **pages.point_of_sale(api, store_id, register_id, lines, _query("q")))
 
 
