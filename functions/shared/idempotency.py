@@ -181,6 +181,8 @@ class IdempotencyMiddleware(BaseMiddlewareHandler):
             except _NotKept as failure:
                 answer = failure.answer
                 break
+        # the first answer goes out exactly as its replays will: from the JSON that was kept
+        answer = json.loads(json.dumps(answer, sort_keys=True))
         headers = dict(answer["headers"])
         if replayed:
             headers[REPLAYED_HEADER] = "true"
