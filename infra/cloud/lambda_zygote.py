@@ -55,6 +55,8 @@ PRELOAD = (
     "aws_lambda_powertools.event_handler.middlewares.openapi_validation",
     "aws_lambda_powertools.logging", "aws_lambda_powertools.metrics", "aws_lambda_powertools.tracing",
     "aws_lambda_powertools.utilities.typing", "aws_lambda_powertools.utilities.idempotency",
+    "aws_lambda_powertools.utilities.idempotency.persistence.dynamodb",
+    "chalice.app", "jinja2", "itsdangerous",   # the web back office (functions/web)
 )
 # Not awslambdaric: its C client reads AWS_LAMBDA_RUNTIME_API (one per worker) when imported.
 # What every worker of a runtime has in common and the libraries above read at import time

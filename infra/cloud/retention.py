@@ -27,7 +27,10 @@ from typing import Any, Callable
 log = logging.getLogger("embedded-cloud.retention")
 
 INTERVAL = 30.0
-MAX_EVENTS_PER_STREAM = 20_000
+# ~500 bytes per event in moto: 5,000 per stream is ~2.5 MB, reached by a busy worker's stream in
+# minutes (each invocation writes START, END, REPORT and its own lines); 20,000 kept the endpoint
+# growing for the first 30 minutes of a soak (docs/performance.md)
+MAX_EVENTS_PER_STREAM = 5_000
 MAX_FINISHED_EXECUTIONS = 5_000
 IDLE_STREAM_SECONDS = 24 * 3600
 DAY_MS = 24 * 3600 * 1000

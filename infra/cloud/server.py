@@ -109,6 +109,11 @@ def function_resolver(region: str, account: str = DEFAULT_ACCOUNT) -> Callable[[
         except UnknownFunctionException as exc:
             raise KeyError(name_or_arn) from exc
         reserved = fn.reserved_concurrency
+        environment = dict(fn.environment_vars or {})
+        # a new revision, so new workers, whenever the code or the configuration changes, as a
+        # Lambda update gives new execution environments (moto's UpdateFunctionConfiguration
+        # keeps last_modified, so the configuration itself is part of the revision)
+        configuration = (fn.handler, fn.run_time, str(fn.timeout), str(fn.memory_size), sorted(environment.items()))
         return FunctionSpec(
             name=fn.function_name,
             arn=fn.function_arn,
@@ -116,11 +121,11 @@ def function_resolver(region: str, account: str = DEFAULT_ACCOUNT) -> Callable[[
             runtime=fn.run_time,
             timeout=float(fn.timeout),
             memory_size=int(fn.memory_size),
-            environment=dict(fn.environment_vars or {}),
+            environment=environment,
             code_zip=fn.code_bytes,
             code_sha256=fn.code_sha_256,
             reserved_concurrency=None if reserved is None else int(reserved),
-            revision=f"{fn.code_sha_256}:{fn.last_modified}",
+            revision=f"{fn.code_sha_256}:{fn.last_modified}:{hash(repr(configuration)):x}",
         )
 
     return resolve

@@ -90,6 +90,20 @@ def test_function_gets_its_template_environment_and_logs_land_in_cloudwatch(aws,
         pytest.fail("the function's output never reached CloudWatch Logs")
 
 
+def test_a_configuration_update_gives_new_workers_with_the_new_environment(aws, echo_stack):
+    """As on AWS, UpdateFunctionConfiguration retires the warm execution environments."""
+    fn, lam = echo_stack.physical_id("EchoFunction"), aws("lambda")
+    before = json.loads(lam.invoke(FunctionName=fn, Payload=b"{}")["Payload"].read())
+    variables = lam.get_function_configuration(FunctionName=fn)["Environment"]["Variables"]
+    try:
+        lam.update_function_configuration(FunctionName=fn, Environment={"Variables": {**variables, "GREETING": "updated"}})
+        after = json.loads(lam.invoke(FunctionName=fn, Payload=b"{}")["Payload"].read())
+        assert after["greeting"] == "updated" and after["pid"] != before["pid"]
+    finally:
+        lam.update_function_configuration(FunctionName=fn, Environment={"Variables": variables})
+    assert json.loads(lam.invoke(FunctionName=fn, Payload=b"{}")["Payload"].read())["greeting"] == "hello-from-template"
+
+
 def test_handler_exception_is_a_function_error_with_aws_shape(aws, echo_stack):
     result = aws("lambda").invoke(FunctionName=echo_stack.physical_id("EchoFunction"),
                                   Payload=json.dumps({"fail": True}))

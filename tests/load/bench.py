@@ -15,6 +15,10 @@ Scenarios (SCENARIOS below; BENCH_SCENARIOS=A,B,403,... runs a subset):
   customer  GET /api/v1/customers/{id}, ids 1..50: the full path, never cached (not a catalogue read)
   list      GET /api/v1/products: the cached path once the stage caches it
   sagas     BENCH_SAGA_CLIENTS clients each start an order saga and poll it to its final status
+  sagaread  GET /api/v1/sagas/{id} on 20 finished sagas: what one client poll costs
+  cold      cold starts: each round changes three functions' configuration (a new revision, as on
+            AWS) and invokes each once; the new worker's CPU from its fork to the end of that first
+            invocation (the configuration is put back at the end)
 
 HTTP scenarios run wrk (1 thread, BENCH_CONNECTIONS connections, tests/load/wrk.lua) for
 BENCH_DURATION seconds after BENCH_WARMUP seconds of the same load that are not counted.
@@ -38,9 +42,10 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import urllib3
 
@@ -62,7 +67,7 @@ LOADGEN = "load generator"
 class Scenario:
     key: str                       # what BENCH_SCENARIOS names
     title: str
-    kind: str                      # "inproc" | "hello" | "wrk" | "sagas"
+    kind: str                      # "inproc" | "hello" | "wrk" | "sagas" | "saga-read" | "cold"
     paths: tuple[str, ...] = ()    # wrk: rotated in this order
     api_key: bool = True           # wrk: send the x-api-key header
     expected: frozenset[int] = frozenset({200})
@@ -87,7 +92,13 @@ SCENARIOS = [
     Scenario("list", "GET /api/v1/products (cached path)", "wrk", ("/api/v1/products",), baseline="B",
              route=("/api/v1/products", "GET"), target_rate=3000),
     Scenario("sagas", "order sagas: POST -> final status", "sagas", baseline="A", target_rate=20, target_p95_ms=1000),
+    Scenario("sagaread", "GET /api/v1/sagas/{id} (what a poll costs; 20 finished sagas)", "saga-read", baseline="A"),
+    Scenario("cold", "cold starts: a new worker's CPU, fork -> end of its first invocation", "cold"),
 ]
+# the cold-start scenario: functions whose new workers it measures, each with an event it answers
+COLD_FUNCTIONS = ("InventoryFunction", "InventoryCheckStockFunction", "EcommerceConfirmOrderFunction")
+COLD_ROUNDS = 3
+COLD_TARGET_MS = 100.0
 
 
 @dataclass
@@ -424,6 +435,78 @@ def saga_scenario(settings: Settings, stack: Stack, scenario: Scenario, key: str
     return result
 
 
+def saga_read_scenario(settings: Settings, stack: Stack, scenario: Scenario, key: str) -> Result:
+    """wrk on the newest finished sagas (the ones the saga scenario made, or any)."""
+    http = urllib3.PoolManager(headers={"x-api-key": key}, retries=False)
+    page = json.loads(http.request("GET", f"{settings.host}/api/v1/sagas?limit=20&status=COMPLETED").data)
+    paths = tuple(f"/api/v1/sagas/{item['saga_id']}" for item in page.get("items", []))
+    if not paths:
+        raise SystemExit("no finished saga to read: run the sagas scenario first (BENCH_SCENARIOS=sagas,sagaread)")
+    return wrk_scenario(settings, stack, replace(scenario, paths=paths), key)
+
+
+def cold_events(settings: Settings, key: str) -> dict[str, dict[str, Any]]:
+    event, _ = proxy_event(settings, key, "/api/v1/products/{product_id}", "/api/v1/products/1", {"product_id": "1"})
+    step = {"saga_id": "saga-bench-cold", "correlation_id": "bench-cold", "attempt": 0, "faults": []}
+    return {"InventoryFunction": event,
+            "InventoryCheckStockFunction": {**step, "location_id": "warehouse", "lines": [{"product_id": 1, "quantity": 1}]},
+            "EcommerceConfirmOrderFunction": {**step, "order_id": 1}}
+
+
+def cold_scenario(settings: Settings, stack: Stack, scenario: Scenario, key: str) -> Result:
+    """Each round changes every measured function's configuration (one more environment variable,
+    ``BENCH_COLD_START``), which on AWS as here retires its warm execution environments, then
+    invokes it once: the invocation runs on a new worker, whose CPU time (its /proc stat) from
+    the fork to the end of that first invocation is the cold start. The configuration is put back
+    at the end (one more new revision)."""
+    import boto3
+
+    client = boto3.client("lambda", endpoint_url=settings.endpoint_url, region_name=os.environ.get("AWS_REGION", "us-east-1"),
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    events = cold_events(settings, key)
+    samples: dict[str, list[float]] = {}
+    walls: list[float] = []
+    originals: dict[str, dict[str, str]] = {}
+    started = time.monotonic()
+    try:
+        for round_ in range(COLD_ROUNDS):
+            for short in COLD_FUNCTIONS:
+                name = f"{settings.stack}-{short}"
+                config = client.get_function_configuration(FunctionName=name)
+                variables = originals.setdefault(name, (config.get("Environment") or {}).get("Variables", {}))
+                client.update_function_configuration(
+                    FunctionName=name, Environment={"Variables": {**variables, "BENCH_COLD_START": f"{time.time()}-{round_}"}})
+                before = set(stack.groups())
+                t0 = time.perf_counter()
+                client.invoke(FunctionName=name, Payload=json.dumps(events[short]).encode())
+                walls.append((time.perf_counter() - t0) * 1000)
+                groups = stack.groups()
+                for pid in set(groups) - before:
+                    group = groups[pid]
+                    if group.startswith("worker ") and (stat := procs.read_stat(pid)) is not None:
+                        samples.setdefault(group, []).append(stat.cpu_ticks / procs.CLK_TCK)
+    finally:
+        for name, variables in originals.items():
+            client.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
+    elapsed = time.monotonic() - started
+    count = sum(len(v) for v in samples.values())
+    result = Result(scenario, count, count / elapsed if elapsed else 0.0, "starts/s", percentile(walls, 50),
+                    percentile(walls, 95), percentile(walls, 99), 0,
+                    {group: sum(values) for group, values in samples.items()}, 0.0)
+    medians = {group: percentile([v * 1000 for v in values], 50) for group, values in samples.items()}
+    for group, values in sorted(samples.items()):
+        result.notes.append(f"{group}: {', '.join(f'{v * 1000:.0f}' for v in values)} ms of CPU "
+                            f"(median {medians[group]:.0f} ms; /proc ticks are {1000 / procs.CLK_TCK:.0f} ms)")
+    if not medians:
+        result.notes.append("no new worker was seen: did the configuration updates reach the runtime? (see the endpoint's log)")
+        return result
+    worst = max(medians.values())
+    result.notes.append(f"p50/p95/p99 columns: the invoke's wall time; CPU ms/req: per cold start; target: well under "
+                        f"{COLD_TARGET_MS:g} ms of CPU per cold start: {'met' if worst < COLD_TARGET_MS else 'NOT met'} "
+                        f"(worst median {worst:.0f} ms)")
+    return result
+
+
 # ------------------------------------------------------------------ report
 def compare(result: Result, baselines: dict[str, Result]) -> str:
     base = baselines.get(result.scenario.baseline or "")
@@ -465,7 +548,7 @@ def report(results: list[Result], cache: dict[tuple[str, str], str]) -> str:
         title = r.scenario.title + (f" [stage cache {cache[r.scenario.route]}]" if r.scenario.route in cache else "")
         rows.append([f"{r.scenario.key:<8} {title}", f"{fmt_rate(r.rate)} {r.unit}", fmt_ms(r.p50), fmt_ms(r.p95),
                      fmt_ms(r.p99), f"{r.errors}/{r.count}", fmt_cpu(r.cpu_ms()),
-                     fmt_cpu(r.cpu_ms(LOADGEN)) if r.scenario.kind in ("wrk", "hello", "sagas") else "-",
+                     fmt_cpu(r.cpu_ms(LOADGEN)) if r.scenario.kind in ("wrk", "hello", "sagas", "saga-read") else "-",
                      fmt_rate(capacity(r)), compare(r, by_key), target(r)])
     lines = [table(header, rows, left=1),
              f"CPU cap/s: {os.cpu_count()} cores / (CPU ms/req + loadgen ms/req), the most the measured CPU cost "
@@ -517,6 +600,10 @@ def main() -> None:
             results.append(wrk_scenario(settings, stack, scenario, key))
         elif scenario.kind == "sagas":
             results.append(saga_scenario(settings, stack, scenario, key))
+        elif scenario.kind == "saga-read":
+            results.append(saga_read_scenario(settings, stack, scenario, key))
+        elif scenario.kind == "cold":
+            results.append(cold_scenario(settings, stack, scenario, key))
     print()
     print(report(results, cache))
 

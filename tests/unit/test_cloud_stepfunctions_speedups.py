@@ -6,7 +6,8 @@ import json
 
 from datetime import UTC, datetime
 
-from infra.cloud.moto_patches import Dispatcher, _epoch, _has_concurrent_states, lean_request_ids, speed_up_stepfunctions
+from infra.cloud.moto_patches import (Dispatcher, _epoch, _has_concurrent_states, fast_list_metrics, lean_request_ids,
+                                      speed_up_stepfunctions)
 
 
 def machine(*types: str) -> str:
@@ -66,3 +67,24 @@ def test_request_ids_still_reach_xml_answers_and_every_header():
     assert body == f"<R><RequestId>{request_id}</RequestId></R>" and headers["status"] == "200"
     headers, body = BaseResponse._enrich_response({}, '{"events":[]}')
     assert body == '{"events":[]}' and headers["x-amzn-requestid"]
+
+
+def test_list_metrics_answers_as_moto_did():
+    from datetime import datetime, timezone
+
+    from moto.cloudwatch.models import CloudWatchBackend, MetricDatum
+
+    backend = CloudWatchBackend("us-east-1", "123456789012")
+    now = datetime.now(timezone.utc)
+    dims = [[{"Name": "FunctionName", "Value": f"f{i % 3}"}] for i in range(30)]
+    backend.metric_data = [MetricDatum("AWS/Lambda", "Duration" if i % 2 else "Errors", 1.0, dims[i], now) for i in range(30)]
+    backend.metric_data += [MetricDatum("Custom", "Plain", 1.0, [], now) for _ in range(3)]
+    original = getattr(CloudWatchBackend.get_filtered_metrics, "original", CloudWatchBackend.get_filtered_metrics)
+    queries = [(None, None, []), ("Duration", "AWS/Lambda", []), (None, None, [{"Name": "FunctionName", "Value": "f1"}]),
+               ("Plain", None, [])]
+    expected = [[(m.namespace, m.name, [(d.name, d.value) for d in m.dimensions]) for m in original(backend, *q)] for q in queries]
+    fast_list_metrics()
+    fast_list_metrics()
+    got = [[(m.namespace, m.name, [(d.name, d.value) for d in m.dimensions]) for m in backend.get_filtered_metrics(*q)]
+           for q in queries]
+    assert got == expected and len(expected[0]) == 6 + 3

@@ -168,7 +168,7 @@ def test_scenarios_have_unique_keys_and_known_baselines():
     keys = [s.key for s in SCENARIOS]
     assert len(keys) == len(set(keys))
     for scenario in SCENARIOS:
-        assert scenario.kind in ("inproc", "hello", "wrk", "sagas")
+        assert scenario.kind in ("inproc", "hello", "wrk", "sagas", "saga-read", "cold")
         assert scenario.baseline is None or keys.index(scenario.baseline) < keys.index(scenario.key)
         assert scenario.kind != "wrk" or scenario.paths
 
