@@ -77,6 +77,9 @@ def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, str]:
         assert resource["Type"] == "AWS::DynamoDB::Table", f"{name} must !Ref a table"
         properties = resource["Properties"]
         table_name = f"{logical_id}-{suffix}"
+        if table_name in env.values():   # two variables, one table (the idempotency records)
+            env[name] = table_name
+            continue
         kwargs: dict[str, Any] = {
             "TableName": table_name,
             "AttributeDefinitions": properties["AttributeDefinitions"],
