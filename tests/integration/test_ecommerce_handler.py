@@ -322,7 +322,7 @@ def test_customer_create_get_list_and_email_filter(call):
     created = call(
         "POST",
         "/api/v1/customers",
-        body={"email": f"  {email} ", "first_name": " Anne ", "last_name": "Gagnon", "addresses": [ADDRESS]},
+        body={"email": email, "first_name": " Anne ", "last_name": "Gagnon", "addresses": [ADDRESS]},
     )
     assert created.status == 201, created.body
     customer = created.body
@@ -367,7 +367,9 @@ def test_customer_validation(call):
         assert reply.status == 422 and reply.error_code == "validation_error", bad
         assert loc in [detail["loc"] for detail in reply.details], (bad, reply.details)
     reply = call("POST", "/api/v1/customers", raw_body="{not json")
-    assert reply.status == 422
+    assert reply.status == 400 and reply.error_code == "bad_request"
+    padded = call("POST", "/api/v1/customers", body={**good, "email": f"  {good['email']} "})
+    assert padded.status == 422, "an e-mail is checked as sent: its pattern has no room for spaces"
 
 
 def test_customer_update(call):
@@ -536,7 +538,7 @@ def test_order_refusals(call, catalogue):
     assert unknown.details[0]["loc"] == ["body", "customer_id"] and unknown.details[0]["resource"] == "customer"
 
     deleted = call("POST", "/api/v1/orders", body={"customer_id": cid, "lines": [{"product_id": 4, "quantity": 1}]})
-    assert deleted.status == 422 and deleted.details[0]["loc"] == ["body", "lines", 0, "product_id"]
+    assert deleted.status == 404 and deleted.details[0]["loc"] == ["body", "lines", 0, "product_id"]
 
     homeless = new_customer(call, addresses=[])
     no_address = call("POST", "/api/v1/orders", body={"customer_id": homeless["customer_id"], "lines": [{"product_id": 1, "quantity": 1}]})
