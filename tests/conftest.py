@@ -19,6 +19,12 @@ from infra.local import LocalStackRunner, free_port
 TEST_STACK_PARAMETERS = {"CatalogCacheTtlSeconds": "10", "StockCacheTtlSeconds": "0", "ReportCacheTtlSeconds": "0"}
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Tests marked ``contract`` (schemathesis, which may delete or change any demo record) run
+    last, so every other test sees the demo data as seeded."""
+    items.sort(key=lambda item: item.get_closest_marker("contract") is not None)  # stable sort
+
+
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory):
     os.environ.setdefault("SAM_CLI_TELEMETRY", "0")

@@ -9,19 +9,19 @@ same input gives the same answer. Anything else a saga function raises (botocore
 
 | errorType            | HTTP | code                     | when |
 | -------------------- | ---- | ------------------------ | ---- |
-| ``CustomerNotFound`` | 422  | ``invalid_reference``    | the customer of an order or cart does not exist |
-| ``ProductNotFound``  | 422  | ``invalid_reference``    | a line names an unknown or deleted product |
-| ``CartNotFound``     | 422  | ``invalid_reference``    | ``cart_id`` in an order request does not exist |
-| ``OrderNotFound``    | 422  | ``invalid_reference``    | a payment or saga step names an unknown order |
-| ``PaymentNotFound``  | 422  | ``invalid_reference``    | a refund names an unknown payment |
+| ``CustomerNotFound`` | 404  | ``invalid_reference``    | the customer of an order or cart does not exist |
+| ``ProductNotFound``  | 404  | ``invalid_reference``    | a line names an unknown or deleted product |
+| ``CartNotFound``     | 404  | ``invalid_reference``    | ``cart_id`` in an order request does not exist |
+| ``OrderNotFound``    | 404  | ``invalid_reference``    | a payment or saga step names an unknown order |
+| ``PaymentNotFound``  | 404  | ``invalid_reference``    | a refund names an unknown payment |
 | ``InvalidOrderState``| 409  | ``invalid_order_state``  | a transition the lifecycle forbids (pay/confirm a cancelled order ...) |
 | ``CartClosed``       | 409  | ``cart_closed``          | the cart was already turned into an order |
 | ``OrderAlreadyPaid`` | 409  | ``already_paid``         | the order already has a captured payment |
 | ``PaymentDeclined``  | 402  | ``payment_declined``     | the (simulated) provider declined the payment |
-| ``AmountMismatch``   | 422  | ``amount_mismatch``      | the payment amount is not the order total |
-| ``CartCustomerMismatch`` | 422 | ``cart_customer_mismatch`` | the cart belongs to another customer |
-| ``EmptyCart``        | 422  | ``empty_cart``           | ordering a cart without items |
-| ``MissingAddress``   | 422  | ``missing_address``      | no shipping address given and none on file |
+| ``AmountMismatch``   | 409  | ``amount_mismatch``      | the payment amount is not the order total |
+| ``CartCustomerMismatch`` | 409 | ``cart_customer_mismatch`` | the cart belongs to another customer |
+| ``EmptyCart``        | 409  | ``empty_cart``           | ordering a cart without items |
+| ``MissingAddress``   | 409  | ``missing_address``      | no shipping address given and none on file |
 | ``IdempotencyConflict`` | 409 | ``idempotency_conflict`` | an idempotency key reused with a different request |
 | ``OperationAborted`` | 409  | ``operation_aborted``    | the key's compensation already ran (cancel/refund before the forward step) |
 | ``InvalidInput``     | -    | -                        | a saga function's input failed validation (a state machine bug) |
@@ -33,7 +33,7 @@ from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
-from shared.errors import AppError, ConflictError, InvalidReferenceError, UnprocessableError
+from shared.errors import AppError, ConflictError, InvalidReferenceError
 from shared.saga import InvalidInput  # noqa: F401  (re-exported: saga functions raise it)
 from shared.types import format_money
 
@@ -42,7 +42,7 @@ class EcommerceBusinessError(AppError):
     """Base of the domain's business errors (final answers, never worth a retry)."""
 
 
-# ---------------------------------------------------------------- references (422 invalid_reference)
+# ---------------------------------------------------------------- references (404 invalid_reference)
 class _Reference(InvalidReferenceError, EcommerceBusinessError):
     resource = "resource"
 
@@ -136,7 +136,7 @@ class PaymentDeclined(EcommerceBusinessError):
         self.payment_id, self.order_id, self.reason = payment_id, order_id, reason
 
 
-class AmountMismatch(UnprocessableError, EcommerceBusinessError):
+class AmountMismatch(ConflictError, EcommerceBusinessError):
     code = "amount_mismatch"
 
     def __init__(self, order_id: int, amount: Decimal, total: Decimal) -> None:
@@ -155,7 +155,7 @@ class AmountMismatch(UnprocessableError, EcommerceBusinessError):
 
 
 # ---------------------------------------------------------------- orders and carts (422)
-class CartCustomerMismatch(UnprocessableError, EcommerceBusinessError):
+class CartCustomerMismatch(ConflictError, EcommerceBusinessError):
     code = "cart_customer_mismatch"
 
     def __init__(self, cart_id: int, cart_customer: int, customer_id: int) -> None:
@@ -165,7 +165,7 @@ class CartCustomerMismatch(UnprocessableError, EcommerceBusinessError):
         )
 
 
-class EmptyCart(UnprocessableError, EcommerceBusinessError):
+class EmptyCart(ConflictError, EcommerceBusinessError):
     code = "empty_cart"
 
     def __init__(self, cart_id: int) -> None:
@@ -175,7 +175,7 @@ class EmptyCart(UnprocessableError, EcommerceBusinessError):
         )
 
 
-class MissingAddress(UnprocessableError, EcommerceBusinessError):
+class MissingAddress(ConflictError, EcommerceBusinessError):
     code = "missing_address"
 
     def __init__(self, customer_id: int) -> None:

@@ -30,9 +30,9 @@ from ecommerce.schemas import (
     PaymentMethod,
     distinct_products,
 )
-from shared.types import EntityId, Money, MoneyOut
+from shared.types import EntityId, Money, MoneyOut, text
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Reason = text(500)
 
 
 class _SagaInput(BaseModel):

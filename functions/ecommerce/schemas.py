@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.pagination import Page
-from shared.types import EntityId, Money, MoneyOut, Name
+from shared.types import WHITESPACE, EntityId, Money, MoneyOut, Name, schema_rules, text
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # (pydantic EmailStr needs email-validator, not a dependency)
+EMAIL_PATTERN = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[^@{WHITESPACE}]+$"  # (pydantic EmailStr needs email-validator, not a dependency)
 PHONE_PATTERN = r"^[0-9+()\-. ]{3,30}$"
 POSTAL_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,18}[A-Za-z0-9]$"
 PAYMENT_METHOD_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
@@ -40,23 +40,19 @@ def _not_bool(value: Any) -> Any:
     return value
 
 
-def _upper(value: Any) -> Any:
-    return value.strip().upper() if isinstance(value, str) else value
-
-
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=3, max_length=254, pattern=EMAIL_PATTERN),
+    StringConstraints(min_length=3, max_length=254, pattern=EMAIL_PATTERN),
     Field(description="Unique among customers, case-insensitively.", examples=["marie.tremblay@example.com"]),
 ]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN), Field(examples=["+1 514-555-0199"])]
-AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+PersonName = text(100)
+Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN), Field(examples=["+1 514-555-0199"])]
+AddressText = text(200)
 CountryCode = Annotated[
     str,
-    StringConstraints(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$"),
-    BeforeValidator(_upper),
-    Field(description="ISO 3166-1 alpha-2.", examples=["CA"]),
+    StringConstraints(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$"),
+    AfterValidator(str.upper),
+    Field(description="ISO 3166-1 alpha-2 (stored upper-case).", examples=["CA"]),
 ]
 LineQuantity = Annotated[
     int,
@@ -65,7 +61,7 @@ LineQuantity = Annotated[
 ]
 PaymentMethod = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=PAYMENT_METHOD_PATTERN),
+    StringConstraints(pattern=PAYMENT_METHOD_PATTERN),
     Field(
         description="`credit_card`, `debit_card`, `paypal`, `gift_card` ... The simulated provider "
         "declines `declined_card` and authorizes and captures everything else.",
@@ -74,12 +70,12 @@ PaymentMethod = Annotated[
 ]
 CardToken = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=CARD_TOKEN_PATTERN),
+    StringConstraints(pattern=CARD_TOKEN_PATTERN),
     Field(description="Tokenized card (`tok_visa` ...); `tok_declined` is always declined.", examples=["tok_visa"]),
 ]
 IdempotencyKey = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=IDEMPOTENCY_KEY_PATTERN),
+    StringConstraints(min_length=1, max_length=256, pattern=IDEMPOTENCY_KEY_PATTERN),
     Field(description="Repeat a request with the same key to get the first result instead of a duplicate."),
 ]
 
@@ -90,23 +86,31 @@ class _Input(BaseModel):
 
 # ---------------------------------------------------------------- addresses
 class CustomerAddress(_Input):
-    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = Field(
+    label: text(40) | None = Field(
         default=None, examples=["home"]
     )
     recipient: Name | None = Field(default=None, description="Name on the parcel (defaults to the customer's).")
     line1: AddressText = Field(examples=["1100 Rue Sainte-Catherine O"])
     line2: AddressText | None = None
-    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+    city: text(100) = Field(
         examples=["Montréal"]
     )
-    region: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
+    region: text(100) | None = Field(
         default=None, description="Province or state.", examples=["QC"]
     )
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=POSTAL_CODE_PATTERN)] = Field(
+    postal_code: Annotated[str, StringConstraints(pattern=POSTAL_CODE_PATTERN)] = Field(
         examples=["H3B 1A7"]
     )
     country: CountryCode = "CA"
 
+
+
+def _or_one_line(schema: dict[str, Any]) -> None:
+    from pydantic import TypeAdapter
+
+    structured = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [TypeAdapter(AddressText).json_schema(), structured]
 
 
 def _one_line_address(value: Any) -> Any:
@@ -120,13 +124,15 @@ class OrderAddress(CustomerAddress):
 
     ``"123 Main St"`` (what the reference API sends) is read as ``{"line1": "123 Main St"}``;
     ``city`` and ``postal_code`` may then be absent. Customer records keep the strict
-    :class:`CustomerAddress`.
+    :class:`CustomerAddress`. The schema says so: a string (``line1``'s rules) or the object.
     """
 
-    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
+    model_config = ConfigDict(json_schema_extra=lambda schema, model: _or_one_line(schema))
+
+    city: text(100) | None = Field(
         default=None, examples=["Montréal"]
     )
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=POSTAL_CODE_PATTERN)] | None = Field(
+    postal_code: Annotated[str, StringConstraints(pattern=POSTAL_CODE_PATTERN)] | None = Field(
         default=None, examples=["H3B 1A7"]
     )
 
@@ -179,6 +185,12 @@ class Totals(BaseModel):
 
 # ---------------------------------------------------------------- customers
 class CustomerCreate(_Input):
+    model_config = ConfigDict(json_schema_extra=schema_rules(examples=[{
+        "email": "ana.roy@example.com", "first_name": "Ana", "last_name": "Roy",
+        "addresses": [{"line1": "1100 Rue Sainte-Catherine O", "city": "Montréal", "region": "QC",
+                       "postal_code": "H3B 1A7"}],
+    }]))
+
     email: Email
     first_name: PersonName
     last_name: PersonName
@@ -190,6 +202,10 @@ class CustomerCreate(_Input):
 
 class CustomerUpdate(_Input):
     """Partial update: only the fields present change; `null` clears `phone`, `addresses: []` clears addresses."""
+
+    model_config = ConfigDict(json_schema_extra=schema_rules(
+        not_null=("email", "first_name", "last_name", "addresses"), at_least_one=True,
+    ))
 
     email: Email | None = None
     first_name: PersonName | None = None
@@ -231,6 +247,10 @@ class CustomerPage(Page[CustomerOut]):
 
 # ---------------------------------------------------------------- carts
 class CartCreate(_Input):
+    model_config = ConfigDict(json_schema_extra=schema_rules(examples=[
+        {"customer_id": 1, "items": [{"product_id": 1, "quantity": 2}, {"product_id": 5, "quantity": 1}]},
+    ]))
+
     customer_id: EntityId | None = Field(
         default=None, description="An existing customer; omit for a guest cart (attach it later with PUT)."
     )
@@ -274,8 +294,13 @@ class CartPage(Page[CartOut]):
 class OrderCreate(_Input):
     """Give `lines` or a `cart_id` (exactly one). Prices come from the catalogue at order time."""
 
-    customer_id: EntityId = Field(description="An existing customer (422 `invalid_reference` otherwise).")
-    lines: Lines | None = Field(default=None, description="One line per product.")
+    model_config = ConfigDict(json_schema_extra=schema_rules(exactly_one_of=("lines", "cart_id"), examples=[
+        {"customer_id": 1, "lines": [{"product_id": 1, "quantity": 1}],
+         "shipping_address": {"line1": "123 Main St", "city": "Montréal", "postal_code": "H2X 1Y4"}},
+    ]))
+
+    customer_id: EntityId = Field(description="An existing customer (404 `invalid_reference` otherwise).")
+    lines: Annotated[Lines, Field(min_length=1)] | None = Field(default=None, description="One line per product.")
     cart_id: EntityId | None = Field(default=None, description="An open cart of this customer (or a guest cart).")
     shipping_address: OrderAddress | None = Field(
         default=None, description="Defaults to the customer's first address."
@@ -319,6 +344,8 @@ class OrderPage(Page[OrderOut]):
 
 # ---------------------------------------------------------------- payments
 class PaymentCreate(_Input):
+    """Pays a pending order: its id and total come from POST /orders (the document's `PayOrder` link)."""
+
     order_id: EntityId = Field(description="A pending order.")
     amount: Money = Field(description="Must equal the order total.")
     payment_method: PaymentMethod

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from inventory.schemas import LocationId
-from shared.types import EntityId, Quantity
+from shared.types import EntityId, Quantity, text
 
 SAGA_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 DEFAULT_LOCATION = "warehouse"
@@ -36,7 +36,7 @@ SagaId = Annotated[
     Field(description="The saga (Step Functions execution name); it is the reservation id."),
 ]
 LineQuantity = Annotated[Quantity, Field(ge=1, le=MAX_LINE_QUANTITY)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Reason = text(200)
 
 
 class _SagaInput(BaseModel):
@@ -71,7 +71,8 @@ class _StockLinesInput(_SagaInput):
     @field_validator("location_id", mode="before")
     @classmethod
     def _default_location(cls, value: Any) -> Any:
-        return DEFAULT_LOCATION if value is None else value
+        # a saga participant's input comes from the state machine, not a client: padding is forgiven
+        return DEFAULT_LOCATION if value is None else value.strip() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _distinct(self) -> _StockLinesInput:

@@ -1,7 +1,8 @@
 """Request and response models of the inventory API (pydantic v2).
 
 Request models forbid unknown fields (a typo is a 422, not a silently ignored field) and
-normalise what users type (SKUs upper-case, surrounding spaces stripped, money to cents).
+normalise what users type (SKUs upper-case, free text stripped, money to cents); the JSON schema
+states what is accepted as sent (``shared.types.text``).
 """
 
 from __future__ import annotations
@@ -9,36 +10,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.pagination import Page
-from shared.types import EntityId, LongText, Money, MoneyOut, Name, Quantity, QuantityDelta, ShortText
+from shared.types import WHITESPACE, EntityId, schema_rules, LongText, Money, MoneyOut, Name, Quantity, QuantityDelta, ShortText, text
 
-SKU_PATTERN = r"^[A-Z0-9](?:[A-Z0-9-]*[A-Z0-9])?$"
+SKU_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
 LOCATION_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # (pydantic EmailStr needs email-validator, not a dependency)
+EMAIL_PATTERN = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[^@{WHITESPACE}]+$"  # (pydantic EmailStr needs email-validator, not a dependency)
 PHONE_PATTERN = r"^[0-9+()\-. ]{3,30}$"
 DEFAULT_REORDER_LEVEL = 10
-
-
-def _upper(value: Any) -> Any:
-    return value.strip().upper() if isinstance(value, str) else value
 
 
 Sku = Annotated[
     str,
     StringConstraints(min_length=3, max_length=40, pattern=SKU_PATTERN),
-    BeforeValidator(_upper),
+    AfterValidator(str.upper),
     Field(description="Stock keeping unit, unique; letters, digits and dashes (stored upper-case).", examples=["ELE-00042"]),
 ]
 LocationId = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=LOCATION_ID_PATTERN),
+    StringConstraints(min_length=1, max_length=32, pattern=LOCATION_ID_PATTERN),
     Field(description="`warehouse` or a store (`store-1` ...); see GET /api/v1/locations.", examples=["store-1"]),
 ]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)]
+Reason = text(200)
+Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
+Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -46,6 +43,11 @@ class _Input(BaseModel):
 
 # ---------------------------------------------------------------- products
 class ProductCreate(_Input):
+    model_config = ConfigDict(json_schema_extra=schema_rules(examples=[
+        {"sku": "TEA-EARL-100", "name": "Earl Grey 100 g", "price": "6.50", "category_id": 1, "supplier_id": 1,
+         "reorder_level": 10},
+    ]))
+
     sku: Sku
     name: Name
     description: LongText | None = None
@@ -60,6 +62,10 @@ class ProductCreate(_Input):
 
 class ProductUpdate(_Input):
     """Partial update: only the fields present are changed; `null` clears an optional field."""
+
+    model_config = ConfigDict(json_schema_extra=schema_rules(
+        not_null=("sku", "name", "category_id", "price", "reorder_level"), at_least_one=True,
+    ))
 
     sku: Sku | None = None
     name: Name | None = None
@@ -102,7 +108,9 @@ class ProductPage(Page[ProductOut]):
 
 # ---------------------------------------------------------------- categories, suppliers, locations
 class CategoryCreate(_Input):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+    model_config = ConfigDict(json_schema_extra=schema_rules(examples=[{"name": "Tea", "description": "Loose and bagged"}]))
+
+    name: text(100) = Field(
         description="Unique (case-insensitive)."
     )
     description: ShortText | None = None
@@ -120,7 +128,11 @@ class CategoryPage(Page[CategoryOut]):
 
 
 class SupplierCreate(_Input):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+    model_config = ConfigDict(json_schema_extra=schema_rules(examples=[
+        {"name": "Leaf & Co", "contact_email": "orders@leaf.example", "phone": "+1-514-555-0100"},
+    ]))
+
+    name: text(200) = Field(
         description="Unique (case-insensitive)."
     )
     contact_email: Email | None = None
@@ -156,10 +168,17 @@ class LocationPage(Page[LocationOut]):
 class StockUpdate(_Input):
     """Set (`quantity`) or adjust (`delta`) the available stock of a product at a location."""
 
+    model_config = ConfigDict(json_schema_extra=schema_rules(
+        exactly_one_of=("quantity", "delta"),
+        examples=[{"location_id": "warehouse", "delta": 5, "reason": "delivery"}],
+    ))
+
     location_id: LocationId
     quantity: Quantity | None = Field(default=None, description="New available quantity (absolute).")
     delta: QuantityDelta | None = Field(
-        default=None, description="Signed change of the available quantity; may not make it negative."
+        default=None,
+        description="Signed change of the available quantity, not 0; may not make it negative.",
+        json_schema_extra={"not": {"const": 0}},
     )
     reason: Reason = Field(description="Why the stock changes (recorded in the stock movement).", examples=["delivery"])
 

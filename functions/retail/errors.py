@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.errors import ConflictError, UnprocessableError
+from shared.errors import ConflictError, UnknownReferenceError, UnprocessableError
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class ReturnExceedsSaleError(ConflictError):
         self.excesses = excesses
 
 
-class InvalidLineReferenceError(UnprocessableError):
+class InvalidLineReferenceError(UnknownReferenceError):
     """Lines name products that do not exist (or are not part of the sale being returned)."""
 
     code = "invalid_reference"
@@ -112,7 +112,7 @@ def not_in_sale_error(sale_id: int, lines: list[tuple[int, int]]) -> InvalidLine
     return InvalidLineReferenceError(f"{noun} {ids} not sold in sale {sale_id}", lines, resource="sale line")
 
 
-class RegisterNotInStoreError(UnprocessableError):
+class RegisterNotInStoreError(UnknownReferenceError):
     """The cash register does not exist, or belongs to another store."""
 
     code = "invalid_reference"

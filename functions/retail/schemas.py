@@ -13,10 +13,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from retail.logic.rules import MAX_LINE_QUANTITY, MAX_RETURN_LINES, MAX_SALE_LINES, duplicate_products
 from shared.pagination import Page
-from shared.types import EntityId, MoneyOut, Name, ShortText
+from shared.types import DATE_FORMAT, DATE_PATTERN, EntityId, schema_rules, MoneyOut, Name, ShortText, text
 
 PHONE_PATTERN = r"^[0-9+()\-. ]{3,30}$"
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 MAX_REGISTER_NUMBER = 999
 
 
@@ -29,9 +28,9 @@ def _not_bool(value: object) -> object:
 
 
 LineQuantity = Annotated[int, Field(ge=1, le=MAX_LINE_QUANTITY), BeforeValidator(_not_bool)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)]
+Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]
 RegisterNumber = Annotated[int, Field(ge=1, le=MAX_REGISTER_NUMBER), BeforeValidator(_not_bool)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Reason = text(200)
 
 
 class _Input(BaseModel):
@@ -40,6 +39,10 @@ class _Input(BaseModel):
 
 # ---------------------------------------------------------------- stores
 class StoreCreate(_Input):
+    model_config = ConfigDict(json_schema_extra=schema_rules(
+        examples=[{"name": "Québec Vieux-Port", "address": "84 Rue Dalhousie, Québec, QC"}],
+    ))
+
     name: Name = Field(description="Unique (case-insensitive).", examples=["Sherbrooke Centre"])
     address: ShortText | None = None
     phone: Phone | None = None
@@ -60,6 +63,8 @@ class StorePage(Page[StoreOut]):
 
 # ---------------------------------------------------------------- cash registers
 class CashRegisterCreate(_Input):
+    model_config = ConfigDict(json_schema_extra=schema_rules(examples=[{"store_id": 1, "number": 9, "name": "Express"}]))
+
     store_id: EntityId = Field(description="An existing store (GET /api/v1/stores).")
     number: RegisterNumber = Field(description="The register's number in its store, unique per store.")
     name: Name | None = Field(default=None, description="Defaults to `Register <number>`.")
@@ -92,6 +97,10 @@ def _distinct_products(lines: list[SaleLineIn] | list[ReturnLineIn]) -> list:
 
 class SaleCreate(_Input):
     """A sale at a store's cash register; prices come from the product catalogue."""
+
+    model_config = ConfigDict(json_schema_extra=schema_rules(examples=[
+        {"store_id": 1, "register_id": 1, "lines": [{"product_id": 1, "quantity": 1}, {"product_id": 2, "quantity": 1}]},
+    ]))
 
     store_id: EntityId
     register_id: EntityId = Field(description="A cash register of that store.")

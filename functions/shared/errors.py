@@ -98,10 +98,20 @@ class UnprocessableError(AppError):
     code = "validation_error"
 
 
-class InvalidReferenceError(UnprocessableError):
-    """A body or query field references an entity that does not exist."""
+class UnknownReferenceError(AppError):
+    """A body or query field names an entity that does not exist (or not where the request says).
 
+    A 404, as for an unknown id in the path: the request is well formed (the OpenAPI document
+    cannot know which ids exist), the entity it names is not found. The code ``invalid_reference``
+    and ``details[].loc`` tell it from a path's ``not_found``.
+    """
+
+    status = HTTPStatus.NOT_FOUND
     code = "invalid_reference"
+
+
+class InvalidReferenceError(UnknownReferenceError):
+    """A body or query field references an entity that does not exist."""
 
     def __init__(self, loc: list[str | int], resource: str, identifier: Any) -> None:
         super().__init__(

@@ -11,6 +11,22 @@ component defined twice with different content is an error) and adds what API Ga
 
 Powertools' own 422 ``HTTPValidationError`` and ``ResponseValidationError`` schemas are replaced by
 the shared ``ErrorResponse`` shape, which is what the resolvers really return.
+
+The document is the contract (tests/e2e/test_contract.py runs schemathesis against it), so
+:func:`add_contract_responses` adds to every operation what it can answer besides its own
+declarations:
+
+- API Gateway's answers on every keyed route, with their ``{"message": ...}`` body
+  (``GatewayError``): 403 (key missing, unknown or disabled), 429 (throttled, quota), 502 (the
+  function failed), 504 (integration timeout);
+- for an operation with a body, 400 (not UTF-8, not JSON) and 415 (not application/json);
+- 404 where the operation names an entity (a path id, a body, an ``..._id`` filter): an unknown
+  id in the body or a filter is a 404 ``invalid_reference``;
+- the optional ``Idempotency-Key`` header on every effectful operation (POST, PUT, DELETE);
+- no 500: an error the client did not cause is a bug, not part of the contract;
+- the ``links`` of :data:`LINKS`: how the answer of one operation feeds the next (the order a
+  payment pays and its total, the sale a return returns ...), so a client, or schemathesis'
+  stateful phase, can follow the API's success path.
 """
 
 from __future__ import annotations
@@ -25,6 +41,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+
+from shared.api import EFFECTFUL_METHODS, ERROR_DESCRIPTIONS, IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_RE
 
 TITLE = "Retail platform API"
 VERSION = "1.0.0"
@@ -123,12 +141,180 @@ def _normalise(document: dict[str, Any]) -> dict[str, Any]:
             responses = operation.get("responses")
             if not isinstance(responses, dict):
                 continue
-            if responses.get("500", {}).get("description") == "Response Validation Error":
-                responses["500"]["description"] = "Internal error"
             operation["responses"] = dict(sorted(responses.items()))
     if "paths" in document:
         document["paths"] = dict(sorted(document["paths"].items()))
     return document
+
+
+GATEWAY_ERROR = "GatewayError"
+GATEWAY_ERROR_SCHEMA = {
+    "title": GATEWAY_ERROR,
+    "type": "object",
+    "description": "What API Gateway itself answers (before or instead of the function).",
+    "properties": {"message": {"type": "string", "title": "Message"}},
+    "required": ["message"],
+}
+GATEWAY_RESPONSES = {
+    "403": 'Forbidden (API Gateway): the `x-api-key` is missing, unknown or disabled (`{"message": "Forbidden"}`)',
+    "429": "Too many requests (API Gateway): the key's usage plan throttled the request or its quota is used up",
+    "502": "Bad gateway (API Gateway): the function failed or returned a malformed response",
+    "504": "Gateway timeout (API Gateway): no answer within the integration timeout",
+}
+BODY_RESPONSES = ("400", "415")
+IDEMPOTENCY_KEY_PATTERN = f"^{IDEMPOTENCY_KEY_RE.pattern}$"  # what shared.api checks
+IDEMPOTENCY_KEY_TTL_HOURS = 24
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": IDEMPOTENCY_KEY_HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN, "title": IDEMPOTENCY_KEY_HEADER},
+    "description": "Makes a retry safe: a request repeated with the same key and the same body gets the first "
+    "answer (status and body) without doing the work again; the same key with another body is a 409 "
+    f"`idempotency_conflict`. Keys are kept {IDEMPOTENCY_KEY_TTL_HOURS} hours.",
+}
+
+
+def _json_error(schema: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def _names_an_entity(operation: dict[str, Any]) -> bool:
+    return "requestBody" in operation or any(
+        parameter.get("in") == "path" or (parameter.get("in") == "query" and parameter["name"].endswith("_id"))
+        for parameter in operation.get("parameters", [])
+    )
+
+
+def add_contract_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """Every status each operation can answer, and the Idempotency-Key header (module docstring)."""
+    document.setdefault("components", {}).setdefault("schemas", {})[GATEWAY_ERROR] = GATEWAY_ERROR_SCHEMA
+    keyed_by_default = bool(document.get("security"))
+    for path_item in document.get("paths", {}).values():
+        for method, operation in path_item.items():
+            responses = operation.get("responses")
+            if method not in METHODS or not isinstance(responses, dict):
+                continue
+            responses.pop("500", None)
+            wanted = []
+            if "requestBody" in operation:
+                wanted += BODY_RESPONSES
+            if _names_an_entity(operation):
+                wanted.append("404")
+            for status in wanted:
+                responses.setdefault(status, _json_error("ErrorResponse", ERROR_DESCRIPTIONS[int(status)]))
+            if operation.get("security", [{}] if keyed_by_default else []):
+                for status, description in GATEWAY_RESPONSES.items():
+                    responses.setdefault(status, _json_error(GATEWAY_ERROR, description))
+            if method.upper() in EFFECTFUL_METHODS:
+                parameters = operation.setdefault("parameters", [])
+                if not any(p.get("in") == "header" and p["name"].lower() == "idempotency-key" for p in parameters):
+                    parameters.append(copy.deepcopy(IDEMPOTENCY_KEY_PARAMETER))
+                responses.setdefault("409", _json_error("ErrorResponse", ERROR_DESCRIPTIONS[409]))
+    return document
+
+
+def _body(field: str) -> str:
+    return f"$response.body#/{field}"
+
+
+# (source operationId, status) -> {link name: (target operationId, parameters, requestBody or None)}
+LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, Any], Any]]] = {
+    ("createCategory", "201"): {
+        "CreateProductInCategory": ("createProduct", {}, {"category_id": _body("category_id")}),
+    },
+    ("createSupplier", "201"): {
+        "CreateProductOfSupplier": ("createProduct", {}, {"supplier_id": _body("supplier_id")}),
+    },
+    ("createProduct", "201"): {
+        "GetProduct": ("getProduct", {"path.product_id": _body("product_id")}, None),
+        "UpdateProduct": ("updateProduct", {"path.product_id": _body("product_id")}, None),
+        "StockProduct": ("updateStock", {"path.product_id": _body("product_id")},
+                         {"location_id": "store-1", "quantity": 50, "reason": "initial stock"}),
+        "OrderProduct": ("createOrder", {}, {
+            "customer_id": 1, "lines": [{"product_id": _body("product_id"), "quantity": 1}],
+            "shipping_address": "123 Main St",
+        }),
+        "DeleteProduct": ("deleteProduct", {"path.product_id": _body("product_id")}, None),
+    },
+    ("deleteProduct", "204"): {
+        "GetDeletedProduct": ("getProduct", {"path.product_id": "$request.path.product_id"}, None),
+    },
+    ("updateStock", "200"): {
+        "GetMovements": ("listStockMovements", {"path.product_id": "$request.path.product_id"}, None),
+        "SellProduct": ("createSale", {}, {  # store 1 (location store-1) and its register 1: demo data
+            "store_id": 1, "register_id": 1, "lines": [{"product_id": "$request.path.product_id", "quantity": 1}],
+        }),
+    },
+    ("createStore", "201"): {
+        "GetStore": ("getStore", {"path.store_id": _body("store_id")}, None),
+        "OpenRegister": ("createCashRegister", {}, {"store_id": _body("store_id")}),
+    },
+    ("createCashRegister", "201"): {
+        "ListRegisters": ("listCashRegisters", {"query.store_id": _body("store_id")}, None),
+    },
+    ("createSale", "201"): {
+        "GetSale": ("getSale", {"path.sale_id": _body("sale_id")}, None),
+        "ReturnSale": ("createReturn", {}, {
+            "sale_id": _body("sale_id"),
+            "lines": [{"product_id": _body("lines/0/product_id"), "quantity": 1}],
+        }),
+    },
+    ("createReturn", "201"): {
+        "GetReturn": ("getReturn", {"path.return_id": _body("return_id")}, None),
+    },
+    ("createCustomer", "201"): {
+        "GetCustomer": ("getCustomer", {"path.customer_id": _body("customer_id")}, None),
+        "UpdateCustomer": ("updateCustomer", {"path.customer_id": _body("customer_id")}, None),
+        "FillCart": ("createCart", {}, {"customer_id": _body("customer_id")}),
+        "StartOrderProcessing": ("startOrderProcessing", {"path.customer_id": _body("customer_id")}, None),
+    },
+    ("createCart", "201"): {
+        "GetCart": ("getCart", {"path.cart_id": _body("cart_id")}, None),
+        "UpdateCart": ("updateCart", {"path.cart_id": _body("cart_id")}, None),
+    },
+    ("createOrder", "201"): {
+        "GetOrder": ("getOrder", {"path.order_id": _body("order_id")}, None),
+        "PayOrder": ("createPayment", {}, {
+            "order_id": _body("order_id"), "amount": _body("total"), "payment_method": "credit_card",
+        }),
+    },
+    ("createPayment", "201"): {
+        "GetPayment": ("getPayment", {"path.payment_id": _body("payment_id")}, None),
+    },
+    ("startOrderProcessing", "202"): {
+        "GetSaga": ("getSaga", {"path.saga_id": _body("saga_id")}, None),
+    },
+}
+
+
+def add_links(document: dict[str, Any]) -> dict[str, Any]:
+    """The :data:`LINKS` on their source operations' responses (an unknown operation is an error)."""
+    operations = {
+        operation.get("operationId"): operation
+        for path_item in document.get("paths", {}).values()
+        for method, operation in path_item.items()
+        if method in METHODS
+    }
+    for (source, status), links in LINKS.items():
+        for name, (target, parameters, body) in links.items():
+            if source not in operations or target not in operations:
+                missing = source if source not in operations else target
+                raise OpenAPIConflictError(f"link {name}: no operation {missing!r} in the document")
+            link: dict[str, Any] = {"operationId": target}
+            if parameters:
+                link["parameters"] = parameters
+            if body is not None:
+                link["requestBody"] = body
+            response = operations[source]["responses"][status]
+            response.setdefault("links", {})[name] = link
+    return document
+
+
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 def build_document(modules: Iterable[str] | None = None, *, strict: bool = True) -> dict[str, Any]:
@@ -147,6 +333,7 @@ def build_document(modules: Iterable[str] | None = None, *, strict: bool = True)
     )
     schemas: list[dict[str, Any]] = []
     sources: list[str] = []
+    modules_skipped = False
     for name in module_names:
         try:
             resolver = load_resolver(name)
@@ -157,6 +344,7 @@ def build_document(modules: Iterable[str] | None = None, *, strict: bool = True)
             if strict:
                 raise
             log.exception("skipping %s in the OpenAPI document", name)
+            modules_skipped = True
             continue
         schemas.append(schema)
         sources.append(name)
@@ -165,6 +353,9 @@ def build_document(modules: Iterable[str] | None = None, *, strict: bool = True)
         merger.add_schema(schema)
     document = json.loads(json.dumps(copy.deepcopy(merger.get_openapi_schema())))
     document.setdefault("components", {}).setdefault("securitySchemes", {})[API_KEY_SCHEME] = API_KEY_SECURITY
+    document = add_contract_responses(document)
+    if not modules_skipped:
+        document = add_links(document)
     return _normalise(document)
 
 

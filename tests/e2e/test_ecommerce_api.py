@@ -85,7 +85,7 @@ def test_cart_order_and_payment(admin, frontend, customer, products):
     assert cart.status_code == 201, cart.text
     assert cart.json()["items"][0]["unit_price"] == first["price"]
     bad = frontend.post("/api/v1/carts", json={"items": [{"product_id": 999999, "quantity": 1}]})
-    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_reference"
+    assert bad.status_code == 404 and bad.json()["error"]["code"] == "invalid_reference"
     zero = frontend.post("/api/v1/carts", json={"items": [{"product_id": first["product_id"], "quantity": 0}]})
     assert zero.status_code == 422 and zero.json()["error"]["code"] == "validation_error"
 
@@ -123,7 +123,7 @@ def test_unknown_customer_order_is_422(admin, products):
     response = admin.post(
         "/api/v1/orders", json={"customer_id": 99999, "lines": [{"product_id": products[0]["product_id"], "quantity": 1}]}
     )
-    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_reference"
+    assert response.status_code == 404 and response.json()["error"]["code"] == "invalid_reference"
 
 
 def test_saga_functions_through_the_lambda_invoke_api(aws, local_stack, admin, customer, products):

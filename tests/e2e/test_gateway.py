@@ -11,6 +11,8 @@ import requests
 
 from tests.conftest import Api
 
+pytestmark = pytest.mark.integration
+
 
 def test_health_needs_no_key(anonymous):
     response = anonymous.get("/api/v1/health")
@@ -89,16 +91,23 @@ def test_gateway_serves_requests_concurrently(admin):
 
 
 def test_access_log_has_one_json_line_per_request(admin, local_stack):
-    marker = f"/api/v1/products?limit=1&marker={time.time_ns()}"
-    admin.get(marker)
+    marker = f"access-log-test/{time.time_ns()}"  # this request's user agent, in no other line
+    response = admin.get("/api/v1/products?limit=1", headers={"User-Agent": marker})
+    assert response.status_code == 200
     path = local_stack.log_dir / "gateway-access.log"
-    for _ in range(20):
-        lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        if any(line.get("status") == 200 and line.get("resourcePath") == "/api/v1/products" for line in lines):
+    records: list[dict] = []
+    for _ in range(100):  # the log is written off the request path: wait for the line, up to ~10 s
+        records = [json.loads(line) for line in path.read_text().splitlines() if marker in line]
+        if records:
             break
         time.sleep(0.1)
-    record = lines[-1]
-    assert record["requestId"] and record["httpMethod"] == "GET"
+    else:
+        pytest.fail(f"no access-log line for the request with user agent {marker!r} in {path}")
+    assert len(records) == 1, records
+    record = records[0]
+    assert record["userAgent"] == marker
+    assert record["requestId"] == response.headers["x-amzn-RequestId"]
+    assert (record["httpMethod"], record["resourcePath"], record["status"]) == ("GET", "/api/v1/products", 200)
 
 
 def test_frontend_burst_is_throttled_with_429_and_never_5xx(frontend):
@@ -128,8 +137,18 @@ def test_quota_exhaustion_is_limit_exceeded(local_stack, aws):
     plan = apigw.create_usage_plan(name="quota-test", apiStages=[{"apiId": api_id, "stage": local_stack.stage}],
                                    throttle={"rateLimit": 100.0, "burstLimit": 100},
                                    quota={"limit": 3, "period": "DAY"})
-    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
-    client = Api(local_stack.gateway_url, "quota-test-key-0123456789")
+    try:
+        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        _quota_of_three_is_enforced(Api(local_stack.gateway_url, "quota-test-key-0123456789"))
+    finally:  # the stack is shared by the session: leave no key or plan behind
+        apigw.delete_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"])
+        apigw.delete_usage_plan(usagePlanId=plan["id"])
+        apigw.delete_api_key(apiKey=key["id"])
+    assert all(item["id"] != key["id"] for item in apigw.get_api_keys()["items"])
+    assert all(item["id"] != plan["id"] for item in apigw.get_usage_plans()["items"])
+
+
+def _quota_of_three_is_enforced(client: Api) -> None:
     for _ in range(100):  # the gateway re-reads what was deployed every few seconds
         first = client.get("/api/v1/categories")
         if first.status_code != 403:

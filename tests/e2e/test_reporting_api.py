@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.integration  # starts the whole stack (the session's local_stack)
+
 ROOT = Path(__file__).resolve().parents[2]
 STREAM_FUNCTION = "ReportingStreamFunction"
 REPORTS = [
@@ -22,7 +24,10 @@ REPORTS = [
     "/api/v1/analytics/trends",
     "/api/v1/dashboards",
 ]
-SHOW_UP_WITHIN_SECONDS = 2.0
+# How long to wait for the stream to fold a sale in: a bound on the wait, not a latency target
+# (the stream's lag is measured by `make bench-reports`, end to end sales/s); generous so a busy
+# 2-core machine never fails the test for being slow
+STREAM_WAIT_SECONDS = 30
 BACKLOG_SECONDS = 120  # the demo history (a few thousand sales) is folded in after the deploy
 STALLED_SECONDS = 20  # ... and it keeps moving while it is
 
@@ -149,13 +154,13 @@ def test_a_sale_shows_up_in_the_reports(admin, aws, local_stack):
     sale = sold.json()
     assert sale["sale_date"] == today and sale["total"] == "22.05"
 
-    deadline = time.monotonic() + SHOW_UP_WITHIN_SECONDS
+    deadline = time.monotonic() + STREAM_WAIT_SECONDS
     while True:
         after = reported_sales(admin, today, 1)
         if after["sales_count"] > before_store["sales_count"] or time.monotonic() > deadline:
             break
         time.sleep(0.1)
-    assert after["sales_count"] == before_store["sales_count"] + 1, "the sale did not reach the report within 2 s"
+    assert after["sales_count"] == before_store["sales_count"] + 1, f"the sale did not reach the report (waited {STREAM_WAIT_SECONDS} s)"
     assert Decimal(after["revenue"]) == Decimal(before_store["revenue"]) + Decimal("22.05")
     assert after["units"] == before_store["units"] + 3
     everywhere = reported_sales(admin, today)

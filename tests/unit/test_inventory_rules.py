@@ -120,7 +120,7 @@ def test_product_update_is_partial():
 
 def test_stock_update_needs_exactly_one_of_quantity_and_delta():
     assert StockUpdate.model_validate({"location_id": "store-1", "quantity": 0, "reason": "count"}).quantity == 0
-    assert StockUpdate.model_validate({"location_id": " warehouse ", "delta": -2, "reason": " sale "}).reason == "sale"
+    assert StockUpdate.model_validate({"location_id": "warehouse", "delta": -2, "reason": " sale "}).reason == "sale"
     for bad in (
         {"location_id": "store-1", "reason": "x"},
         {"location_id": "store-1", "quantity": 1, "delta": 1, "reason": "x"},
@@ -153,7 +153,7 @@ def test_category_and_supplier_inputs():
         (AlreadyExistsError("product", "sku", "A-1"), 409, "already_exists"),
         (ConcurrentModificationError("retry"), 409, "concurrent_modification"),
         (InsufficientStockError(1, "store-1", 0, -1), 409, "insufficient_stock"),
-        (InvalidReferenceError(["body", "category_id"], "category", 9), 422, "invalid_reference"),
+        (InvalidReferenceError(["body", "category_id"], "category", 9), 404, "invalid_reference"),
         (InvalidPaginationTokenError(), 400, "invalid_pagination_token"),
     ],
 )

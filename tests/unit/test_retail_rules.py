@@ -162,7 +162,7 @@ def test_refund_of_more_than_sold_or_of_an_unsold_product():
         rules.compute_refund(7, SOLD, [(1, 4)], {})
     with pytest.raises(InvalidLineReferenceError) as info:
         rules.compute_refund(7, SOLD, [(1, 1), (9, 1)], {})
-    assert info.value.status == 422 and info.value.code == "invalid_reference"
+    assert info.value.status == 404 and info.value.code == "invalid_reference"
     assert info.value.details[0]["loc"] == ["body", "lines", 1, "product_id"]
     assert "sale 7" in info.value.message
 

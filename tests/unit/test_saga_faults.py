@@ -14,12 +14,18 @@ def hook_on(monkeypatch):
     monkeypatch.setenv("SAGA_FAULT_INJECTION", "enabled")
 
 
-def test_off_by_default_and_when_disabled(monkeypatch):
-    event = {"faults": [{"step": "CONFIRM_ORDER", "mode": "permanent"}]}
-    monkeypatch.delenv("SAGA_FAULT_INJECTION", raising=False)
-    inject_fault("CONFIRM_ORDER", event, "before")  # nothing raised
-    monkeypatch.setenv("SAGA_FAULT_INJECTION", "disabled")
-    inject_fault("CONFIRM_ORDER", event, "before")
+@pytest.mark.parametrize("setting", [None, "disabled", "", "yes"])
+def test_off_by_default_and_when_disabled(monkeypatch, setting):
+    event = {"faults": [{"step": "CONFIRM_ORDER", "mode": "permanent", "when": "before"}]}
+    if setting is None:
+        monkeypatch.delenv("SAGA_FAULT_INJECTION", raising=False)
+    else:
+        monkeypatch.setenv("SAGA_FAULT_INJECTION", setting)
+    assert inject_fault("CONFIRM_ORDER", event, "before") is None  # nothing raised, nothing injected
+    # the same event does fail the step once the stage enables the hook: the check above could fail
+    monkeypatch.setenv("SAGA_FAULT_INJECTION", "enabled")
+    with pytest.raises(InjectedFailure):
+        inject_fault("CONFIRM_ORDER", event, "before")
 
 
 def test_permanent_fault_hits_only_its_step_and_moment(hook_on):

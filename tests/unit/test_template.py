@@ -6,6 +6,7 @@ from pathlib import Path
 
 from infra.deploy.resources import PROVISIONERS, package_folder
 from infra.deploy.template import load_yaml, package_locally, to_cloudformation
+from infra.openapi import load_template, template_routes
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -39,17 +40,27 @@ def test_offline_transform_only_produces_types_the_deployer_provisions():
     assert artifacts == {"functions": ROOT / "functions"}
 
 
+def _when_test_hooks_on(node):
+    """A conditional (``Fn::If``) entry of the translated body, as deployed with test hooks on."""
+    while isinstance(node, dict) and list(node) == ["Fn::If"]:
+        node = node["Fn::If"][1]
+    return node
+
+
 def test_every_route_but_health_and_the_web_pages_requires_an_api_key():
     cfn, _ = translated()
     body = cfn["Resources"]["RetailApi"]["Properties"]["Body"]
+    checked = set()
     for path, operations in body["paths"].items():
-        for verb, op in operations.items():
-            if not isinstance(op, dict) or "security" not in op:
-                continue  # conditional (Fn::If) entries: the diagnostics hooks, keyed too
+        for verb, op in _when_test_hooks_on(operations).items():
+            op = _when_test_hooks_on(op)
             # the back office's pages are for people: they call the API with the signed-in person's key
             keyless = path == "/api/v1/health" or path == "/" or path == "/ui" or path.startswith("/ui/")
             expected = [] if keyless else [{"api_key": []}]
-            assert op["security"] == expected, (path, verb)
+            assert op.get("security") == expected, (path, verb, op.get("security"))
+            checked.add((verb.lower(), path))
+    # every Api event of the template was checked (the diagnostics hooks included), none skipped
+    assert checked == set(template_routes(load_template())), set(template_routes(load_template())) ^ checked
 
 
 def test_api_key_values_meet_api_gateway_minimum_length():

@@ -21,7 +21,8 @@ DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 366
 MIN_DATE = date(2000, 1, 1)
 MAX_DATE = date(2999, 12, 31)
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DATE_PATTERN = "^2[0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"  # MIN_DATE..MAX_DATE, as the schema states it
+DATE_FORMAT = {"format": "date"}  # and a day the month has (2026-02-30 is not one)
 
 
 def today_utc() -> date:

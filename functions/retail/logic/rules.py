@@ -168,8 +168,9 @@ def refund_total(lines: Iterable[RefundLine]) -> Decimal:
 # ---------------------------------------------------------------- time
 def timestamp(moment: datetime) -> str:
     """ISO-8601 UTC with milliseconds and a ``Z``: ``2026-11-24T14:03:12.345Z`` (sorts as text)."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat, not strftime("%Y"): glibc writes year 579 as "579", which sorts after "2026"
+    # (a from=0579-02-17 listing asked DynamoDB for a BETWEEN with its bounds reversed: a 500)
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def day(moment: datetime) -> str:

@@ -40,7 +40,7 @@ def list_orders(
     operation_id="createOrder",
     summary="Create a pending order",
     description="From `lines` or an open `cart_id`, priced from the catalogue. Unknown customer, product "
-    "or cart: 422 `invalid_reference`; an ordered cart: 409 `cart_closed`. With `idempotency_key`, a "
+    "or cart: 404 `invalid_reference`; an ordered cart: 409 `cart_closed`. With `idempotency_key`, a "
     "repeat returns the first order.",
     tags=["orders"],
     status_code=201,

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from reporting.logic import reports
-from reporting.logic.periods import DATE_PATTERN, parse_day, today_utc
+from reporting.logic.periods import DATE_FORMAT, DATE_PATTERN, parse_day, today_utc
 from reporting.schemas import Dashboard
 from shared.api import error_responses
 
@@ -25,7 +25,7 @@ router = Router()
 def dashboard(
     date: Annotated[
         str | None,
-        Query(pattern=DATE_PATTERN, description="The day taken as 'today' (UTC, YYYY-MM-DD). Default: today."),
+        Query(pattern=DATE_PATTERN, json_schema_extra=DATE_FORMAT, description="The day taken as 'today' (UTC, YYYY-MM-DD). Default: today."),
     ] = None,
 ) -> Dashboard:
     return reports.dashboard(parse_day(date, ["query", "date"]) or today_utc())

@@ -60,7 +60,7 @@ def performance_report(
     summary="Inventory report",
     description="Stock now, per location: rows, units available and reserved, stock value (available x "
     "current price), and the low-stock alerts (available <= reorder level), largest shortfall first. "
-    "An unknown `location_id` is a 422 `invalid_reference`.",
+    "An unknown `location_id` is a 404 `invalid_reference`.",
     tags=["reports"],
     responses={200: {"description": "The inventory report"}, **error_responses()},
 )

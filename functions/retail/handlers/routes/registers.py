@@ -34,7 +34,7 @@ def list_registers(
     "/cash-registers",
     operation_id="createCashRegister",
     summary="Add a cash register to a store",
-    description="The store must exist (422 `invalid_reference`); the number is unique within the store (409).",
+    description="The store must exist (404 `invalid_reference`); the number is unique within the store (409).",
     tags=["stores"],
     status_code=201,
     responses={201: {"description": "The created cash register"}, **error_responses(409)},

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from retail.logic import sales
 from retail.logic.rules import MAX_SALE_LINES
-from retail.schemas import DATE_PATTERN, SaleCreate, SaleOut, SalePage
+from retail.schemas import DATE_FORMAT, DATE_PATTERN, SaleCreate, SaleOut, SalePage
 from shared.api import error_responses
 from shared.pagination import DEFAULT_LIMIT, Limit, NextToken
 from shared.types import MAX_ID
@@ -18,11 +18,11 @@ SaleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Sale id.")]
 StoreFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this store's sales (newest first).")]
 DateFrom = Annotated[
     str | None,
-    Query(alias="from", pattern=DATE_PATTERN, description="First day (UTC, YYYY-MM-DD, inclusive).", examples=["2026-11-01"]),
+    Query(alias="from", pattern=DATE_PATTERN, json_schema_extra=DATE_FORMAT, description="First day (UTC, YYYY-MM-DD, inclusive).", examples=["2026-11-01"]),
 ]
 DateTo = Annotated[
     str | None,
-    Query(alias="to", pattern=DATE_PATTERN, description="Last day (UTC, YYYY-MM-DD, inclusive).", examples=["2026-11-30"]),
+    Query(alias="to", pattern=DATE_PATTERN, json_schema_extra=DATE_FORMAT, description="Last day (UTC, YYYY-MM-DD, inclusive).", examples=["2026-11-30"]),
 ]
 
 
