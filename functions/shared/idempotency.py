@@ -11,7 +11,7 @@ connection) sends a key of its choosing with a POST, PUT, PATCH or DELETE::
 | same key, same request, after the first one answered  | the first answer again (status and body), with ``Idempotent-Replayed: true``; nothing is done twice |
 | same key, same request, while the first one runs      | waits for the first one's answer, then as above |
 | same key, different request                           | 409 ``idempotency_conflict`` |
-| a key that is not 1-255 printable ASCII characters    | 422 ``validation_error`` |
+| a key that is not 1-256 printable ASCII characters    | 422 ``validation_error`` (checked with the request, ``shared.api``) |
 
 "Same request" is the same method, path and JSON body (key order and spacing do not matter),
 from the same API key: keys of different consumers never meet. Only answers that did the work
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from typing import Any
 
@@ -45,14 +44,14 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from pydantic import Field
 
 from shared import aws
+from shared.api import IDEMPOTENCY_KEY_HEADER as HEADER
+from shared.api import IDEMPOTENCY_KEY_RE as KEY_PATTERN
 from shared.errors import ConflictError, UnprocessableError
 from shared.settings import EnvSettings
 
-HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 EXPIRES_AFTER_SECONDS = 24 * 3600
 EFFECTFUL = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
 WAIT_SECONDS = 10.0   # how long a repeat waits for the first request's answer
 WAIT_STEP = 0.05
 
@@ -67,7 +66,7 @@ class IdempotencySettings(EnvSettings):
 class InvalidIdempotencyKey(UnprocessableError):
     def __init__(self) -> None:
         super().__init__(
-            f"{HEADER} must be 1..255 printable ASCII characters without spaces",
+            f"{HEADER} must be 1..256 printable ASCII characters without spaces",
             details=[{"loc": ["header", HEADER], "type": "string_pattern_mismatch"}],
         )
 
