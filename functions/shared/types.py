@@ -102,13 +102,23 @@ NO_WHITESPACE = f"[^{WHITESPACE}]"
 """One character that is not whitespace (for patterns such as e-mail addresses)."""
 
 
+# Control characters (C0 and C1, DEL) that are not whitespace: never part of a name or a text a
+# person typed; a NUL or an escape sequence stored in a name ends up in a page or a log.
+CONTROL = "\\x00-\\x08\\x0e-\\x1b\\x7f-\\x84\\x86-\\x9f"
+TEXT_PATTERN = f"^[^{CONTROL}]*$"
+"""No control character."""
+NAME_PATTERN = f"^[^{CONTROL}]*[^{WHITESPACE}{CONTROL}][^{CONTROL}]*$"
+"""Some character is not whitespace, and none is a control character."""
+
+
 def text(max_length: int, *, blank: bool = False) -> Any:
-    """A free-text field: at most ``max_length`` characters as sent and, unless ``blank``, not only
-    whitespace; stored stripped. The limits apply to the value as sent so that the schema (what a
+    """A free-text field: at most ``max_length`` characters as sent, no control character and,
+    unless ``blank``, not only whitespace; stored stripped. The limits apply to the value as sent so that the schema (what a
     client can check) and the validation (what the API accepts) are the same set of strings:
     stripping first would accept ``"\\u0085"`` as blank-but-valid in the schema's eyes, or a
     padded value longer than ``maxLength``."""
-    constraints = Field(max_length=max_length) if blank else Field(min_length=1, max_length=max_length, pattern=NOT_BLANK_PATTERN)
+    constraints = Field(max_length=max_length, pattern=TEXT_PATTERN) if blank else \
+        Field(min_length=1, max_length=max_length, pattern=NAME_PATTERN)
     return Annotated[str, constraints, AfterValidator(str.strip)]
 
 

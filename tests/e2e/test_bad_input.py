@@ -80,3 +80,12 @@ def test_a_hostile_location_in_a_body_is_422_and_moves_no_stock(admin, location_
     assert response.status_code == 422, response.text
     assert response.json()["error"]["details"][0]["loc"] == ["body", "location_id"]
     assert stock_of(admin, 1) == before
+
+
+@pytest.mark.parametrize("name", ["a\u0000b", "esc\u001b[31mred", "bell\u0007", "del\u007f", "c1\u0090"])
+def test_control_characters_in_names_are_422_and_create_nothing(admin, name):
+    before = count(admin, "/api/v1/stores")
+    response = admin.post("/api/v1/stores", json={"name": name, "address": "1 Rue Test"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"][0]["loc"] == ["body", "name"]
+    assert count(admin, "/api/v1/stores") == before
