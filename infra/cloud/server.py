@@ -456,8 +456,33 @@ def main() -> None:  # python -m infra.cloud.server: the endpoint alone
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if os.environ.get("CLOUD_TRACEMALLOC"):
+        _trace_memory(signal)
     stop.wait()
     cloud.stop()
+
+
+def _trace_memory(signal: Any) -> None:
+    """``CLOUD_TRACEMALLOC=1``: a diagnosis aid for the endpoint's memory (docs/performance.md).
+    Each ``kill -USR2 <pid>`` logs the 25 allocation sites that grew most since the previous one."""
+    import tracemalloc
+
+    tracemalloc.start(10)
+    previous = [tracemalloc.take_snapshot()]
+
+    def report(*_: Any) -> None:
+        snapshot = tracemalloc.take_snapshot()
+        top = snapshot.compare_to(previous[0], "traceback")[:25]
+        previous[0] = snapshot
+        lines = []
+        for stat in top:
+            frames = " <- ".join(f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno}"
+                                 for f in reversed(stat.traceback[-6:]))   # the allocating frame first
+            lines.append(f"{stat.size_diff / 1024:+10.0f} KiB {stat.count_diff:+8d} blocks  {frames}")
+        log.info("memory growth since the last USR2:\n%s", "\n".join(lines))
+
+    signal.signal(signal.SIGUSR2, report)
+    log.info("tracemalloc on: kill -USR2 %d logs the growth", os.getpid())
 
 
 if __name__ == "__main__":
