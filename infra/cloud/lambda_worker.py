@@ -229,6 +229,11 @@ class Worker:
         self.exited = True
         inv = self.assigned
         if inv is not None:
+            # What the process sent before it died is read first: awslambdaric posts an init
+            # error, then exits, and may not wait for the answer (100 ms); under load the exit
+            # could be seen first and the invocation end with Runtime.ExitError instead of the
+            # error the runtime reported. Its connections end once their data is read.
+            self._server.drain(timeout=2.0)
             status = f"signal: {signal.strsignal(-code).lower()}" if code < 0 else f"exit status {code}"
             message = f"RequestId: {inv.request_id} Error: Runtime exited with error: {status}"
             inv.finish("exit", json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode(),
@@ -306,7 +311,14 @@ class _RuntimeAPIHandler(FastHeadersMixin, BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.server.opened()
         self.server.worker.connection = self.connection
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.ended()
 
     def do_GET(self) -> None:
         if self.path != NEXT_PATH:
@@ -349,9 +361,26 @@ class _RuntimeAPIServer(ThreadingHTTPServer):
     def __init__(self, worker: Worker):
         self.worker = worker
         self._closing = False
+        self._open = 0
+        self._open_changed = threading.Condition()
         super().__init__(("127.0.0.1", 0), _RuntimeAPIHandler)
         threading.Thread(target=self._serve, daemon=True,
                          name=f"lambda-api-{worker.function_name}").start()
+
+    def opened(self) -> None:
+        with self._open_changed:
+            self._open += 1
+
+    def ended(self) -> None:
+        with self._open_changed:
+            self._open -= 1
+            self._open_changed.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Waits until every connection of the worker has been read to its end (its process
+        gone, they end by themselves); False if some is still open after ``timeout``."""
+        with self._open_changed:
+            return self._open_changed.wait_for(lambda: self._open <= 0, timeout)
 
     def server_bind(self) -> None:   # HTTPServer's version does a reverse DNS lookup
         socketserver.TCPServer.server_bind(self)
