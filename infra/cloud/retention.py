@@ -11,6 +11,8 @@ soak). AWS does not keep them forever either:
   once their events expire.
 - Step Functions keeps a finished execution for 90 days; here each state machine keeps its
   newest :data:`MAX_FINISHED_EXECUTIONS` finished executions (running ones are never dropped).
+- moto's own list of every model instance it created is emptied on each pass
+  (:func:`forget_tracked_instances`), or nothing above would ever be freed.
 - CloudWatch metric data: bounded by the metrics hub (``metrics.MAX_DATUMS`` of the last
   ``metrics.MAX_DATUM_AGE`` seconds).
 
@@ -70,6 +72,18 @@ def trim_executions(state_machine: Any, max_finished: int = MAX_FINISHED_EXECUTI
     return excess
 
 
+def forget_tracked_instances() -> None:
+    """moto's ``BaseModel`` keeps a reference to every instance it ever created (for the moto
+    dashboard and for its reset between mocked tests), so every metric data point, log event and
+    history event stays in memory even after the backend dropped it: the endpoint grew ~5 MiB a
+    minute under the soak whatever the bounds above (tracemalloc, docs/performance.md). The
+    backends hold what is current; this drops moto's extra references, exactly as its own
+    ``reset_model_data`` does. (The moto dashboard then lists what was created since.)"""
+    from moto.core.model_instances import reset_model_data
+
+    reset_model_data()
+
+
 class Janitor:
     def __init__(self, logs_backends: Callable[[], list[Any]], sfn_backends: Callable[[], list[Any]],
                  interval: float = INTERVAL):
@@ -94,6 +108,7 @@ class Janitor:
         for backend in self._sfn():
             for machine in list(backend.state_machines):
                 executions += trim_executions(machine)
+        forget_tracked_instances()
         return events, executions
 
     def _run(self) -> None:

@@ -56,3 +56,14 @@ def test_the_janitor_walks_every_backend():
                       lambda: [SimpleNamespace(state_machines=[machine])])
     events, executions = janitor.run_once()
     assert events == 1 and executions == 0
+
+
+def test_moto_forgets_the_instances_the_backends_dropped():
+    from datetime import datetime, timezone
+
+    from moto.cloudwatch.models import MetricDatum
+
+    datum = MetricDatum("NS", "M", 1.0, [{"Name": "d", "Value": "v"}], datetime.now(timezone.utc))
+    assert any(tracked is datum for tracked in MetricDatum.instances_tracked)
+    Janitor(lambda: [], lambda: []).run_once()
+    assert not any(tracked is datum for tracked in MetricDatum.instances_tracked)
