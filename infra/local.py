@@ -79,6 +79,14 @@ def _die_with_parent() -> None:
         pass
 
 
+# The local stack's documented API keys (README "API keys and roles"): local values only.
+DEV_API_KEYS = {
+    "AdminApiKeyValue": "admin-key-12345-local-dev",
+    "FrontendApiKeyValue": "frontend-key-67890-local-dev",
+    "StoreApiKeyValue": "store-key-24680-local-dev",
+}
+
+
 class LocalStackRunner:
     """Starts cloud -> deploy -> seed -> gateway; ``stop()`` undoes it all."""
 
@@ -90,8 +98,10 @@ class LocalStackRunner:
         self.state_dir = state_dir
         self.endpoint_url = f"http://127.0.0.1:{cloud_port}"
         self.gateway_url = f"http://127.0.0.1:{gateway_port}"
-        # the web back office calls the API through this gateway (template parameter WebApiUrl)
-        self.parameters = {"EnableTestHooks": "true", "WebApiUrl": self.gateway_url, **(parameters or {})}
+        # the web back office calls the API through this gateway (template parameter WebApiUrl);
+        # the documented dev keys are passed here, never template defaults (a deploy generates keys)
+        self.parameters = {"EnableTestHooks": "true", "WebApiUrl": self.gateway_url, **DEV_API_KEYS,
+                           **(parameters or {})}
         self.procs: list[subprocess.Popen] = []
         self.stack = None
         self.seed_summary: dict[str, Any] = {}

@@ -532,19 +532,22 @@ def _apply_access_log_setting(ctx: Context, apigw: Any, api_id: str, stage: str,
 def provision_api_key(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
     apigw = ctx.client("apigateway")
     name = props.get("Name") or ctx.physical_name(logical_id)
-    value = props.get("Value")
+    value = props.get("Value")  # absent: API Gateway generates the key
+    tags = {t["Key"]: str(t["Value"]) for t in props.get("Tags") or []}
+    enabled = str(props.get("Enabled", True)).lower() == "true"
     for key in _all(apigw.get_api_keys, "items", nameQuery=name, includeValues=True):
         if key["name"] != name:
             continue
-        if value is None or key.get("value") == value:
-            enabled = str(props.get("Enabled", True)).lower() == "true"
+        if (value is None or key.get("value") == value) and (key.get("tags") or {}) == tags:
             if key.get("enabled") != enabled:
                 apigw.update_api_key(apiKey=key["id"], patchOperations=[
                     {"op": "replace", "path": "/enabled", "value": str(enabled).lower()}])
             return Provisioned(key["id"])
-        apigw.delete_api_key(apiKey=key["id"])  # a key's value cannot change: replace it
-    args = {"name": name, "description": props.get("Description", ""),
-            "enabled": str(props.get("Enabled", True)).lower() == "true"}
+        # a key's value cannot change, and not every endpoint tags keys (moto tags only REST APIs):
+        # replace it, keeping a generated value
+        value = value if value is not None else key.get("value")
+        apigw.delete_api_key(apiKey=key["id"])
+    args = {"name": name, "description": props.get("Description", ""), "enabled": enabled, "tags": tags}
     if value is not None:
         args["value"] = value
     key = apigw.create_api_key(**args)

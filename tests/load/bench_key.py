@@ -72,7 +72,7 @@ def ensure_bench_key(endpoint_url: str = DEFAULT_ENDPOINT_URL, host: str = DEFAU
         if key.get("value") != value or not key.get("enabled", True):
             raise SystemExit(f"API key {name} exists with another value or disabled: delete it and run again")
     else:
-        key = client.create_api_key(name=name, value=value, enabled=True,
+        key = client.create_api_key(name=name, value=value, enabled=True, tags={"role": "admin"},
                                     description="make bench / make load: un-throttled key for local load runs")
     plans = [plan for plan in _items(client, "get_usage_plans") if plan["name"] == name]
     if plans:
