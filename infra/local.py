@@ -185,10 +185,15 @@ class LocalStackRunner:
 
     def api_keys(self) -> dict[str, str]:
         """Consumer name -> key value, read back from the deployed API keys."""
+        return {name: value for name, (value, _role) in self.api_keys_with_roles().items()}
+
+    def api_keys_with_roles(self) -> dict[str, tuple[str, str]]:
+        """Consumer name -> (key value, role tag), read back from the deployed API keys."""
         client = boto3.client("apigateway", endpoint_url=self.endpoint_url, region_name=self.region,
                               aws_access_key_id="test", aws_secret_access_key="test")
         keys = client.get_api_keys(includeValues=True, nameQuery=f"{self.stack_name}-")["items"]
-        return {k["name"].removeprefix(f"{self.stack_name}-"): k["value"] for k in keys}
+        return {k["name"].removeprefix(f"{self.stack_name}-"): (k["value"], (k.get("tags") or {}).get("role", "-"))
+                for k in keys}
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
@@ -207,7 +212,8 @@ class LocalStackRunner:
 
 
 def banner(runner: LocalStackRunner) -> str:
-    keys = runner.api_keys()
+    with_roles = runner.api_keys_with_roles()
+    keys = {name: value for name, (value, _role) in with_roles.items()}
     lines = [
         "",
         "Retail platform running locally",
@@ -216,7 +222,7 @@ def banner(runner: LocalStackRunner) -> str:
         f"  AWS endpoint       {runner.endpoint_url}   e.g. aws --endpoint-url {runner.endpoint_url} dynamodb list-tables",
         f"  health (no key)    curl -s {runner.gateway_url}/api/v1/health",
         "  API keys (header x-api-key):",
-        *[f"    {name:<9} {value}" for name, value in sorted(keys.items())],
+        *[f"    {name:<9} {value}   (role {role})" for name, (value, role) in sorted(with_roles.items())],
         f"  example            curl -s -H 'x-api-key: {keys.get('admin', '<admin key>')}' {runner.gateway_url}/api/v1/products",
         f"  order saga         curl -s -X POST -H 'x-api-key: {keys.get('admin', '<admin key>')}' "
         f"-H 'content-type: application/json' {runner.gateway_url}/api/v1/customers/1/order-processing "

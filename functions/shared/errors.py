@@ -54,6 +54,13 @@ class InvalidPaginationTokenError(BadRequestError):
         super().__init__(message, details=[{"loc": ["query", "next_token"], "type": "invalid_token"}])
 
 
+class ForbiddenError(AppError):
+    """The caller's role may call the route but not on this record (e.g. another store's)."""
+
+    status = HTTPStatus.FORBIDDEN
+    code = "forbidden"
+
+
 class NotFoundError(AppError):
     """The resource named in the URL path does not exist."""
 

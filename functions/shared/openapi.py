@@ -317,6 +317,18 @@ def add_links(document: dict[str, Any]) -> dict[str, Any]:
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
+# operations answered without a key (template.yaml: ApiKeyRequired false, Authorizer NONE);
+# powertools drops an empty ``security`` list, so it is set here
+PUBLIC_OPERATIONS = frozenset({"getHealth"})
+
+
+def _open_public_operations(document: dict[str, Any]) -> None:
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and operation.get("operationId") in PUBLIC_OPERATIONS:
+                operation["security"] = []
+
+
 def build_document(modules: Iterable[str] | None = None, *, strict: bool = True) -> dict[str, Any]:
     """Merge the OpenAPI schemas of ``modules`` (default: all discovered API modules).
 
@@ -353,6 +365,7 @@ def build_document(modules: Iterable[str] | None = None, *, strict: bool = True)
         merger.add_schema(schema)
     document = json.loads(json.dumps(copy.deepcopy(merger.get_openapi_schema())))
     document.setdefault("components", {}).setdefault("securitySchemes", {})[API_KEY_SCHEME] = API_KEY_SECURITY
+    _open_public_operations(document)
     document = add_contract_responses(document)
     if not modules_skipped:
         document = add_links(document)

@@ -14,14 +14,39 @@ from tests.conftest import Api
 pytestmark = pytest.mark.integration
 
 
-def test_health_needs_no_key(anonymous):
+def test_health_needs_no_key_and_says_only_status_and_version(anonymous):
     response = anonymous.get("/api/v1/health")
     assert response.status_code == 200
-    body = response.json()
-    assert body["status"] == "healthy" and body["version"]
-    assert {d["type"] for d in body["dependencies"]} == {"dynamodb", "stepfunctions"}
-    assert all(d["healthy"] for d in body["dependencies"])
+    assert set(response.json()) == {"status", "version"} and response.json()["status"] == "healthy"
     assert response.headers["x-amzn-RequestId"]
+
+
+def test_health_details_are_for_an_admin(admin, local_stack):
+    response = admin.get("/api/v1/health/details")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "healthy" and body["version"] and body["stage"] == local_stack.stage
+    assert {d["type"] for d in body["dependencies"]} == {"dynamodb", "stepfunctions"}
+    assert all(d["healthy"] for d in body["dependencies"]) and len(body["dependencies"]) == 22
+
+
+def test_public_health_is_stage_throttled(local_stack):
+    """No usage plan meters a keyless route: the stage's method throttle (PublicRateLimit 10/s,
+    burst 20) does, over all callers: a burst gets 429s, at most the bucket and its refill get
+    through, and health answers again after."""
+    anonymous = Api(local_stack.gateway_url, None)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda _: anonymous.get("/api/v1/health").status_code, range(100)))
+    elapsed = time.monotonic() - started
+    assert set(statuses) <= {200, 429} and 429 in statuses, statuses
+    assert statuses.count(200) <= 20 + 10 * elapsed + 1, (statuses.count(200), elapsed)
+    for _ in range(50):
+        time.sleep(0.2)
+        if anonymous.get("/api/v1/health").status_code == 200:
+            break
+    else:
+        pytest.fail("health never answered again after the burst")
 
 
 @pytest.mark.parametrize("key", [None, "wrong-key-that-is-long-enough"])

@@ -1,5 +1,6 @@
-"""GET /api/v1/health (functions/health): every table and state machine it is given, the
-version, and 503 "unhealthy" as soon as one dependency is not healthy. On moto."""
+"""The health routes (functions/health): every table and state machine it is given, the version,
+and 503 "unhealthy" as soon as one dependency is not healthy; the public route says only status
+and version; one check answers for HEALTH_CACHE_SECONDS; /me reads the authorizer's context. On moto."""
 
 from __future__ import annotations
 
@@ -26,11 +27,14 @@ def aws(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("HEALTH_CACHE_SECONDS", "0")
     with mock_aws():
-        import health.handler as handler
+        import health.handlers.api as handler
+        from health.dal import dependencies
+        from health.logic import health as logic
 
-        monkeypatch.setattr(handler, "_dynamodb", boto3.client("dynamodb", region_name=REGION))
-        monkeypatch.setattr(handler, "_stepfunctions", boto3.client("stepfunctions", region_name=REGION))
+        dependencies._client.cache_clear()
+        monkeypatch.setattr(logic, "_last", None)
         ddb = boto3.client("dynamodb", region_name=REGION)
         for name in ("t1", "t2"):
             ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -45,9 +49,54 @@ def aws(monkeypatch):
         yield handler, arn
 
 
-def call(handler) -> tuple[int, dict]:
-    response = handler.app.resolve(EVENT, None)
+def call(handler, path: str = "/api/v1/health/details", authorizer: dict | None = None) -> tuple[int, dict]:
+    event = {**EVENT, "resource": path, "path": path,
+             "requestContext": {**EVENT["requestContext"], "resourcePath": path, "authorizer": authorizer}}
+    response = handler.app.resolve(event, None)
     return response["statusCode"], json.loads(response["body"])
+
+
+def test_the_public_answer_is_status_and_version_only(aws):
+    handler, _ = aws
+    assert call(handler, "/api/v1/health") == (200, {"status": "healthy", "version": __version__})
+
+
+def test_the_public_answer_is_503_when_a_dependency_is_down(aws, monkeypatch):
+    handler, _ = aws
+    monkeypatch.setenv("HEALTH_TABLES", "t1,missing")
+    assert call(handler, "/api/v1/health") == (503, {"status": "unhealthy", "version": __version__})
+
+
+def test_one_check_answers_for_the_cache_time(aws, monkeypatch):
+    handler, _ = aws
+    from health.dal import dependencies
+
+    calls = []
+    real = dependencies.check_table
+    monkeypatch.setattr(dependencies, "check_table", lambda name: calls.append(name) or real(name))
+    monkeypatch.setenv("HEALTH_CACHE_SECONDS", "60")
+    for _ in range(5):
+        assert call(handler, "/api/v1/health")[0] == 200
+    status, body = call(handler)
+    assert calls == ["t1", "t2"]  # one check for six requests
+    assert status == 200 and body["age_seconds"] >= 0 and body["checked_at"].endswith("Z")
+    monkeypatch.setenv("HEALTH_CACHE_SECONDS", "0")
+    call(handler, "/api/v1/health")
+    assert calls == ["t1", "t2", "t1", "t2"]
+
+
+def test_me_is_the_authorizer_context(aws):
+    handler, _ = aws
+    status, body = call(handler, "/api/v1/me", {"principalId": "k123", "role": "store", "keyName": "retail-store"})
+    assert status == 200
+    assert body["role"] == "store" and body["principal_id"] == "k123" and body["key_name"] == "retail-store"
+    assert "POST /api/v1/sales" in body["routes"] and "POST /api/v1/products" not in body["routes"]
+
+
+def test_me_without_an_authorizer_context_is_403(aws):
+    handler, _ = aws
+    status, body = call(handler, "/api/v1/me")
+    assert status == 403 and body["error"]["code"] == "no_caller"
 
 
 def test_every_dependency_healthy(aws):
