@@ -175,6 +175,24 @@ def test_operations_shows_the_alarms_and_the_api_traffic(signed_in: Page):
     assert_every_control_labelled(page)
 
 
+def test_stored_markup_is_shown_as_text(signed_in: Page, admin):
+    """Free text is stored as sent and every page escapes it: a stock movement whose reason is
+    markup shows that markup as text; no script runs, no element is made from it."""
+    product = _stocked_product(admin, "store-1", 1)
+    reason = "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\"> & more"
+    adjusted = admin.put(f"/api/v1/stock/{product['product_id']}",
+                         json={"location_id": "store-1", "delta": 1, "reason": reason})
+    assert adjusted.status_code == 200, adjusted.text
+    movements = admin.get(f"/api/v1/stock/{product['product_id']}/movements", params={"limit": 5}).json()["items"]
+    assert reason in [m["reason"] for m in movements]                        # stored as sent
+    dialogs: list[str] = []
+    signed_in.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    signed_in.goto(f"/ui/stock/{product['product_id']}")
+    expect(signed_in.get_by_role("cell", name=reason, exact=True).first).to_be_visible()   # shown as text
+    assert signed_in.evaluate("window.__xss") is None and dialogs == []
+    assert signed_in.locator("main img[src=x], main script").count() == 0
+
+
 def test_sign_out(signed_in: Page):
     page = signed_in
     page.get_by_role("button", name="Sign out").click()
