@@ -25,20 +25,18 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from web.dal.api import ApiClient
 from web.dal.secret import session_secret
-from web.errors import ApiError, ApiForbidden, ApiRejected, ApiThrottled, BadInput, NotSignedIn, WebError
-from web.logic import pages, pos
+from web.errors import (ApiError, ApiForbidden, ApiRejected, ApiThrottled, BadInput, NotSignedIn, PageForbidden,
+                        WebError)
+from web.logic import access, pages, pos
 from web.logic.forms import (OrderForm, ReturnForm, SaleForm, SignInForm, StockAdjustForm, form_fields,
                              paired_lines, parse, single, PAYMENT_METHODS)
 from web.logic.reports import PRESETS, period
-from web.logic.session import SessionSigner, clear_cookie, cookie_value
+from web.logic.session import Session, SessionSigner, clear_cookie, cookie_value
 from web.settings import settings
 from shared.version import __version__
 
 HERE = Path(__file__).resolve().parent
 FORM = ["application/x-www-form-urlencoded"]
-NAV = [("dashboard", "/ui", "Dashboard"), ("stores", "/ui/stores", "Stores"), ("pos", "/ui/pos", "Point of sale"),
-       ("stock", "/ui/stock", "Stock"), ("orders", "/ui/orders", "Online orders"),
-       ("reports", "/ui/reports", "Reports"), ("operations", "/ui/operations", "Operations")]
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                                "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
@@ -89,15 +87,19 @@ def _signer() -> SessionSigner:
     return SessionSigner(session_secret(config.session_secret_id), config.session_max_age)
 
 
-def _api_key() -> str:
-    key = _signer().key(cookie_value(_request().headers.get("cookie")))
-    if key is None:
+def _session_or_none() -> Session | None:
+    return _signer().session(cookie_value(_request().headers.get("cookie")))
+
+
+def _session() -> Session:
+    session = _session_or_none()
+    if session is None:
         raise NotSignedIn("Sign in with your API key to use the back office.")
-    return key
+    return session
 
 
 def _api() -> ApiClient:
-    return ApiClient(_api_url(), _api_key())
+    return ApiClient(_api_url(), _session().api_key)
 
 
 def _query(name: str) -> str | None:
@@ -131,8 +133,10 @@ def _html(body: str, status: int = 200, headers: dict[str, str] | None = None) -
 def render(template: str, http_status: int = 200, *, headers: dict[str, str] | None = None, **context: Any) -> Response:
     base = _base_path()
     request = _request()
+    session = _session_or_none() if context.get("active") != "signin" else None
+    role = session.role if session else ""
     html = templates.get_template(template).render(
-        base=base, nav=NAV, version=__version__, request_id=(request.context or {}).get("requestId", ""),
+        base=base, nav=access.nav(role), role=role, can=lambda route: access.can(role, route), version=__version__, request_id=(request.context or {}).get("requestId", ""),
         url=lambda path, **params: base + path + ("?" + urlencode({k: v for k, v in params.items()
                                                                    if v not in (None, "")}) if params else ""),
         new_key=lambda: uuid.uuid4().hex, **context)
@@ -152,6 +156,13 @@ def page(active: str) -> Callable[[Callable[..., Response]], Callable[..., Respo
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Response:
             try:
+                if active in access.PAGES:
+                    role = _session().role
+                    if not access.may_see(role, active):
+                        if active == "dashboard":  # the landing page: the role's own first page
+                            return redirect(access.home(role))
+                        raise PageForbidden(f"Your key's role ({role}) does not include the "
+                                            f"{access.PAGES[active][1]} page.")
                 return view(*args, **kwargs)
             except NotSignedIn:
                 path = _request().to_original_event().get("path") or _request().context.get("path") or "/ui"
@@ -189,12 +200,13 @@ def signin() -> Response:
     target = _safe_next(fields.get("next"))
     try:
         form = parse(SignInForm, fields)
-        ApiClient(_api_url(), form.api_key).get("/stores", limit=1)   # the key works on the API
+        caller = ApiClient(_api_url(), form.api_key).get("/me")   # the key works on the API: its role
     except (BadInput, ApiForbidden, ApiThrottled) as exc:
         status = exc.status if not isinstance(exc, ApiForbidden) else 403
         return render("signin.html", status, active="signin", next=target, error=exc)
-    logger.info("signed in")
-    return redirect(target, {"Set-Cookie": _signer().set_cookie(form.api_key, secure=_secure())})
+    session = Session(form.api_key, str(caller["role"]))
+    logger.info("signed in", extra={"role": session.role})
+    return redirect(target, {"Set-Cookie": _signer().set_cookie(session, secure=_secure())})
 
 
 @app.route("/ui/signout", methods=["POST"], content_types=[*FORM, "application/json"])  # a body-less POST too
@@ -212,7 +224,7 @@ def _safe_next(target: str | None) -> str:
 @app.route("/ui")
 @page("dashboard")
 def dashboard() -> Response:
-    return render("dashboard.html", active="dashboard", **pages.dashboard(_api()))
+    return render("dashboard.html", active="dashboard", **pages.dashboard(_api(), _session().role))
 
 
 @app.route("/ui/stores")
@@ -370,7 +382,7 @@ def report_pages() -> Response:
 @app.route("/ui/operations", methods=["GET"])
 @page("operations")
 def operations() -> Response:
-    _api_key()   # signed in; CloudWatch is read with the function's own role
+    _session()   # signed in (an admin: the page's route); CloudWatch is read with the function's own role
     config = settings()
     return render("operations.html", active="operations", **pages.operations_page(
         config.api_name, config.stage, config.metrics_namespace, config.resource_prefix, _query("hours")))

@@ -21,6 +21,12 @@ class NotSignedIn(WebError):
     title = "Please sign in"
 
 
+class PageForbidden(WebError):
+    """The signed-in key's role does not include this page (its API route, shared/roles.py)."""
+    status = 403
+    title = "Not a page of your role"
+
+
 class BadInput(WebError):
     """A form or query string the back office itself cannot read (before any API call)."""
     status = 400
@@ -38,10 +44,10 @@ class ApiForbidden(ApiError):
     status = 403
     title = "The API refused your key"
 
-    def __init__(self, api_message: str = "Forbidden"):
-        super().__init__(f"The API answered 403 ({api_message}): the key you signed in with is unknown, disabled "
-                         "or not allowed on this API. Sign out and sign in again with a valid key.")
-        self.api_status = 403
+    def __init__(self, api_message: str = "Forbidden", api_status: int = 403):
+        super().__init__(f"The API answered {api_status} ({api_message}): the key you signed in with is unknown or "
+                         "disabled, or its role may not do this. Sign out and sign in again with a valid key.")
+        self.api_status = api_status
 
 
 class ApiThrottled(ApiError):

@@ -65,7 +65,7 @@ def test_a_key_the_api_refuses_is_said_so(web):
     answer = requests.post(f"{web}/ui/signin", data={"api_key": "not-a-key-of-this-api-0000"},
                            allow_redirects=False, timeout=60)
     assert answer.status_code == 403 and "Set-Cookie" not in answer.headers
-    assert "The API refused your key" in answer.text and "403" in answer.text
+    assert "The API refused your key" in answer.text and "401 (Unauthorized)" in answer.text
     short = requests.post(f"{web}/ui/signin", data={"api_key": "short"}, allow_redirects=False, timeout=60)
     assert short.status_code == 400 and "API key" in short.text and "at least 20 characters" in short.text
 
@@ -73,13 +73,13 @@ def test_a_key_the_api_refuses_is_said_so(web):
 def test_a_used_up_quota_is_a_clear_429_page(web, local_stack, aws):
     apigw = aws("apigateway")
     key_value = "web-quota-test-key-0123456789"
-    key = apigw.create_api_key(name="web-quota-test", enabled=True, value=key_value)
+    key = apigw.create_api_key(name="web-quota-test", enabled=True, value=key_value, tags={"role": "store"})
     plan = apigw.create_usage_plan(name="web-quota-test", quota={"limit": 3, "period": "DAY"},
                                    apiStages=[{"apiId": local_stack.stack.outputs["ApiId"], "stage": local_stack.stage}])
     apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
     probe = Api(local_stack.gateway_url, key_value)
     for _ in range(100):   # the gateway re-reads keys and plans every few seconds
-        if probe.get("/api/v1/categories").status_code != 403:   # the first request that counts (1 of 3)
+        if probe.get("/api/v1/categories").status_code not in (401, 403):   # the first that counts (1 of 3)
             break
         time.sleep(0.2)
     session = _signed_in(web, key_value)                          # 2 of 3
@@ -147,3 +147,29 @@ def test_adjust_stock_and_return_an_item(web, api_keys, admin):
                          data={"product_id": ["2"], "quantity": ["2"], "reason": "damaged",
                                "idempotency_key": "web-return-0002"}, allow_redirects=False, timeout=60)
     assert again.status_code == 409 and "alert error" in again.text   # more than was sold and not returned
+
+
+@pytest.mark.parametrize("role, name, sees, refused", [
+    ("store", "store", ["/ui", "/ui/stores", "/ui/pos", "/ui/stock", "/ui/reports"], ["/ui/orders", "/ui/operations"]),
+    ("shop", "frontend", ["/ui/orders", "/ui/sagas"], ["/ui/stores", "/ui/pos", "/ui/stock", "/ui/reports",
+                                                       "/ui/operations"]),
+])
+def test_each_role_sees_only_its_pages(web, api_keys, role, name, sees, refused):
+    session = requests.Session()
+    answer = session.post(f"{web}/ui/signin", data={"api_key": api_keys[name]}, allow_redirects=False, timeout=60)
+    assert answer.status_code == 303, answer.text[:500]
+    landing = _get(f"{web}/ui", session)
+    if role == "shop":  # no dashboard for the web shop's key: its first page
+        assert landing.status_code == 303 and landing.headers["Location"] == "/ui/orders"
+    for path in sees:
+        page = _get(f"{web}{path}", session)
+        assert page.status_code == 200, (path, page.text[:300])
+        assert f"role: <strong>{role}</strong>" in page.text
+        for other in refused:
+            assert f'href="{other}"' not in page.text, (path, other)
+    for path in refused:
+        page = _get(f"{web}{path}", session)
+        assert page.status_code == 403 and f"Your key's role ({role}) does not include" in page.text, path
+    if role == "store":  # stock is read, not set, by a store
+        product = _get(f"{web}/ui/stock/1", session)
+        assert product.status_code == 200 and "Adjust a level" not in product.text

@@ -14,36 +14,51 @@ from web.errors import ApiForbidden, ApiNotFound, ApiRejected, ApiThrottled, Api
 from web.logic import operations, pos, reports, sagas
 from web.logic.charts import Chart, Dataset
 from web.logic.forms import OrderForm, SignInForm, StockAdjustForm, paired_lines, parse
-from web.logic.session import COOKIE, SessionSigner, clear_cookie, cookie_value
+from web.logic import access
+from web.logic.session import COOKIE, Session, SessionSigner, clear_cookie, cookie_value
 
 SECRET = "x" * 64
 
 
 # ----------------------------------------------------------------------------- session
-def test_a_signed_session_gives_back_its_key_and_nothing_else_does():
+def test_a_signed_session_gives_back_its_key_and_role_and_nothing_else_does():
     signer = SessionSigner(SECRET, 3600)
-    value = signer.sign("admin-key-12345-local-dev")
-    assert signer.key(value) == "admin-key-12345-local-dev"
-    assert signer.key(value[:-1] + ("A" if value[-1] != "A" else "B")) is None     # altered signature
-    assert SessionSigner("y" * 64, 3600).key(value) is None                          # another stack's secret
-    assert signer.key(None) is None and signer.key("") is None and signer.key("garbage") is None
+    value = signer.sign(Session("admin-key-12345-local-dev", "admin"))
+    assert signer.session(value) == Session("admin-key-12345-local-dev", "admin")
+    assert signer.session(value[:-1] + ("A" if value[-1] != "A" else "B")) is None     # altered signature
+    assert SessionSigner("y" * 64, 3600).session(value) is None                          # another stack's secret
+    assert signer.session(None) is None and signer.session("") is None and signer.session("garbage") is None
+    from itsdangerous import URLSafeTimedSerializer
+
+    before_roles = URLSafeTimedSerializer(SECRET, salt="retail-web-session").dumps({"key": "k" * 20})
+    assert signer.session(before_roles) is None                                          # sign in again
 
 
 def test_a_session_expires(monkeypatch):
     signer = SessionSigner(SECRET, 60)
-    value = signer.sign("k" * 20)
+    value = signer.sign(Session("k" * 20, "shop"))
     import itsdangerous.timed
 
     now = itsdangerous.timed.TimestampSigner.get_timestamp
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: now(self) + 61)
-    assert signer.key(value) is None
+    assert signer.session(value) is None
+
+
+def test_each_role_sees_the_pages_of_its_routes():
+    assert [key for key, _, _ in access.nav("admin")] == list(access.PAGES)
+    assert [key for key, _, _ in access.nav("store")] == ["dashboard", "stores", "pos", "stock", "reports"]
+    assert [key for key, _, _ in access.nav("shop")] == ["orders"]
+    assert access.home("shop") == "/ui/orders" and access.home("store") == "/ui"
+    assert access.can("admin", "PUT /api/v1/stock/{product_id}")
+    assert not access.can("store", "PUT /api/v1/stock/{product_id}")
+    assert access.nav("nobody") == [] and access.home("nobody") == "/ui/signin"
 
 
 def test_session_cookie_attributes():
-    cookie = SessionSigner(SECRET, 3600).set_cookie("k" * 20, secure=False)
+    cookie = SessionSigner(SECRET, 3600).set_cookie(Session("k" * 20, "admin"), secure=False)
     assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "Path=/" in cookie and "Max-Age=3600" in cookie and "Secure" not in cookie
-    assert "Secure" in SessionSigner(SECRET, 3600).set_cookie("k" * 20, secure=True)
+    assert "Secure" in SessionSigner(SECRET, 3600).set_cookie(Session("k" * 20, "admin"), secure=True)
     cleared = clear_cookie(secure=False)
     assert cleared.startswith(f'{COOKIE}=""') and "Max-Age=0" in cleared
     assert cookie_value(f"other=1; {COOKIE}=abc.def; x=y") == "abc.def"

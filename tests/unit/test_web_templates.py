@@ -4,7 +4,8 @@ from __future__ import annotations
 import html
 import re
 
-from web.app import NAV, templates
+from web.app import templates
+from web.logic import access
 from web.dal.api import Section
 from web.errors import ApiUnavailable, BadInput
 from web.logic.charts import Chart, Dataset
@@ -13,7 +14,9 @@ DOWN = ApiUnavailable("The API failed to answer (502 Internal server error).", 5
 
 
 def render(name: str, **context) -> str:
-    page = templates.get_template(name).render(base="/prod", nav=NAV, version="t", request_id="r-1",
+    context.setdefault("role", "admin")
+    page = templates.get_template(name).render(base="/prod", nav=access.nav(context["role"]), version="t",
+                                               request_id="r-1", can=lambda route: access.can(context["role"], route),
                                                url=lambda path, **params: "/prod" + path, new_key=lambda: "k" * 32,
                                                **context)
     return html.unescape(page)
@@ -70,3 +73,16 @@ def test_saga_fragment_polls_until_final():
     assert "hx-get" not in done and 'data-status="COMPLETED"' in done
     failing = render("_saga_live.html", error=DOWN, saga_id="saga-1")
     assert "Trying again" in failing and 'hx-get="/prod/ui/sagas/saga-1/live"' in failing
+
+
+def test_a_store_dashboard_has_no_sagas_and_a_public_health():
+    report = {"period": {"from": "2026-12-01", "to": "2026-12-03"}, "totals": {"revenue": "0.00", "sales_count": 0},
+              "groups": []}
+    chart = Chart("sales-per-store", "Revenue per store", "bar", ["A"], [Dataset("Today", [0.0])])
+    page = render("dashboard.html", role="store", active="dashboard", today="2026-12-03", chart_section=Section(chart), s={
+        "stores": Section([]), "today": Section(report), "week": Section(report),
+        "inventory": Section({"low_stock": [], "totals": {"low_stock_count": 0}}),
+        "health": Section((200, {"status": "healthy", "version": "1"}))})
+    assert "Last order sagas" not in page and "dependencies" not in page and "HEALTHY" in page
+    assert 'href="/prod/ui/operations"' not in page and 'href="/prod/ui/orders"' not in page
+    assert "role: store" in text(page)

@@ -28,8 +28,8 @@ def error_for(status: int, body: bytes) -> ApiError:
         data = {}
     data = data if isinstance(data, dict) else {}
     gateway_message = str(data.get("message", "")) if isinstance(data.get("message"), str) else ""
-    if status == 403 and "error" not in data:
-        return ApiForbidden(gateway_message or "Forbidden")
+    if status in (401, 403) and "error" not in data:  # the gateway: no or unknown key, or a role refused
+        return ApiForbidden(gateway_message or "Forbidden", status)
     if status == 429:
         return ApiThrottled(gateway_message or "Too Many Requests")
     if 400 <= status < 500:
@@ -85,10 +85,12 @@ class ApiClient:
                 break
         return items
 
-    def health(self) -> tuple[int, dict[str, Any]]:
-        """GET /health needs no key and answers 503 with a body when a dependency is down."""
+    def health(self, details: bool = False) -> tuple[int, dict[str, Any]]:
+        """GET /health (no key: status and version) or /health/details (an admin's key: every
+        dependency); both answer 503 with a body when a dependency is down."""
+        path, headers = ("/health/details", self.headers) if details else ("/health", {"accept": "application/json"})
         try:
-            response = _http.request("GET", self.base_url + "/health", headers={"accept": "application/json"})
+            response = _http.request("GET", self.base_url + path, headers=headers)
         except urllib3.exceptions.HTTPError as exc:
             raise ApiUnavailable(f"The API could not be reached ({exc.__class__.__name__}).") from None
         try:

@@ -8,7 +8,7 @@ from typing import Any
 from web.dal import cloudwatch
 from web.dal.api import ApiClient, Section, fetch_sections
 from web.errors import ApiNotFound, ApiUnavailable
-from web.logic import operations, pos, reports, sagas
+from web.logic import access, operations, pos, reports, sagas
 from web.logic.forms import StockAdjustForm
 
 
@@ -33,16 +33,20 @@ def _product_or_none(api: ApiClient, product_id: int) -> dict[str, Any] | None:
 
 
 # ----------------------------------------------------------------------------- dashboard
-def dashboard(api: ApiClient) -> dict[str, Any]:
+def dashboard(api: ApiClient, role: str) -> dict[str, Any]:
+    """The dashboard's sections; the order sagas only for a role that may read them, the health's
+    dependencies only for an admin (``shared/roles.py``)."""
     day = today()
-    s = fetch_sections({
+    sections = {
         "stores": lambda: api.items("/stores"),
         "today": lambda: api.get("/reports/sales", group_by="store", **_period(day, day)),
         "week": lambda: api.get("/reports/sales", group_by="store", **_period(reports.week_start(day), day)),
         "inventory": lambda: api.get("/reports/inventory", limit=15),
-        "sagas": lambda: api.get("/sagas", limit=10)["items"],
-        "health": api.health,
-    })
+        "health": lambda: api.health(details=access.can(role, "GET /api/v1/health/details")),
+    }
+    if access.can(role, "GET /api/v1/sagas"):
+        sections["sagas"] = lambda: api.get("/sagas", limit=10)["items"]
+    s = fetch_sections(sections)
     chart = None
     if s["stores"].ok and s["today"].ok and s["week"].ok:
         chart = reports.sales_per_store_chart(s["today"].value, s["week"].value,

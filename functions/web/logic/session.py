@@ -1,7 +1,10 @@
-"""The session: the person's API key in an HttpOnly, SameSite=Strict cookie, signed (HMAC-SHA1
-by itsdangerous, with the stack's own secret) so that it cannot be forged or altered, and dated
-so that it expires."""
+"""The session: the person's API key and its role (``GET /api/v1/me`` at sign-in) in an
+HttpOnly, SameSite=Strict cookie, signed (HMAC-SHA1 by itsdangerous, with the stack's own secret)
+so that it cannot be forged or altered, and dated so that it expires. The role only chooses which
+pages are shown: the API's authorizer decides what the key may do."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from http.cookies import CookieError, SimpleCookie
 
@@ -11,27 +14,38 @@ COOKIE = "retail_session"
 _SALT = "retail-web-session"
 
 
+@dataclass(frozen=True)
+class Session:
+    api_key: str
+    role: str
+
+
 class SessionSigner:
     def __init__(self, secret: str, max_age: int):
         self._serializer = URLSafeTimedSerializer(secret, salt=_SALT)
         self.max_age = max_age
 
-    def sign(self, api_key: str) -> str:
-        return self._serializer.dumps({"key": api_key})
+    def sign(self, session: Session) -> str:
+        return self._serializer.dumps({"key": session.api_key, "role": session.role})
 
-    def key(self, cookie_value: str | None) -> str | None:
-        """The API key in a cookie this stack signed less than ``max_age`` seconds ago, else None."""
+    def session(self, cookie_value: str | None) -> Session | None:
+        """The session in a cookie this stack signed less than ``max_age`` seconds ago, else None
+        (a cookie without a role, from before roles, is no session: the person signs in again)."""
         if not cookie_value:
             return None
         try:
             data = self._serializer.loads(cookie_value, max_age=self.max_age)
         except BadSignature:  # includes SignatureExpired
             return None
-        key = data.get("key") if isinstance(data, dict) else None
-        return key if isinstance(key, str) and key else None
+        if not isinstance(data, dict):
+            return None
+        key, role = data.get("key"), data.get("role")
+        if not (isinstance(key, str) and key and isinstance(role, str) and role):
+            return None
+        return Session(key, role)
 
-    def set_cookie(self, api_key: str, *, secure: bool) -> str:
-        return _cookie(self.sign(api_key), self.max_age, secure)
+    def set_cookie(self, session: Session, *, secure: bool) -> str:
+        return _cookie(self.sign(session), self.max_age, secure)
 
 
 def clear_cookie(*, secure: bool) -> str:
