@@ -84,6 +84,7 @@ DEV_API_KEYS = {
     "AdminApiKeyValue": "admin-key-12345-local-dev",
     "FrontendApiKeyValue": "frontend-key-67890-local-dev",
     "StoreApiKeyValue": "store-key-24680-local-dev",
+    "StoreApiKeyStores": "1 2",   # the dev store key belongs to stores 1 and 2
 }
 
 

@@ -40,4 +40,5 @@ class Caller(BaseModel):
     role: str = Field(description="admin, store or shop (README 'API keys and roles')")
     principal_id: str = Field(description="the caller's API key id")
     key_name: str | None = None
+    stores: list[int] | None = Field(default=None, description="a store key's own stores (absent: every store)")
     routes: list[str] = Field(description="every 'METHOD /path' this role may call")

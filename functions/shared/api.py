@@ -72,6 +72,8 @@ class ErrorResponse(BaseModel):
 ERROR_DESCRIPTIONS = {
     400: "Bad request: the body is not UTF-8 JSON, or the pagination token was not issued for this listing",
     402: "Payment declined",
+    403: "Forbidden: a store key named a store that is not its own (`store_forbidden`), or asked for a "
+         "chain-wide report (`chain_wide_report`)",
     404: "Not found: the id in the path, or an id the body or a filter names (`invalid_reference`)",
     409: "Conflict with the current state",
     415: "Unsupported media type: bodies are application/json",

@@ -156,7 +156,11 @@ GATEWAY_ERROR_SCHEMA = {
     "required": ["message"],
 }
 GATEWAY_RESPONSES = {
-    "403": 'Forbidden (API Gateway): the `x-api-key` is missing, unknown or disabled (`{"message": "Forbidden"}`)',
+    "401": 'Unauthorized (API Gateway, the authorizer): no `x-api-key`, or a key it does not know or that is '
+           'disabled (`{"message": "Unauthorized"}`)',
+    "403": 'Forbidden (API Gateway): the key\'s role may not call this route (`{"message": "User is not authorized '
+           'to access this resource"}`, README "Who may call what"), or the key is in no usage plan of this stage '
+           '(`{"message": "Forbidden"}`)',
     "429": "Too many requests (API Gateway): the key's usage plan throttled the request or its quota is used up",
     "502": "Bad gateway (API Gateway): the function failed or returned a malformed response",
     "504": "Gateway timeout (API Gateway): no answer within the integration timeout",
@@ -208,7 +212,16 @@ def add_contract_responses(document: dict[str, Any]) -> dict[str, Any]:
                 responses.setdefault(status, _json_error("ErrorResponse", ERROR_DESCRIPTIONS[int(status)]))
             if operation.get("security", [{}] if keyed_by_default else []):
                 for status, description in GATEWAY_RESPONSES.items():
-                    responses.setdefault(status, _json_error(GATEWAY_ERROR, description))
+                    if status in responses:  # the handler answers it too, in its own shape
+                        own = responses[status]
+                        responses[status] = {
+                            "description": f"{own['description']}; or {description}",
+                            "content": {"application/json": {"schema": {"anyOf": [
+                                {"$ref": "#/components/schemas/ErrorResponse"},
+                                {"$ref": f"#/components/schemas/{GATEWAY_ERROR}"}]}}},
+                        }
+                    else:
+                        responses[status] = _json_error(GATEWAY_ERROR, description)
             if method.upper() in EFFECTFUL_METHODS:
                 parameters = operation.setdefault("parameters", [])
                 if not any(p.get("in") == "header" and p["name"].lower() == "idempotency-key" for p in parameters):

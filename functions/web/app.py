@@ -204,7 +204,8 @@ def signin() -> Response:
     except (BadInput, ApiForbidden, ApiThrottled) as exc:
         status = exc.status if not isinstance(exc, ApiForbidden) else 403
         return render("signin.html", status, active="signin", next=target, error=exc)
-    session = Session(form.api_key, str(caller["role"]))
+    stores = caller.get("stores")
+    session = Session(form.api_key, str(caller["role"]), frozenset(stores) if isinstance(stores, list) else None)
     logger.info("signed in", extra={"role": session.role})
     return redirect(target, {"Set-Cookie": _signer().set_cookie(session, secure=_secure())})
 
@@ -253,7 +254,8 @@ def point_of_sale() -> Response:
             changed = pos.without_line(lines, remove)  # type: ignore[arg-type]
         state = {"store_id": store_id, "register_id": register_id, "lines": changed, "q": _query("q")}
         return redirect("/ui/pos?" + urlencode({k: v for k, v in state.items() if v}))
-    return render("pos.html", active="pos", **pages.point_of_sale(api, store_id, register_id, lines, _query("q")))
+    return render("pos.html", active="pos", **pages.point_of_sale(api, store_id, register_id, lines, _query("q"),
+                                                                  _session().stores))
 
 
 @app.route("/ui/pos", methods=["POST"], content_types=FORM)
@@ -376,7 +378,7 @@ def saga_live(saga_id: str) -> Response:
 def report_pages() -> Response:
     chosen = period(_query("from"), _query("to"), _query("days"), pages.today())
     return render("reports.html", active="reports", presets=PRESETS, days=_query("days"),
-                  **pages.report_pages(_api(), chosen))
+                  **pages.report_pages(_api(), chosen, _session().stores))
 
 
 @app.route("/ui/operations", methods=["GET"])

@@ -27,6 +27,12 @@ class PageForbidden(WebError):
     title = "Not a page of your role"
 
 
+class NotForYourStores(WebError):
+    """A section of a page that covers more than a store key's own stores."""
+    status = 403
+    title = "Not for a key of some stores"
+
+
 class BadInput(WebError):
     """A form or query string the back office itself cannot read (before any API call)."""
     status = 400

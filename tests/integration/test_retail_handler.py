@@ -127,7 +127,8 @@ def match_route(routes, method: str, path: str) -> tuple[str, str, dict[str, str
     return None
 
 
-def rest_event(method: str, path: str, *, resource: str, path_parameters, query=None, body=None, raw_body=None) -> dict:
+def rest_event(method: str, path: str, *, resource: str, path_parameters, query=None, body=None, raw_body=None,
+               authorizer: dict | None = None) -> dict:
     headers = {"Content-Type": "application/json", "x-api-key": "test-key"}
     if raw_body is None and body is not None:
         raw_body = json.dumps(body)
@@ -152,6 +153,7 @@ def rest_event(method: str, path: str, *, resource: str, path_parameters, query=
             "resourceId": "abc123",
             "resourcePath": resource,
             "stage": "prod",
+            **({"authorizer": authorizer} if authorizer else {}),
         },
         "pathParameters": path_parameters or None,
         "stageVariables": None,
@@ -845,3 +847,48 @@ def test_seed_is_idempotent_and_consistent(template, dynamodb_endpoint, call, mo
     left = line["quantity"] - seeded["lines"][0]["quantity"]
     reply = call("POST", "/api/v1/returns", body={"sale_id": sale["sale_id"], "lines": [{"product_id": line["product_id"], "quantity": left + 1}]})
     assert reply.status == 409 and reply.body["error"]["details"][0]["already_returned"] == seeded["lines"][0]["quantity"]
+
+
+# ---------------------------------------------------------------- a store key's own stores
+def store_key(*store_ids: int) -> dict[str, str]:
+    """The context the API's authorizer passes for a store key of these stores."""
+    return {"principalId": "key-of-stores", "role": "store", "stores": ",".join(map(str, store_ids))}
+
+
+def test_a_store_key_sells_and_reads_at_its_own_stores_only(call, shop):
+    (s1, s2), (r1, r2) = shop["stores"], shop["registers"]
+    product = new_product(call, shop, stock={s1["store_id"]: 5, s2["store_id"]: 5})
+    own = store_key(s1["store_id"])
+    line = [{"product_id": product["product_id"], "quantity": 1}]
+
+    refused = sell(call, s2, r2, line, authorizer=own)
+    assert refused.status == 403 and refused.error_code == "store_forbidden", refused.body
+    assert refused.body["error"]["details"] == [{"store_id": s2["store_id"], "own_stores": [s1["store_id"]]}]
+    assert available(call, product["product_id"], s2["store_id"]) == 5          # nothing taken
+
+    mine = sell(call, s1, r1, line, authorizer=own)
+    assert mine.status == 201, mine.body
+    theirs = sell(call, s2, r2, line)                                            # an admin sells at s2
+    assert theirs.status == 201
+
+    listed = call("GET", "/api/v1/sales", query={"limit": "100"}, authorizer=own)   # its one store by default
+    assert listed.status == 200 and {s["store_id"] for s in listed.body["items"]} == {s1["store_id"]}
+    assert call("GET", "/api/v1/sales", query={"store_id": str(s2["store_id"])}, authorizer=own).status == 403
+    assert call("GET", f"/api/v1/sales/{mine.body['sale_id']}", authorizer=own).status == 200
+    assert call("GET", f"/api/v1/sales/{theirs.body['sale_id']}", authorizer=own).error_code == "store_forbidden"
+
+    back = {"sale_id": theirs.body["sale_id"], "lines": line, "reason": "changed mind"}
+    assert call("POST", "/api/v1/returns", body=back, authorizer=own).error_code == "store_forbidden"
+    assert available(call, product["product_id"], s2["store_id"]) == 4          # the refused return put nothing back
+    returned = call("POST", "/api/v1/returns", body={**back, "sale_id": mine.body["sale_id"]}, authorizer=own)
+    assert returned.status == 201, returned.body
+    assert call("GET", f"/api/v1/returns/{returned.body['return_id']}", authorizer=own).status == 200
+    assert call("GET", "/api/v1/returns", query={"sale_id": str(theirs.body["sale_id"])},
+                authorizer=own).error_code == "store_forbidden"
+
+    both = store_key(s1["store_id"], s2["store_id"])
+    unsaid = call("GET", "/api/v1/sales", authorizer=both)
+    assert unsaid.status == 422 and unsaid.error_code == "store_id_required"
+    assert call("GET", "/api/v1/sales", query={"store_id": str(s2["store_id"])}, authorizer=both).status == 200
+    every = call("GET", "/api/v1/sales", query={"limit": "1"}, authorizer={"principalId": "k", "role": "store"})
+    assert every.status == 200                                                   # a key of every store

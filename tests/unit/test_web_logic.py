@@ -32,6 +32,9 @@ def test_a_signed_session_gives_back_its_key_and_role_and_nothing_else_does():
 
     before_roles = URLSafeTimedSerializer(SECRET, salt="retail-web-session").dumps({"key": "k" * 20})
     assert signer.session(before_roles) is None                                          # sign in again
+    scoped = signer.sign(Session("k" * 20, "store", frozenset({1, 2})))
+    assert signer.session(scoped) == Session("k" * 20, "store", frozenset({1, 2}))
+    assert access.own_stores([{"store_id": 1}, {"store_id": 3}], frozenset({1, 2})) == [{"store_id": 1}]
 
 
 def test_a_session_expires(monkeypatch):

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from health.logic import health as logic
 from health.schemas import Caller, HealthDetails, PublicHealth
 from health.settings import HealthSettings
-from shared import roles
+from shared import caller, roles
 from shared.api import create_resolver, error_responses
 from health.errors import NoCallerError
 
@@ -64,7 +64,9 @@ def me() -> Caller:
     role = context.get("role")
     if not role:
         raise NoCallerError("no caller: call this route with an API key, through the API's authorizer")
+    scope = caller.Caller.from_authorizer(context).stores
     return Caller(role=role, principal_id=str(context.get("principalId", "")), key_name=context.get("keyName"),
+                  stores=sorted(scope) if scope is not None else None,
                   routes=[f"{method} {path}" for method, path in roles.routes_of(role)])
 
 

@@ -19,6 +19,7 @@ from reporting.dal import inventory as inventory_dal
 from reporting.logic.aggregation import GLOBAL, PRODUCT, STORE, parse_sort_key
 from reporting.logic.figures import OnlineFigures, ProductFigures, SalesFigures, change_ratio, ratio
 from reporting.logic.periods import Period
+from shared.caller import EVERY_STORE, Caller
 from reporting.schemas import (
     Dashboard,
     DayChange,
@@ -57,11 +58,13 @@ def _items(kind: str, period: Period, counters: tuple[str, ...]):
     return dal.query_counters(kind, period.start, period.end, months=period.months(), counters=counters)
 
 
-def store_days(period: Period, store_id: int | None = None) -> dict[tuple[date, int], SalesFigures]:
+def store_days(period: Period, store_id: int | None = None,
+               only: frozenset[int] | None = None) -> dict[tuple[date, int], SalesFigures]:
+    """Per (day, store) figures: of every store, of ``store_id``, or of the stores in ``only``."""
     out: dict[tuple[date, int], SalesFigures] = {}
     for sk, item in _items(STORE, period, SalesFigures.counters()):
         day, entity = parse_sort_key(sk)
-        if entity is None or (store_id is not None and entity != store_id):
+        if entity is None or (store_id is not None and entity != store_id) or (only is not None and entity not in only):
             continue
         figures = out.setdefault((day, entity), SalesFigures())
         figures.add_item(item)
@@ -199,8 +202,12 @@ def product_trends(ranked: list[tuple[int, ProductFigures]]) -> list[ProductTren
 
 
 # ---------------------------------------------------------------- use cases
-def sales_report(period: Period, *, store_id: int | None, group_by: SalesGroupBy) -> SalesReport:
-    days = store_days(period, store_id)
+def sales_report(period: Period, *, store_id: int | None, group_by: SalesGroupBy,
+                 caller: Caller = EVERY_STORE) -> SalesReport:
+    """A store key's report covers its own stores (``shared/caller.py``)."""
+    if store_id is not None:
+        caller.check_store(store_id)
+    days = store_days(period, store_id, caller.stores)
     totals = _sum(days.values())
     if group_by == "day":
         per_day: dict[date, SalesFigures] = {}
@@ -221,8 +228,10 @@ def sales_report(period: Period, *, store_id: int | None, group_by: SalesGroupBy
     )
 
 
-def performance_report(period: Period, *, rank_by: PerformanceRankBy, limit: int) -> PerformanceReport:
-    stores = _per_store(store_days(period))
+def performance_report(period: Period, *, rank_by: PerformanceRankBy, limit: int,
+                       caller: Caller = EVERY_STORE) -> PerformanceReport:
+    """A store key ranks its own stores (totals and shares are theirs)."""
+    stores = _per_store(store_days(period, only=caller.stores))
     totals = _sum(stores.values())
     ranked = rank_stores(stores, rank_by)[:limit]
     served("performance")
@@ -244,7 +253,9 @@ def performance_report(period: Period, *, rank_by: PerformanceRankBy, limit: int
     )
 
 
-def trends_report(period: Period, *, top: int, rank_products_by: ProductRankBy) -> TrendsReport:
+def trends_report(period: Period, *, top: int, rank_products_by: ProductRankBy,
+                  caller: Caller = EVERY_STORE) -> TrendsReport:
+    caller.check_chain_wide()  # the whole chain, online orders included
     days, products = global_days(period), product_totals(period)
     sales = _sum(figures for figures, _ in days.values())
     online = _sum_online(figures for _, figures in days.values())
@@ -258,7 +269,8 @@ def trends_report(period: Period, *, top: int, rank_products_by: ProductRankBy) 
     )
 
 
-def dashboard(today: date) -> Dashboard:
+def dashboard(today: date, caller: Caller = EVERY_STORE) -> Dashboard:
+    caller.check_chain_wide()
     week = Period.last_days(DASHBOARD_DAYS, ending=today)
     yesterday = today - timedelta(days=1)
     days = global_days(week)

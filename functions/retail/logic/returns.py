@@ -30,6 +30,7 @@ from retail.logic import rules
 from retail.logic.sales import MAX_ATTEMPTS, backoff
 from retail.logic.stores import require_store
 from retail.schemas import ReturnCreate, ReturnLineOut, ReturnOut, ReturnPage
+from shared.caller import EVERY_STORE, Caller
 from shared.dynamo import utcnow
 from shared.errors import ConcurrentModificationError, InvalidReferenceError, NotFoundError
 
@@ -75,10 +76,11 @@ def return_record(
     )
 
 
-def create_return(request: ReturnCreate) -> ReturnOut:
+def create_return(request: ReturnCreate, caller: Caller = EVERY_STORE) -> ReturnOut:
     sale = sales_dal.get_sale(request.sale_id)
     if sale is None:
         raise InvalidReferenceError(["body", "sale_id"], "sale", request.sale_id)
+    caller.check_store(sale.store_id)
     store = stores_dal.get_store(sale.store_id)
     location_id = store.location_id if store is not None else rules.location_of_store(sale.store_id)
     sold = sold_lines(sale)
@@ -137,16 +139,25 @@ def create_return(request: ReturnCreate) -> ReturnOut:
     return return_out(record)
 
 
-def get_return(return_id: int) -> ReturnOut:
+def get_return(return_id: int, caller: Caller = EVERY_STORE) -> ReturnOut:
     record = dal.get_return(return_id)
     if record is None:
         raise NotFoundError("return", return_id)
+    caller.check_store(record.store_id)
     return return_out(record)
 
 
-def list_returns(*, limit: int, next_token: str | None, sale_id: int | None, store_id: int | None) -> ReturnPage:
-    if sale_id is not None and sales_dal.get_sale(sale_id) is None:
-        raise InvalidReferenceError(["query", "sale_id"], "sale", sale_id)
+def list_returns(*, limit: int, next_token: str | None, sale_id: int | None, store_id: int | None,
+                 caller: Caller = EVERY_STORE) -> ReturnPage:
+    if sale_id is not None:
+        sale = sales_dal.get_sale(sale_id)
+        if sale is None:
+            raise InvalidReferenceError(["query", "sale_id"], "sale", sale_id)
+        caller.check_store(sale.store_id)
+        if store_id is not None:
+            caller.check_store(store_id)
+    else:
+        store_id = caller.store_filter(store_id)
     if store_id is not None:
         require_store(store_id, ["query", "store_id"])
     records, token = dal.list_returns(limit=limit, next_token=next_token, sale_id=sale_id, store_id=store_id)

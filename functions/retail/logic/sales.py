@@ -30,6 +30,7 @@ from retail.errors import InsufficientStockError, RegisterNotInStoreError, Short
 from retail.logic import rules
 from retail.logic.stores import require_store
 from retail.schemas import SaleCreate, SaleLineOut, SaleOut, SalePage
+from shared.caller import EVERY_STORE, Caller
 from shared.dynamo import utcnow
 from shared.errors import ConcurrentModificationError, NotFoundError
 
@@ -88,7 +89,8 @@ def sale_record(
     )
 
 
-def create_sale(request: SaleCreate) -> SaleOut:
+def create_sale(request: SaleCreate, caller: Caller = EVERY_STORE) -> SaleOut:
+    caller.check_store(request.store_id)
     store = require_store(request.store_id, ["body", "store_id"])
     if stores_dal.get_register(store.store_id, request.register_id) is None:
         raise RegisterNotInStoreError(request.register_id, store.store_id)
@@ -146,17 +148,20 @@ def create_sale(request: SaleCreate) -> SaleOut:
     return sale_out(record)
 
 
-def get_sale(sale_id: int) -> SaleOut:
+def get_sale(sale_id: int, caller: Caller = EVERY_STORE) -> SaleOut:
     record = dal.get_sale(sale_id)
     if record is None:
         raise NotFoundError("sale", sale_id)
+    caller.check_store(record.store_id)
     return sale_out(record)
 
 
 def list_sales(
-    *, limit: int, next_token: str | None, store_id: int | None, date_from: str | None, date_to: str | None
+    *, limit: int, next_token: str | None, store_id: int | None, date_from: str | None, date_to: str | None,
+    caller: Caller = EVERY_STORE,
 ) -> SalePage:
     period = rules.parse_period(date_from, date_to)
+    store_id = caller.store_filter(store_id)
     if store_id is not None:
         require_store(store_id, ["query", "store_id"])
     created_from, created_to = period.created_at_bounds() if period.bounded else (None, None)

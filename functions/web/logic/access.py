@@ -37,6 +37,11 @@ def nav(role: str) -> list[tuple[str, str, str]]:
     return [(key, path, label) for key, (path, label, _route) in PAGES.items() if may_see(role, key)]
 
 
+def own_stores(stores: list[dict], scope: frozenset[int] | None) -> list[dict]:
+    """The stores a store key may work at (``scope``; None: every store)."""
+    return stores if scope is None else [store for store in stores if store["store_id"] in scope]
+
+
 def home(role: str) -> str:
     """The first page the role sees (the dashboard for admin and store, online orders for shop)."""
     pages = nav(role)

@@ -7,7 +7,7 @@ from typing import Any
 
 from web.dal import cloudwatch
 from web.dal.api import ApiClient, Section, fetch_sections
-from web.errors import ApiNotFound, ApiUnavailable
+from web.errors import ApiNotFound, ApiUnavailable, NotForYourStores
 from web.logic import access, operations, pos, reports, sagas
 from web.logic.forms import StockAdjustForm
 
@@ -73,8 +73,9 @@ def store(api: ApiClient, store_id: int) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- point of sale
 def point_of_sale(api: ApiClient, store_id: int | None, register_id: int | None, lines: list[pos.CartLine],
-                  search: str | None) -> dict[str, Any]:
-    all_stores = api.items("/stores")
+                  search: str | None, scope: frozenset[int] | None = None) -> dict[str, Any]:
+    """``scope``: a store key's own stores, the only ones it may sell at (None: every store)."""
+    all_stores = access.own_stores(api.items("/stores"), scope)
     chosen = next((st for st in all_stores if st["store_id"] == store_id), all_stores[0] if all_stores else None)
     loaders: dict[str, Any] = {}
     if chosen is not None:
@@ -163,18 +164,23 @@ def saga(api: ApiClient, saga_id: str) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- reports
-def report_pages(api: ApiClient, period: reports.Period) -> dict[str, Any]:
-    all_stores = api.items("/stores")
+def report_pages(api: ApiClient, period: reports.Period, scope: frozenset[int] | None = None) -> dict[str, Any]:
+    """The reports of every store, or of a store key's own stores (``scope``) without the chain-wide trends."""
+    all_stores = access.own_stores(api.items("/stores"), scope)
     names = reports.store_names(all_stores)
     loaders: dict[str, Any] = {f"store-{i}": (lambda sid=i: api.get("/reports/sales", store_id=sid, group_by="day",
                                                                       **period.query())) for i in names}
     loaders |= {
         "totals": lambda: api.get("/reports/sales", group_by="store", **period.query()),
-        "trends": lambda: api.get("/analytics/trends", top=10, **period.query()),
         "performance": lambda: api.get("/reports/performance", **period.query()),
         "inventory": lambda: api.get("/reports/inventory", limit=20),
     }
+    if scope is None:
+        loaders["trends"] = lambda: api.get("/analytics/trends", top=10, **period.query())
     s = fetch_sections(loaders)
+    if scope is not None:
+        s["trends"] = Section(error=NotForYourStores("The chain's trends and top products (online orders "
+                                                     "included) are for a key of every store."))
     per_store = {i: s[f"store-{i}"].value for i in names if s[f"store-{i}"].ok}
     failed = [s[f"store-{i}"].error for i in names if not s[f"store-{i}"].ok]
     charts = {

@@ -18,6 +18,7 @@ _SALT = "retail-web-session"
 class Session:
     api_key: str
     role: str
+    stores: frozenset[int] | None = None  # a store key's own stores; None: every store
 
 
 class SessionSigner:
@@ -26,7 +27,8 @@ class SessionSigner:
         self.max_age = max_age
 
     def sign(self, session: Session) -> str:
-        return self._serializer.dumps({"key": session.api_key, "role": session.role})
+        stores = sorted(session.stores) if session.stores is not None else None
+        return self._serializer.dumps({"key": session.api_key, "role": session.role, "stores": stores})
 
     def session(self, cookie_value: str | None) -> Session | None:
         """The session in a cookie this stack signed less than ``max_age`` seconds ago, else None
@@ -42,7 +44,9 @@ class SessionSigner:
         key, role = data.get("key"), data.get("role")
         if not (isinstance(key, str) and key and isinstance(role, str) and role):
             return None
-        return Session(key, role)
+        stores = data.get("stores")
+        scope = frozenset(s for s in stores if isinstance(s, int)) if isinstance(stores, list) else None
+        return Session(key, role, scope)
 
     def set_cookie(self, session: Session, *, secure: bool) -> str:
         return _cookie(self.sign(session), self.max_age, secure)

@@ -10,6 +10,7 @@ from reporting.logic import reports
 from reporting.logic.periods import period_from_query
 from reporting.schemas import ProductRankBy, TrendsReport
 from shared.api import error_responses
+from shared.caller import Caller
 
 router = Router()
 
@@ -22,7 +23,7 @@ router = Router()
     "returns; online orders and cancellations) and the best-selling products (in store + online, net of "
     "cancellations) by units or revenue.",
     tags=["analytics"],
-    responses={200: {"description": "The series and the top products"}, **error_responses()},
+    responses={200: {"description": "The series and the top products"}, **error_responses(403)},
 )
 def trends(
     from_: From = None,
@@ -30,4 +31,5 @@ def trends(
     top: Annotated[int, Query(ge=1, le=100, description="How many products (default 10).")] = 10,
     rank_products_by: Annotated[ProductRankBy, Query(description="Rank products by total units or revenue.")] = "units",
 ) -> TrendsReport:
-    return reports.trends_report(period_from_query(from_, to), top=top, rank_products_by=rank_products_by)
+    return reports.trends_report(period_from_query(from_, to), top=top, rank_products_by=rank_products_by,
+                                 caller=Caller.of(router.current_event))

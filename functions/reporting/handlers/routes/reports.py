@@ -10,6 +10,7 @@ from reporting.logic import inventory_report, reports
 from reporting.logic.periods import period_from_query
 from reporting.schemas import InventoryReport, PerformanceRankBy, PerformanceReport, SalesGroupBy, SalesReport
 from shared.api import error_responses
+from shared.caller import Caller
 from shared.types import MAX_ID
 
 router = Router()
@@ -25,7 +26,7 @@ LOCATION_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$"  # inventory's l
     "one: totals (revenue, sales, units, average basket, refunds, net) and one group per day or per store. "
     "A store without sales in the period (or unknown) reports zeros.",
     tags=["reports"],
-    responses={200: {"description": "The sales report"}, **error_responses()},
+    responses={200: {"description": "The sales report"}, **error_responses(403)},
 )
 def sales_report(
     from_: From = None,
@@ -33,7 +34,8 @@ def sales_report(
     store_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this store.")] = None,
     group_by: Annotated[SalesGroupBy, Query(description="One group per day (default) or per store.")] = "day",
 ) -> SalesReport:
-    return reports.sales_report(period_from_query(from_, to), store_id=store_id, group_by=group_by)
+    return reports.sales_report(period_from_query(from_, to), store_id=store_id, group_by=group_by,
+                                caller=Caller.of(router.current_event))
 
 
 @router.get(
@@ -51,7 +53,8 @@ def performance_report(
     rank_by: Annotated[PerformanceRankBy, Query(description="The figure stores are ranked by.")] = "revenue",
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many stores (default 100).")] = 100,
 ) -> PerformanceReport:
-    return reports.performance_report(period_from_query(from_, to), rank_by=rank_by, limit=limit)
+    return reports.performance_report(period_from_query(from_, to), rank_by=rank_by, limit=limit,
+                                      caller=Caller.of(router.current_event))
 
 
 @router.get(

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from retail.logic import returns
 from retail.schemas import ReturnCreate, ReturnOut, ReturnPage
 from shared.api import error_responses
+from shared.caller import Caller
 from shared.pagination import DEFAULT_LIMIT, Limit, NextToken
 from shared.types import MAX_ID
 
@@ -25,10 +26,10 @@ ReturnId = Annotated[int, Path(ge=1, le=MAX_ID, description="Return id.")]
     "is a 409 `return_exceeds_sale`.",
     tags=["returns"],
     status_code=201,
-    responses={201: {"description": "The recorded return"}, **error_responses(409)},
+    responses={201: {"description": "The recorded return"}, **error_responses(403, 409)},
 )
 def create_return(return_: ReturnCreate) -> ReturnOut:
-    return returns.create_return(return_)
+    return returns.create_return(return_, Caller.of(router.current_event))
 
 
 @router.get(
@@ -37,7 +38,7 @@ def create_return(return_: ReturnCreate) -> ReturnOut:
     summary="List returns",
     description="Of one sale (`sale_id`), of one store (`store_id`, newest first), or all.",
     tags=["returns"],
-    responses={200: {"description": "A page of returns"}, **error_responses(400)},
+    responses={200: {"description": "A page of returns"}, **error_responses(400, 403)},
 )
 def list_returns(
     limit: Limit = DEFAULT_LIMIT,
@@ -45,7 +46,8 @@ def list_returns(
     sale_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     store_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> ReturnPage:
-    return returns.list_returns(limit=limit, next_token=next_token, sale_id=sale_id, store_id=store_id)
+    return returns.list_returns(limit=limit, next_token=next_token, sale_id=sale_id, store_id=store_id,
+                                caller=Caller.of(router.current_event))
 
 
 @router.get(
@@ -53,7 +55,7 @@ def list_returns(
     operation_id="getReturn",
     summary="Get a return",
     tags=["returns"],
-    responses={200: {"description": "The return"}, **error_responses(404)},
+    responses={200: {"description": "The return"}, **error_responses(403, 404)},
 )
 def get_return(return_id: ReturnId) -> ReturnOut:
-    return returns.get_return(return_id)
+    return returns.get_return(return_id, Caller.of(router.current_event))

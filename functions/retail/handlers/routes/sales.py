@@ -9,6 +9,7 @@ from retail.logic import sales
 from retail.logic.rules import MAX_SALE_LINES
 from retail.schemas import DATE_FORMAT, DATE_PATTERN, SaleCreate, SaleOut, SalePage
 from shared.api import error_responses
+from shared.caller import Caller
 from shared.pagination import DEFAULT_LIMIT, Limit, NextToken
 from shared.types import MAX_ID
 
@@ -35,10 +36,10 @@ DateTo = Annotated[
     f"what is available). At most {MAX_SALE_LINES} lines, one per product.",
     tags=["sales"],
     status_code=201,
-    responses={201: {"description": "The recorded sale"}, **error_responses(409)},
+    responses={201: {"description": "The recorded sale"}, **error_responses(403, 409)},
 )
 def create_sale(sale: SaleCreate) -> SaleOut:
-    return sales.create_sale(sale)
+    return sales.create_sale(sale, Caller.of(router.current_event))
 
 
 @router.get(
@@ -48,7 +49,7 @@ def create_sale(sale: SaleCreate) -> SaleOut:
     description="With `store_id`: that store's sales, newest first. Without: every sale, in no particular "
     "order. `from`/`to` keep the sales of those UTC days (inclusive).",
     tags=["sales"],
-    responses={200: {"description": "A page of sales"}, **error_responses(400)},
+    responses={200: {"description": "A page of sales"}, **error_responses(400, 403)},
 )
 def list_sales(
     limit: Limit = DEFAULT_LIMIT,
@@ -58,7 +59,8 @@ def list_sales(
     date_to: DateTo = None,
 ) -> SalePage:
     return sales.list_sales(
-        limit=limit, next_token=next_token, store_id=store_id, date_from=date_from, date_to=date_to
+        limit=limit, next_token=next_token, store_id=store_id, date_from=date_from, date_to=date_to,
+        caller=Caller.of(router.current_event),
     )
 
 
@@ -67,7 +69,7 @@ def list_sales(
     operation_id="getSale",
     summary="Get a sale",
     tags=["sales"],
-    responses={200: {"description": "The sale"}, **error_responses(404)},
+    responses={200: {"description": "The sale"}, **error_responses(403, 404)},
 )
 def get_sale(sale_id: SaleId) -> SaleOut:
-    return sales.get_sale(sale_id)
+    return sales.get_sale(sale_id, Caller.of(router.current_event))
