@@ -156,7 +156,11 @@ GATEWAY_ERROR_SCHEMA = {
     "required": ["message"],
 }
 GATEWAY_RESPONSES = {
-    "403": 'Forbidden (API Gateway): the `x-api-key` is missing, unknown or disabled (`{"message": "Forbidden"}`)',
+    "401": 'Unauthorized (API Gateway, the role authorizer): the `x-api-key` is missing, unknown, disabled or has '
+           'no role (`{"message": "Unauthorized"}`)',
+    "403": "Forbidden (API Gateway): the key's role may not call this route (`{\"message\": \"User is not "
+           'authorized to access this resource"}`), or the key is in no usage plan of the stage '
+           '(`{"message": "Forbidden"}`)',
     "429": "Too many requests (API Gateway): the key's usage plan throttled the request or its quota is used up",
     "502": "Bad gateway (API Gateway): the function failed or returned a malformed response",
     "504": "Gateway timeout (API Gateway): no answer within the integration timeout",

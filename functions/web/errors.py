@@ -38,10 +38,10 @@ class ApiForbidden(ApiError):
     status = 403
     title = "The API refused your key"
 
-    def __init__(self, api_message: str = "Forbidden"):
-        super().__init__(f"The API answered 403 ({api_message}): the key you signed in with is unknown, disabled "
-                         "or not allowed on this API. Sign out and sign in again with a valid key.")
-        self.api_status = 403
+    def __init__(self, api_message: str = "Forbidden", api_status: int = 403):
+        super().__init__(f"The API answered {api_status} ({api_message}): the key you signed in with is unknown, "
+                         "disabled or not allowed on this API. Sign out and sign in again with a valid key.")
+        self.api_status = api_status
 
 
 class ApiThrottled(ApiError):
