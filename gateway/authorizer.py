@@ -22,7 +22,8 @@ API key and usage plan (a refused caller is never counted nor answered from the 
 What is cached is the returned policy and context, not a verdict: each request evaluates it
 against its own method ARN, so one policy that lists every route of a caller answers for all of
 them. AWS documents caching a returned policy (Allow or Deny alike); 401s and 500s are not cached
-here. The cache is per authorizer and identity values, LRU-bounded to ``MAX_CACHE_BYTES``.
+here. The cache is per authorizer (as deployed: a changed one starts empty) and identity values,
+LRU-bounded to ``MAX_CACHE_BYTES``.
 
 Policy evaluation follows IAM for ``execute-api`` ARNs: ``Action`` and ``Resource`` are a string
 or a list; ``*`` matches any run of characters and ``?`` one character, within an ARN's
@@ -220,7 +221,7 @@ class AuthorizerRunner:
         if authorizer.identity_sources and identity is None:
             return Outcome(gr.UNAUTHORIZED, detail="identity source missing or empty")
         cacheable = authorizer.ttl_seconds > 0 and bool(authorizer.identity_sources)
-        key = (authorizer.id, identity)
+        key = (authorizer, identity)   # a redeployed, changed authorizer starts with no results
         cached: AuthorizerResult | None = self.results.get(key) if cacheable else None
         if cached is not None:
             return Outcome(evaluate(cached.statements, arn), cached)

@@ -4,6 +4,7 @@ method ARNs, the function's input and output, the result cache, and the gateway 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from email.message import Message
@@ -230,6 +231,16 @@ def test_a_result_is_cached_per_identity_for_the_ttl_and_evaluated_per_method():
     clock.now += 1   # the TTL is over: the function is asked again
     assert _run(runner, fn, "k1", f"{PREFIX}/GET/api/v1/products").error is None
     assert len(fn.calls) == 3
+
+
+def test_a_redeployed_authorizer_does_not_use_the_old_ones_results():
+    fn, runner = Function(), AuthorizerRunner(clock=Clock())
+    fn.answers["k"] = policy("p", {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"})
+    assert _run(runner, fn, "k", f"{PREFIX}/GET/x").error is None
+    changed = dataclasses.replace(AUTHORIZER, function_arn="arn:aws:lambda:us-east-1:123456789012:function:other")
+    assert _run(runner, fn, "k", f"{PREFIX}/GET/x", changed).error is None
+    assert _run(runner, fn, "k", f"{PREFIX}/GET/x", changed).error is None
+    assert len(fn.calls) == 2
 
 
 def test_without_a_ttl_every_request_calls_the_function():
