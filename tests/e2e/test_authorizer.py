@@ -117,9 +117,9 @@ def test_a_key_with_a_role_but_no_usage_plan_is_403_forbidden(aws, local_stack):
     try:
         client = Api(local_stack.gateway_url, value)
         # the authorizer reads the new key within seconds (401 until then); the key check follows it
-        answer = eventually(lambda: (r := client.get("/api/v1/categories")).status_code != 401 and r)
-        assert answer, "the authorizer never learned of the new key"
-        assert (answer.status_code, answer.json()) == (403, {"message": "Forbidden"})
+        answered = eventually(lambda: (r := client.get("/api/v1/categories")).status_code != 401 and [r])
+        assert answered, "the authorizer never learned of the new key"   # (a 4xx Response is falsy: in a list)
+        assert (answered[0].status_code, answered[0].json()) == (403, {"message": "Forbidden"})
     finally:
         _drop_key(aws, local_stack, key_id, None)
 
