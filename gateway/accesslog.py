@@ -135,8 +135,9 @@ def _integration_error(r: Mapping[str, Any]) -> Any:
 
 
 # $context variable -> its value, from a gateway access-log record (see gateway.server._finish)
-# and the stage (api id, account). Variables of features the gateway does not have (authorizers,
-# Cognito, WAF, custom domains) are known and render as "-".
+# and the stage (api id, account). Variables of features the gateway does not have (Cognito, WAF,
+# custom domains) are known and render as "-". `$context.authorizer.<key>` is a key of the Lambda
+# authorizer's context (see context_value).
 _VARIABLES: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "requestId": lambda r: r.get("requestId"),
     "extendedRequestId": lambda r: r.get("extendedRequestId"),
@@ -164,13 +165,23 @@ _VARIABLES: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "error.responseType": lambda r: r.get("errorResponseType"),
     "apiId": lambda r: r.get("apiId"),
     "accountId": lambda r: r.get("accountId"),
+    "authorizer.principalId": lambda r: r.get("authorizerPrincipalId"),
+    "authorizer.error": lambda r: r.get("authorizerError"),
+    "authorizer.status": lambda r: r.get("authorizerStatus"),
+    "authorizer.latency": lambda r: _ms(r.get("authorizerLatency")),
+    "authorizer.integrationLatency": lambda r: _ms(r.get("authorizerIntegrationLatency")),
+    "authorizer.integrationStatus": lambda r: r.get("authorizerIntegrationStatus"),
 }
 
 
 def context_value(name: str, record: Mapping[str, Any]) -> Any:
     """The value of `$context.<name>` for this request; None when it has none."""
     getter = _VARIABLES.get(name)
-    return getter(record) if getter is not None else None
+    if getter is not None:
+        return getter(record)
+    if name.startswith("authorizer."):
+        return (record.get("authorizerContext") or {}).get(name.removeprefix("authorizer."))
+    return None
 
 
 def _escape(value: Any) -> str:

@@ -23,6 +23,7 @@ LOG = logging.getLogger(__name__)
 
 DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000
 DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_AUTHORIZER_TTL_SECONDS = 300  # authorizerResultTtlInSeconds when not set
 
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
@@ -102,6 +103,19 @@ class Integration:
 
 
 @dataclass(frozen=True)
+class Authorizer:
+    """A Lambda authorizer of the API (GetAuthorizers): what gateway/authorizer.py runs."""
+
+    id: str
+    name: str
+    type: str  # REQUEST | TOKEN (COGNITO_USER_POOLS is not run locally)
+    function_arn: str | None
+    # where the identity is read: ("header", "x-api-key"), ("querystring", "q"), ("stageVariables", "v")
+    identity_sources: tuple[tuple[str, str], ...]
+    ttl_seconds: int  # authorizerResultTtlInSeconds: 0 turns result caching off
+
+
+@dataclass(frozen=True)
 class Method:
     http_method: str
     api_key_required: bool
@@ -109,6 +123,7 @@ class Method:
     integration: Integration | None
     # method.request.{querystring|path|header}.<name> -> required (the method request's parameters)
     request_parameters: Mapping[str, bool] = field(default_factory=lambda: _EMPTY)
+    authorizer_id: str | None = None  # authorizationType CUSTOM: the authorizer to run first
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,7 @@ class ApiConfig:
     resources: tuple[Resource, ...] = ()
     router: Router = field(default_factory=lambda: Router(()))
     api_keys_by_value: Mapping[str, ApiKey] = field(default_factory=lambda: _EMPTY)
+    authorizers: Mapping[str, Authorizer] = field(default_factory=lambda: _EMPTY)  # by id
     # only usage plans attached to this api + stage, by API key id
     plans_by_key_id: Mapping[str, UsagePlan] = field(default_factory=lambda: _EMPTY)
     # stage-level method throttling ("*/*" in methodSettings) and per-method overrides
@@ -374,9 +390,36 @@ def build_resources(items: Iterable[Mapping[str, Any]], stage_variables: Mapping
                 authorization_type=str(m.get("authorizationType") or "NONE"),
                 integration=_parse_integration(m.get("methodIntegration"), stage_variables),
                 request_parameters=MappingProxyType({k: bool(v) for k, v in (m.get("requestParameters") or {}).items()}),
+                authorizer_id=m.get("authorizerId") if str(m.get("authorizationType")).upper() == "CUSTOM" else None,
             )
         resources.append(Resource(id=item["id"], path=item.get("path") or "/", methods=MappingProxyType(methods)))
     return tuple(resources)
+
+
+_IDENTITY_SOURCE = re.compile(r"^(?:method\.request\.(header|querystring)|(stageVariables))\.(.+)$")
+
+
+def build_authorizers(items: Iterable[Mapping[str, Any]], stage_variables: Mapping[str, str] = _EMPTY) -> dict[str, Authorizer]:
+    """Authorizers from `get_authorizers` items. `identitySource` is a comma-separated list of
+    mapping expressions (`method.request.header.x-api-key, method.request.querystring.q`);
+    `context.*` sources are not read locally."""
+    out = {}
+    for item in items:
+        sources = []
+        for expression in str(item.get("identitySource") or "").split(","):
+            m = _IDENTITY_SOURCE.match(expression.strip())
+            if m:
+                location = m.group(1) or m.group(2)
+                sources.append((location, m.group(3).lower() if location == "header" else m.group(3)))
+        try:
+            ttl = min(int(item.get("authorizerResultTtlInSeconds", DEFAULT_AUTHORIZER_TTL_SECONDS)), 3600)
+        except (TypeError, ValueError):
+            ttl = DEFAULT_AUTHORIZER_TTL_SECONDS
+        out[item["id"]] = Authorizer(
+            id=item["id"], name=item.get("name") or item["id"], type=str(item.get("type") or "TOKEN").upper(),
+            function_arn=function_arn_from_uri(item.get("authorizerUri"), stage_variables),
+            identity_sources=tuple(sources), ttl_seconds=max(ttl, 0))
+    return out
 
 
 def build_config(
@@ -389,6 +432,7 @@ def build_config(
     usage_plan_keys: Mapping[str, Iterable[Mapping[str, Any]]],
     region: str,
     account_id: str = DEFAULT_ACCOUNT_ID,
+    authorizers: Iterable[Mapping[str, Any]] = (),
 ) -> ApiConfig:
     """Pure function from control-plane responses to an immutable `ApiConfig`."""
     api_id = rest_api["id"]
@@ -456,6 +500,7 @@ def build_config(
         resources=res,
         router=Router(res),
         api_keys_by_value=MappingProxyType({k.value: k for k in keys_by_id.values()}),
+        authorizers=MappingProxyType(build_authorizers(authorizers, stage_variables)),
         plans_by_key_id=MappingProxyType(plans_by_key_id),
         stage_throttle=stage_throttle,
         access_log_destination_arn=(stage.get("accessLogSettings") or {}).get("destinationArn") or None,
@@ -501,7 +546,8 @@ class ControlPlaneLoader:
         self._client = client
         self._sts = sts_client
         self._account_id: str | None = None
-        self._resources: tuple[tuple[str, str | None], list[dict]] | None = None   # per deployment
+        # per deployment: (api id, deployment id), resources, authorizers
+        self._resources: tuple[tuple[str, str | None], list[dict], list[dict]] | None = None
 
     def _session_kwargs(self) -> dict[str, Any]:
         import boto3
@@ -577,10 +623,11 @@ class ControlPlaneLoader:
         # keys, plans and stage settings change without one and are read every time.
         snapshot = (api["id"], stage.get("deploymentId"))
         if self._resources is not None and self._resources[0] == snapshot:
-            resources = self._resources[1]
+            resources, authorizers = self._resources[1], self._resources[2]
         else:
             resources = _paginate(client, "get_resources", restApiId=api["id"], embed=["methods"])
-            self._resources = (snapshot, resources)
+            authorizers = client.get_authorizers(restApiId=api["id"]).get("items") or []
+            self._resources = (snapshot, resources, authorizers)
         plans = _paginate(client, "get_usage_plans")
         keys = _paginate(client, "get_api_keys", includeValues=True)
         plan_keys: dict[str, list[dict]] = {}
@@ -597,6 +644,7 @@ class ControlPlaneLoader:
             usage_plan_keys=plan_keys,
             region=self.region,
             account_id=account_id,
+            authorizers=authorizers,
         )
 
 

@@ -90,6 +90,7 @@ class ProxyRequest:
     api_key_id: str | None = None
     binary_media_types: Sequence[str] = field(default_factory=tuple)
     deployment_id: str | None = None
+    authorizer: Mapping[str, Any] | None = None  # requestContext.authorizer (a Lambda authorizer's result)
 
 
 def parse_query(query_string: str) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
@@ -191,6 +192,8 @@ def build_proxy_event(req: ProxyRequest) -> dict[str, Any]:
         "deploymentId": req.deployment_id,
         "apiId": req.api_id,
     }
+    if req.authorizer is not None:
+        request_context["authorizer"] = dict(req.authorizer)
     return {
         "resource": req.resource_path,
         "path": req.path,
@@ -225,6 +228,17 @@ def _header_value(value: Any) -> str:
     raise MalformedProxyResponse(f"header value must be a string, got {type(value).__name__}")
 
 
+def json_object(payload: bytes | str, error: type[ValueError]) -> dict[str, Any]:
+    """A function's output as a JSON object, or `error` ("not JSON", "not a JSON object")."""
+    try:
+        value = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise error("not JSON") from exc
+    if not isinstance(value, dict):
+        raise error("not a JSON object")
+    return value
+
+
 def parse_proxy_response(payload: bytes | str) -> ProxyResponse:
     """Map a Lambda proxy result to an HTTP response, or raise MalformedProxyResponse.
 
@@ -232,12 +246,7 @@ def parse_proxy_response(payload: bytes | str) -> ProxyResponse:
     from `headers` and `multiValueHeaders` are merged; for a name present in both, the
     multi-value list wins. Content-Type defaults to application/json.
     """
-    try:
-        result = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedProxyResponse("not JSON") from exc
-    if not isinstance(result, dict):
-        raise MalformedProxyResponse("not a JSON object")
+    result = json_object(payload, MalformedProxyResponse)
     extra = set(result) - PROXY_RESPONSE_FIELDS
     if extra:
         raise MalformedProxyResponse(f"unexpected fields {sorted(extra)}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 class GatewayError:
     response_type: str  # $context.error.responseType
     status: int
-    message: str
+    message: str | None  # None: the body is {"message":null}
     error_type: str | None  # x-amzn-ErrorType header
 
     @property
@@ -42,3 +42,13 @@ INTEGRATION_THROTTLED = GatewayError("THROTTLED", 429, "Too Many Requests", "Too
 API_CONFIGURATION_ERROR = GatewayError("API_CONFIGURATION_ERROR", 500, "Internal server error", "InternalServerErrorException")
 REQUEST_TOO_LARGE = GatewayError("REQUEST_TOO_LARGE", 413, "Request Too Long", None)
 BAD_REQUEST = GatewayError("DEFAULT_4XX", 400, "Bad Request", "BadRequestException")
+# Lambda authorizers (gateway/authorizer.py): a missing identity source or the function failing
+# with "Unauthorized"; a policy that does not allow the method; the function failing otherwise,
+# timing out or answering something that is not an authorizer response (both 500s with
+# {"message":null} and AuthorizerConfigurationException, as API Gateway answers them)
+UNAUTHORIZED = GatewayError("UNAUTHORIZED", 401, "Unauthorized", "UnauthorizedException")
+ACCESS_DENIED = GatewayError("ACCESS_DENIED", 403, "User is not authorized to access this resource", "AccessDeniedException")
+ACCESS_DENIED_EXPLICITLY = GatewayError(
+    "ACCESS_DENIED", 403, "User is not authorized to access this resource with an explicit deny", "AccessDeniedException")
+AUTHORIZER_CONFIGURATION_ERROR = GatewayError("AUTHORIZER_CONFIGURATION_ERROR", 500, None, "AuthorizerConfigurationException")
+AUTHORIZER_FAILURE = GatewayError("AUTHORIZER_FAILURE", 500, None, "AuthorizerConfigurationException")

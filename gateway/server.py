@@ -1,10 +1,11 @@
 """The HTTP side of the gateway: serves one deployed REST API stage like API Gateway's data plane.
 
-Per request: route (403 Missing Authentication Token) -> API key (403 Forbidden) ->
-usage-plan throttle and quota (429) -> stage/method throttle (429) -> stage cache (a hit
-answers; gateway/cache.py) -> integration (Lambda proxy: 502 / 504 on failures) -> response
-with x-amzn-RequestId, x-amz-apigw-id and X-Amzn-Trace-Id. Every request produces one access-log record, which feeds the metrics and
-the listeners.
+Per request: route (403 Missing Authentication Token) -> Lambda authorizer (401, 403, 500;
+gateway/authorizer.py) -> API key (403 Forbidden) -> usage-plan throttle and quota (429) ->
+stage/method throttle (429) -> stage cache (a hit answers; gateway/cache.py) -> integration
+(Lambda proxy: 502 / 504 on failures) -> response with x-amzn-RequestId, x-amz-apigw-id and
+X-Amzn-Trace-Id. Every request produces one access-log record, which feeds the metrics and the
+listeners.
 
 The server is a ThreadingHTTPServer (one daemon thread per connection, HTTP/1.1 keep-alive,
 TCP_NODELAY). The request path reads only an immutable configuration snapshot and
@@ -26,10 +27,11 @@ from urllib.parse import unquote, urlsplit
 
 from . import responses as gr
 from .accesslog import AccessLogWriter
+from .authorizer import AuthorizerRunner, Outcome, build_authorizer_event, identity_values, method_arn
 from .cache import HIT, MISS, StageCache
 from .cloudwatch_logs import CloudWatchAccessLog
 from .http1 import FastHeadersMixin
-from .config import ApiConfig, ConfigStore, ControlPlaneLoader, Integration
+from .config import DEFAULT_INTEGRATION_TIMEOUT_MS, ApiConfig, Authorizer, ConfigStore, ControlPlaneLoader, Integration
 from .events import (
     MalformedProxyResponse,
     ProxyRequest,
@@ -43,7 +45,7 @@ from .events import (
 )
 from .invoker import IntegrationTimeout, IntegrationUnreachable, InvokeResponse, LambdaInvoker
 from .metrics import GatewayMetrics
-from .router import split_path
+from .router import RouteMatch, split_path
 from .throttle import QUOTA_EXCEEDED, THROTTLED, RateLimiter
 
 LOG = logging.getLogger("gateway")
@@ -51,13 +53,16 @@ LOG = logging.getLogger("gateway")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 _NO_BODY_STATUSES = frozenset({204, 304})
 
-# Fields of one access-log record (also the dict given to listeners and metrics).
+# Fields of one access-log record (also the dict given to listeners and metrics); the authorizer's
+# only when the method has a Lambda authorizer.
 ACCESS_LOG_FIELDS = (
     "requestId", "extendedRequestId", "ip", "userAgent", "requestTime", "requestTimeEpoch",
     "httpMethod", "resourcePath", "resourceId", "path", "stage", "status", "protocol",
     "responseLength", "latency", "integrationLatency", "integrationStatus",
     "apiKeyId", "apiKeyName", "usagePlanId", "usagePlanName",
     "errorType", "errorResponseType", "errorMessage", "cacheStatus",
+    "authorizerPrincipalId", "authorizerContext", "authorizerStatus", "authorizerError", "authorizerLatency",
+    "authorizerIntegrationLatency", "authorizerIntegrationStatus",
 )
 
 
@@ -73,6 +78,7 @@ class _Exchange:
         "t0", "epoch", "request_id", "extended_request_id", "trace_id", "method", "raw_path",
         "query", "resource_path", "resource_id", "api_key_id", "api_key_name", "plan_id",
         "plan_name", "integration_latency", "integration_status", "error", "error_detail", "cache_status",
+        "authorization",
     )
 
     def __init__(self, method: str, target: str):
@@ -99,6 +105,7 @@ class _Exchange:
         self.error: gr.GatewayError | None = None
         self.error_detail: str | None = None
         self.cache_status: str | None = None  # HIT / MISS when the stage cache applies
+        self.authorization: Outcome | None = None  # when the method has a Lambda authorizer
 
 
 class _Response:
@@ -254,6 +261,7 @@ class GatewayServer:
         self.metrics = metrics or GatewayMetrics()
         self.rate_limiter = rate_limiter or RateLimiter()
         self.cache = StageCache()  # the stage cache (gateway/cache.py)
+        self.authorizers = AuthorizerRunner()  # Lambda authorizers and their result cache (gateway/authorizer.py)
         self._access_log_target = access_log
         self._cloudwatch_logs_client = cloudwatch_logs_client  # None: boto3 on endpoint_url
         self._access_log: AccessLogWriter | None = None
@@ -457,6 +465,19 @@ class GatewayServer:
             return self._error(ex, gr.MISSING_AUTHENTICATION_TOKEN)
         resource, method = match.resource, match.method
         ex.resource_path, ex.resource_id = resource.path, resource.id
+        path = unquote(rel_raw_path)
+
+        def proxy_request() -> ProxyRequest:  # what the authorizer's and the integration's events describe
+            return self._proxy_request(h, ex, cfg, match, path, body)
+
+        # -- Lambda authorizer (before the key: a refused caller is neither metered nor cached)
+        if method.authorizer_id is not None:
+            authorizer = cfg.authorizers.get(method.authorizer_id)
+            if authorizer is None:
+                return self._error(ex, gr.AUTHORIZER_CONFIGURATION_ERROR, f"no authorizer {method.authorizer_id}")
+            ex.authorization = self._authorize(h, ex, cfg, authorizer, path, proxy_request)
+            if ex.authorization.error is not None:
+                return self._error(ex, ex.authorization.error, ex.authorization.detail)
 
         # -- API key and usage plan (only methods that require a key are metered)
         api_key = None
@@ -501,31 +522,11 @@ class GatewayServer:
                 if cached is not None:
                     ex.cache_status = HIT
                     return _Response(cached.status, cache.headers(cached.headers), cached.body)
-            proxy_req = ProxyRequest(
-                http_method=ex.method,
-                path=unquote(rel_raw_path),
-                raw_path=ex.raw_path,
-                query_string=ex.query,
-                headers=self._event_headers(h, ex),
-                body=body,
-                source_ip=h.client_address[0] if h.client_address else "",
-                resource_path=resource.path,
-                resource_id=resource.id,
-                path_parameters=match.path_parameters,
-                stage=cfg.stage_name,
-                stage_variables=cfg.stage_variables,
-                api_id=cfg.rest_api_id,
-                account_id=cfg.account_id,
-                request_id=ex.request_id,
-                extended_request_id=ex.extended_request_id,
-                request_time_epoch=ex.epoch,
-                protocol=h.request_version or "HTTP/1.1",
-                domain_name=(h.headers.get("Host") or "").rsplit(":", 1)[0] if h.headers.get("Host") else "",
-                api_key=api_key.value if api_key else None,
-                api_key_id=api_key.id if api_key else None,
-                binary_media_types=cfg.binary_media_types,
-                deployment_id=cfg.deployment_id or None,
-            )
+            proxy_req = proxy_request()
+            if api_key is not None:
+                proxy_req.api_key, proxy_req.api_key_id = api_key.value, api_key.id
+            if ex.authorization is not None:
+                proxy_req.authorizer = ex.authorization.request_context
             resp = self._invoke_lambda(ex, integration, proxy_req)
             if cache is not None:
                 cache.store(resp.status, resp.headers, resp.body, integration_answered=ex.error is None)
@@ -554,15 +555,10 @@ class GatewayServer:
     def _invoke_lambda(self, ex: _Exchange, integration: Integration, req: ProxyRequest) -> _Response:
         payload = json.dumps(build_proxy_event(req), separators=(",", ":")).encode()
         timeout = self.integration_timeout if self.integration_timeout is not None else integration.timeout_ms / 1000.0
-        invoker = self._invoker
-        assert integration.function_arn is not None and invoker is not None
+        assert integration.function_arn is not None
         t = time.perf_counter()
         try:
-            if isinstance(invoker, LambdaInvoker):
-                raw = invoker(integration.function_arn, payload, timeout, request_id=ex.request_id)
-            else:
-                raw = invoker(integration.function_arn, payload, timeout)
-            result = InvokeResponse.coerce(raw)
+            result = self._call(integration.function_arn, payload, timeout, ex.request_id)
         except IntegrationTimeout:
             return self._error(ex, gr.INTEGRATION_TIMEOUT, "integration timeout")
         except IntegrationUnreachable as exc:
@@ -586,6 +582,50 @@ class GatewayServer:
         except MalformedProxyResponse as exc:
             return self._error(ex, gr.INTEGRATION_FAILURE, f"Malformed Lambda proxy response: {exc}")
         return _Response(proxy.status_code, proxy.headers, proxy.body)
+
+    def _call(self, function_arn: str, payload: bytes, timeout: float, request_id: str) -> InvokeResponse:
+        """Invoke a function (integration or authorizer); raises IntegrationTimeout / IntegrationUnreachable."""
+        invoker = self._invoker
+        assert invoker is not None
+        if isinstance(invoker, LambdaInvoker):
+            return InvokeResponse.coerce(invoker(function_arn, payload, timeout, request_id=request_id))
+        return InvokeResponse.coerce(invoker(function_arn, payload, timeout))
+
+    def _authorize(self, h: _Handler, ex: _Exchange, cfg: ApiConfig, authorizer: Authorizer, path: str,
+                   request: Callable[[], ProxyRequest]) -> Outcome:
+        arn = method_arn(cfg.region, cfg.account_id, cfg.rest_api_id, cfg.stage_name, ex.method, path)
+        identity = identity_values(authorizer, h.headers, ex.query, cfg.stage_variables)
+        timeout = self.integration_timeout if self.integration_timeout is not None else DEFAULT_INTEGRATION_TIMEOUT_MS / 1000.0
+        return self.authorizers.authorize(
+            authorizer, identity, arn,
+            event=lambda: build_authorizer_event(authorizer, build_proxy_event(request()), arn, identity[0] if identity else None),
+            invoke=lambda function_arn, payload: self._call(function_arn, payload, timeout, ex.request_id))
+
+    def _proxy_request(self, h: _Handler, ex: _Exchange, cfg: ApiConfig, match: RouteMatch, path: str,
+                       body: bytes) -> ProxyRequest:
+        return ProxyRequest(
+            http_method=ex.method,
+            path=path,
+            raw_path=ex.raw_path,
+            query_string=ex.query,
+            headers=self._event_headers(h, ex),
+            body=body,
+            source_ip=h.client_address[0] if h.client_address else "",
+            resource_path=match.resource.path,
+            resource_id=match.resource.id,
+            path_parameters=match.path_parameters,
+            stage=cfg.stage_name,
+            stage_variables=cfg.stage_variables,
+            api_id=cfg.rest_api_id,
+            account_id=cfg.account_id,
+            request_id=ex.request_id,
+            extended_request_id=ex.extended_request_id,
+            request_time_epoch=ex.epoch,
+            protocol=h.request_version or "HTTP/1.1",
+            domain_name=(h.headers.get("Host") or "").rsplit(":", 1)[0] if h.headers.get("Host") else "",
+            binary_media_types=cfg.binary_media_types,
+            deployment_id=cfg.deployment_id or None,
+        )
 
     @staticmethod
     def _mock(ex: _Exchange, integration: Integration) -> _Response:
@@ -652,8 +692,9 @@ class GatewayServer:
             "usagePlanName": ex.plan_name,
             "errorType": err.error_type if err else None,
             "errorResponseType": err.response_type if err else None,
-            "errorMessage": (f"{err.message} ({ex.error_detail})" if ex.error_detail else err.message) if err else None,
+            "errorMessage": _error_message(err, ex.error_detail) if err else None,
             "cacheStatus": ex.cache_status,
+            **_authorizer_fields(ex.authorization),
         }
         if err is not None and err.status >= 500:
             LOG.info("gateway: %s %s -> %s %s", ex.method, ex.raw_path, resp.status, record["errorMessage"])
@@ -673,6 +714,28 @@ class GatewayServer:
         if key not in self._warned:
             self._warned.add(key)
             LOG.warning(msg, *args)
+
+
+def _error_message(err: gr.GatewayError, detail: str | None) -> str | None:
+    if err.message is None:
+        return detail
+    return f"{err.message} ({detail})" if detail else err.message
+
+
+def _authorizer_fields(outcome: Outcome | None) -> dict[str, Any]:
+    """The access-log record's authorizer fields ($context.authorizer.*), when a Lambda authorizer ran."""
+    if outcome is None:
+        return {}
+    result = outcome.result
+    return {
+        "authorizerPrincipalId": result.principal_id if result else None,
+        "authorizerContext": dict(result.context) if result else None,
+        "authorizerStatus": outcome.error.status if outcome.error else 200,
+        "authorizerError": outcome.detail if outcome.error else None,
+        "authorizerLatency": round(outcome.latency_ms, 3),
+        "authorizerIntegrationLatency": round(outcome.integration_latency_ms, 3),
+        "authorizerIntegrationStatus": outcome.integration_status,
+    }
 
 
 __all__ = ["GatewayServer", "ACCESS_LOG_FIELDS"]

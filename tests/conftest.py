@@ -88,5 +88,11 @@ def frontend(local_stack, api_keys):
 
 
 @pytest.fixture(scope="session")
+def store(local_stack, api_keys):
+    """A store's point of sale (the store key, role store)."""
+    return Api(local_stack.gateway_url, api_keys["store"])
+
+
+@pytest.fixture(scope="session")
 def anonymous(local_stack):
     return Api(local_stack.gateway_url, None)

@@ -1,4 +1,5 @@
-"""Slow and failing handlers for the gateway's 502/504 tests. Deployed only when the template
+"""Slow and failing handlers for the gateway's 502/504 tests, and a failing Lambda authorizer
+(template.yaml ``DiagnosticsAuthorizer``: the gateway's 500 AuthorizerConfigurationException). Deployed only when the template
 parameter EnableTestHooks is "true" (the local stack); a deployed stage never has them."""
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ def sleep() -> dict:
     return {"slept": seconds, "started_at": started_at, "ended_at": time.time()}
 
 
+@app.get("/api/v1/_diagnostics/echo")
+def echo() -> dict:
+    """What the gateway passed about the caller: requestContext.authorizer and identity."""
+    request_context = app.current_event.raw_event.get("requestContext") or {}
+    return {"authorizer": request_context.get("authorizer"),
+            "apiKeyId": (request_context.get("identity") or {}).get("apiKeyId")}
+
+
 class DiagnosticFailure(Exception):
     """Raised on purpose: the gateway must answer 502."""
 
@@ -41,4 +50,8 @@ def fail() -> dict:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    if event.get("type") == "REQUEST" and "methodArn" in event:  # called as the API's authorizer
+        if (event.get("queryStringParameters") or {}).get("answer") == "malformed":
+            return {"policyDocument": "not a policy"}   # no principalId, no statements
+        raise DiagnosticFailure("failing on purpose (diagnostics authorizer)")
     return app.resolve(event, context)

@@ -29,7 +29,8 @@ _STORE = frozenset({ADMIN, STORE})
 _SHOP = frozenset({ADMIN, SHOP})
 
 # (method, resource path) -> the roles that may call it. Routes without an authorizer (health,
-# the web back office's pages) are not here: they answer without a key.
+# the web back office's pages) are not here: they answer without a key; nor is the test hook that
+# has an authorizer of its own (/api/v1/_diagnostics/authorizer, which fails on purpose).
 PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     # who am I (the web back office asks it at sign-in)
     ("GET", "/api/v1/me"): _ALL,
@@ -90,6 +91,7 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/_diagnostics/sleep"): _ADMIN,
     ("GET", "/api/v1/_diagnostics/slow"): _ADMIN,
     ("GET", "/api/v1/_diagnostics/fail"): _ADMIN,
+    ("GET", "/api/v1/_diagnostics/echo"): _ADMIN,
 }
 
 

@@ -328,25 +328,81 @@ def provision_rest_api(ctx: Context, logical_id: str, props: dict[str, Any]) -> 
         api = apigw.create_rest_api(name=name, description=props.get("Description", ""),
                                     endpointConfiguration=props.get("EndpointConfiguration", {"types": ["EDGE"]}))
         ctx.changed(f"created REST API {name} ({api['id']})")
-    if body is not None and _methods_of_body(body) != _methods_deployed(apigw, api["id"]):
-        _import_openapi(apigw, api["id"], body)
-        ctx.changed(f"imported the OpenAPI body of {name}")
+    if body is not None:
+        authorizer_ids = _sync_authorizers(ctx, apigw, api["id"], _authorizers_of_body(body))
+        if _methods_of_body(body) != _methods_deployed(apigw, api["id"]):
+            _import_openapi(apigw, api["id"], body, authorizer_ids)
+            ctx.changed(f"imported the OpenAPI body of {name}")
+        _delete_other_authorizers(ctx, apigw, api["id"], set(authorizer_ids.values()))
     root = next(r["id"] for r in _all(apigw.get_resources, "items", restApiId=api["id"]) if r["path"] == "/")
     return Provisioned(api["id"], {"RootResourceId": root})
 
 
+def _security_schemes(body: dict[str, Any]) -> dict[str, Any]:
+    return body.get("components", {}).get("securitySchemes") or body.get("securityDefinitions") or {}
+
+
+def _authorizers_of_body(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The Lambda authorizers the body declares (a security scheme with ``x-amazon-apigateway-
+    authorizer``), as CreateAuthorizer takes them, by name."""
+    out = {}
+    for name, scheme in _security_schemes(body).items():
+        spec = scheme.get("x-amazon-apigateway-authorizer")
+        if not spec:
+            continue
+        out[name] = {k: v for k, v in {
+            "type": str(spec.get("type", "token")).upper(),
+            "authorizerUri": spec.get("authorizerUri"),
+            "identitySource": spec.get("identitySource"),
+            "identityValidationExpression": spec.get("identityValidationExpression"),
+            "authorizerCredentials": spec.get("authorizerCredentials"),
+            "authorizerResultTtlInSeconds": int(spec.get("authorizerResultTtlInSeconds", 300)),
+            "authType": scheme.get("x-amazon-apigateway-authtype"),
+        }.items() if v is not None}
+    return out
+
+
+def _sync_authorizers(ctx: Context, apigw: Any, api_id: str, wanted: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Create the body's authorizers or bring them up to date (only what differs); name -> id."""
+    have = {a["name"]: a for a in apigw.get_authorizers(restApiId=api_id).get("items", [])}
+    ids = {}
+    for name, spec in wanted.items():
+        current = have.get(name)
+        if current is None:
+            ids[name] = apigw.create_authorizer(restApiId=api_id, name=name, **spec)["id"]
+            ctx.changed(f"created authorizer {name}")
+            continue
+        ids[name] = current["id"]
+        ops = [{"op": "replace", "path": f"/{k}", "value": str(v)} for k, v in spec.items() if current.get(k) != v]
+        if ops:
+            apigw.update_authorizer(restApiId=api_id, authorizerId=current["id"], patchOperations=ops)
+            ctx.changed(f"updated authorizer {name}")
+    return ids
+
+
+def _delete_other_authorizers(ctx: Context, apigw: Any, api_id: str, keep: set[str]) -> None:
+    """Authorizers the body no longer has (after the methods stopped naming them)."""
+    for authorizer in apigw.get_authorizers(restApiId=api_id).get("items", []):
+        if authorizer["id"] not in keep:
+            apigw.delete_authorizer(restApiId=api_id, authorizerId=authorizer["id"])
+            ctx.changed(f"deleted authorizer {authorizer['name']}")
+
+
 def _operations(body: dict[str, Any]):
-    schemes = body.get("components", {}).get("securitySchemes") or body.get("securityDefinitions") or {}
-    key_schemes = {n for n, s in schemes.items() if s.get("type") == "apiKey"}
+    """(path, method, API key required, authorizer name or None, integration) of every operation:
+    its ``security`` (the API-wide one by default) names the API key scheme and/or an authorizer."""
+    schemes = _security_schemes(body)
+    authorizers = {n for n, s in schemes.items() if s.get("x-amazon-apigateway-authorizer")}
+    key_schemes = {n for n, s in schemes.items() if s.get("type") == "apiKey"} - authorizers
     default_security = body.get("security", [])
     for path, operations in body.get("paths", {}).items():
         for verb, operation in operations.items():
             if not isinstance(operation, dict) or (verb.startswith("x-") and verb != "x-amazon-apigateway-any-method"):
                 continue
             method = "ANY" if verb == "x-amazon-apigateway-any-method" else verb.upper()
-            security = operation.get("security", default_security)
-            api_key = any(key_schemes & set(requirement) for requirement in security)
-            yield path, method, api_key, operation.get("x-amazon-apigateway-integration") or {}
+            named = {name for requirement in operation.get("security", default_security) for name in requirement}
+            authorizer = min(named & authorizers, default=None)
+            yield path, method, bool(named & key_schemes), authorizer, operation.get("x-amazon-apigateway-integration") or {}
 
 
 _PARAMETER_LOCATIONS = {"query": "querystring", "path": "path", "header": "header"}
@@ -361,25 +417,28 @@ def _request_parameters(body: dict[str, Any], path: str, method: str) -> dict[st
 
 
 def _methods_of_body(body: dict[str, Any]) -> set[tuple]:
-    return {(path, method, api_key, integration.get("uri"),
+    return {(path, method, api_key, authorizer, integration.get("uri"),
              tuple(sorted(_request_parameters(body, path, method).items())))
-            for path, method, api_key, integration in _operations(body)}
+            for path, method, api_key, authorizer, integration in _operations(body)}
 
 
 def _methods_deployed(apigw: Any, api_id: str) -> set[tuple]:
     # cacheKeyParameters are not compared: moto does not keep them (see _import_openapi); every
-    # one of them is a declared request parameter, which is compared.
-    return {(r["path"], verb, bool(m.get("apiKeyRequired")), m.get("methodIntegration", {}).get("uri"),
-             tuple(sorted((m.get("requestParameters") or {}).items())))
+    # one of them is a declared request parameter, which is compared. Authorizers by name.
+    names = {a["id"]: a["name"] for a in apigw.get_authorizers(restApiId=api_id).get("items", [])}
+    return {(r["path"], verb, bool(m.get("apiKeyRequired")),
+             names.get(m.get("authorizerId")) if m.get("authorizationType") == "CUSTOM" else None,
+             m.get("methodIntegration", {}).get("uri"), tuple(sorted((m.get("requestParameters") or {}).items())))
             for r in _all(apigw.get_resources, "items", restApiId=api_id, embed=["methods"])
             for verb, m in r.get("resourceMethods", {}).items()}
 
 
-def _import_openapi(apigw: Any, api_id: str, body: dict[str, Any]) -> None:
+def _import_openapi(apigw: Any, api_id: str, body: dict[str, Any], authorizer_ids: dict[str, str] | None = None) -> None:
     """Overwrite-mode import of the OpenAPI body SAM generates, through the resource/method API
     (the same calls on AWS, LocalStack and moto): a resource per path, a method per operation
     with ``apiKeyRequired`` from its ``security`` (an apiKey scheme; the API-wide ``security`` is
-    the default), and its ``x-amazon-apigateway-integration``."""
+    the default), its authorizer (``authorizationType`` CUSTOM) when the ``security`` names one,
+    and its ``x-amazon-apigateway-integration``."""
     resources = {r["path"]: r for r in _all(apigw.get_resources, "items", restApiId=api_id)}
     wanted_paths = set(body.get("paths", {}))
     for path in sorted(resources, key=len, reverse=True):  # drop what the body no longer has
@@ -389,7 +448,7 @@ def _import_openapi(apigw: Any, api_id: str, body: dict[str, Any]) -> None:
             except ClientError as exc:
                 if _error_code(exc) != "NotFoundException":
                     raise
-    for path, method, api_key, integration in _operations(body):
+    for path, method, api_key, authorizer, integration in _operations(body):
         parent = resources["/"]
         parts = path.strip("/").split("/")
         for depth in range(1, len(parts) + 1):
@@ -399,9 +458,10 @@ def _import_openapi(apigw: Any, api_id: str, body: dict[str, Any]) -> None:
                                                             pathPart=parts[depth - 1])
             parent = resources[sub_path]
         resource_id = resources[path]["id"]
-        apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method,
-                         authorizationType="NONE", apiKeyRequired=api_key,
-                         requestParameters=_request_parameters(body, path, method))
+        auth = {"authorizationType": "CUSTOM", "authorizerId": (authorizer_ids or {})[authorizer]} if authorizer else \
+            {"authorizationType": "NONE"}
+        apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method, apiKeyRequired=api_key,
+                         requestParameters=_request_parameters(body, path, method), **auth)
         if integration:
             cache_keys = list(integration.get("cacheKeyParameters") or [])
             extra = {"cacheNamespace": integration["cacheNamespace"]} if integration.get("cacheNamespace") else {}

@@ -61,7 +61,7 @@ def test_demo_data_is_there(admin, frontend, local_stack):
 def test_keys_are_required(anonymous):
     for path in ("/api/v1/customers", "/api/v1/orders", "/api/v1/carts", "/api/v1/payments"):
         response = anonymous.get(path)
-        assert response.status_code == 403 and response.json() == {"message": "Forbidden"}
+        assert response.status_code == 401 and response.json() == {"message": "Unauthorized"}   # the role authorizer
 
 
 def test_customer_email_is_unique(admin, customer):

@@ -110,10 +110,10 @@ def test_a_retried_return_and_stock_adjustment_apply_once(admin, product, regist
     assert stock_at(admin, product) == 5
 
 
-def test_keys_belong_to_their_consumer(admin, frontend, product, register):
+def test_keys_belong_to_their_consumer(admin, store, product, register):
     k = key()
     mine = admin.post("/api/v1/sales", json=sale(product, register), headers={"Idempotency-Key": k})
-    theirs = frontend.post("/api/v1/sales", json=sale(product, register), headers={"Idempotency-Key": k})
+    theirs = store.post("/api/v1/sales", json=sale(product, register), headers={"Idempotency-Key": k})
     assert mine.status_code == theirs.status_code == 201
     assert mine.json()["sale_id"] != theirs.json()["sale_id"]
     assert stock_at(admin, product) == 8

@@ -116,7 +116,7 @@ def test_a_throttled_request_moves_the_throttle_counters(frontend, local_stack, 
     consumer = f"{local_stack.stack_name}-frontend"
     before = value(scrape(local_stack), "api_throttled_requests_total", consumer=consumer, reason="rate")
     with ThreadPoolExecutor(max_workers=20) as pool:  # the frontend plan: 10 requests/s, burst 20
-        statuses = list(pool.map(lambda _: frontend.get("/api/v1/locations").status_code, range(60)))
+        statuses = list(pool.map(lambda _: frontend.get("/api/v1/categories").status_code, range(60)))
     assert 429 in statuses, statuses
     throttled = statuses.count(429)
     assert eventually(lambda: value(scrape(local_stack), "api_throttled_requests_total", consumer=consumer,

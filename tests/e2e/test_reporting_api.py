@@ -48,12 +48,12 @@ STREAMS_WIRED = streams_are_wired()
 
 
 @pytest.mark.parametrize("path", REPORTS)
-def test_every_report_answers_with_a_key_and_is_forbidden_without(admin, anonymous, path):
+def test_every_report_answers_with_a_key_and_is_unauthorized_without(admin, anonymous, path):
     response = admin.get(path)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
     denied = anonymous.get(path)
-    assert denied.status_code == 403 and denied.json() == {"message": "Forbidden"}
+    assert denied.status_code == 401 and denied.json() == {"message": "Unauthorized"}   # the role authorizer
 
 
 @pytest.mark.parametrize("path", ["/api/v1/reports/sales", "/api/v1/reports/performance", "/api/v1/analytics/trends"])

@@ -52,8 +52,8 @@ def product(admin):
     return product
 
 
-def test_seeded_stores_are_inventory_store_locations(admin, frontend):
-    stores = frontend.get("/api/v1/stores", params={"limit": 100})
+def test_seeded_stores_are_inventory_store_locations(admin, store):
+    stores = store.get("/api/v1/stores", params={"limit": 100})
     assert stores.status_code == 200, stores.text
     by_id = {store["store_id"]: store for store in stores.json()["items"]}
     assert {1, 2, 3, 4, 5} <= set(by_id)

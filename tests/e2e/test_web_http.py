@@ -65,6 +65,7 @@ def test_a_key_the_api_refuses_is_said_so(web):
     answer = requests.post(f"{web}/ui/signin", data={"api_key": "not-a-key-of-this-api-0000"},
                            allow_redirects=False, timeout=60)
     assert answer.status_code == 403 and "Set-Cookie" not in answer.headers
+    # the API's role authorizer does not know the key: 401 Unauthorized
     assert "The API refused your key" in answer.text and "401 (Unauthorized)" in answer.text
     short = requests.post(f"{web}/ui/signin", data={"api_key": "short"}, allow_redirects=False, timeout=60)
     assert short.status_code == 400 and "API key" in short.text and "at least 20 characters" in short.text
@@ -78,8 +79,8 @@ def test_a_used_up_quota_is_a_clear_429_page(web, local_stack, aws):
                                    apiStages=[{"apiId": local_stack.stack.outputs["ApiId"], "stage": local_stack.stage}])
     apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
     probe = Api(local_stack.gateway_url, key_value)
-    for _ in range(100):   # the gateway re-reads keys and plans every few seconds
-        if probe.get("/api/v1/categories").status_code not in (401, 403):   # the first that counts (1 of 3)
+    for _ in range(100):   # the authorizer and the gateway re-read keys and plans every few seconds
+        if probe.get("/api/v1/categories").status_code not in (401, 403):   # the first request that counts (1 of 3)
             break
         time.sleep(0.2)
     session = _signed_in(web, key_value)                          # 2 of 3

@@ -1,8 +1,10 @@
 """Fixtures of the unit tests."""
 from __future__ import annotations
 
+import boto3
 import pytest
 import urllib3
+from moto import mock_aws
 
 
 @pytest.fixture(scope="module")
@@ -11,3 +13,14 @@ def http():
     pool = urllib3.PoolManager(retries=False, timeout=10)
     yield pool
     pool.clear()
+
+
+@pytest.fixture()
+def apigw(monkeypatch):
+    """moto's API Gateway, in process (what the deployer's provisioners are tested on)."""
+    # moto's in-process mock only answers AWS's own URLs: an endpoint left in the environment
+    # by another test's fixture would take the calls instead
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_API_GATEWAY"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        yield boto3.client("apigateway", region_name="us-east-1")

@@ -3,23 +3,9 @@
 request parameters and cache key parameters (moto's API Gateway, in process)."""
 from __future__ import annotations
 
-import boto3
-import pytest
-from moto import mock_aws
-
 from infra.deploy.resources import Context, _import_openapi, provision_stage
 
 URI = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations"
-
-
-@pytest.fixture()
-def apigw(monkeypatch):
-    # moto's in-process mock only answers AWS's own URLs: an endpoint left in the environment
-    # by another test's fixture would take the calls instead
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_API_GATEWAY"):
-        monkeypatch.delenv(name, raising=False)
-    with mock_aws():
-        yield boto3.client("apigateway", region_name="us-east-1")
 
 
 def _context(apigw) -> Context:

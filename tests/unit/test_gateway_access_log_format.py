@@ -262,3 +262,20 @@ def test_the_local_access_log_file_rotates_past_its_size_bound(tmp_path, monkeyp
     ids = [r["requestId"] for r in backup + current]
     assert path.stat().st_size < 2_000 + 100 * 80   # bounded: at most one batch past the bound
     assert ids and ids == [f"r{i}" for i in range(100 - len(ids), 100)]   # the newest lines, in order
+
+
+def test_the_authorizers_variables_render_what_it_answered():
+    allowed = {**RECORD, "authorizerPrincipalId": "k1", "authorizerContext": {"role": "store", "keyName": "retail-store"},
+               "authorizerStatus": 200, "authorizerLatency": 3.4, "authorizerIntegrationLatency": 2.6,
+               "authorizerIntegrationStatus": 200}
+    entry = json.loads(render_access_log(template_format(), allowed))
+    assert entry["principalId"] == "k1" and entry["authorizerError"] == "-"
+    assert render_access_log("$context.authorizer.role $context.authorizer.keyName $context.authorizer.status "
+                             "$context.authorizer.latency $context.authorizer.integrationLatency "
+                             "$context.authorizer.nothing", allowed) == "store retail-store 200 3 3 -"
+    refused = {**RECORD, "status": 401, "apiKeyId": None, "authorizerStatus": 401, "authorizerError": "Unauthorized",
+               "errorResponseType": "UNAUTHORIZED", "errorMessage": "Unauthorized"}
+    entry = json.loads(render_access_log(template_format(), refused))
+    assert entry["principalId"] == "-" and entry["authorizerError"] == "Unauthorized"
+    # a method without an authorizer: every $context.authorizer variable is "-"
+    assert render_access_log("$context.authorizer.principalId $context.authorizer.role", RECORD) == "- -"

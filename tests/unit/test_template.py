@@ -47,7 +47,7 @@ def _when_test_hooks_on(node):
     return node
 
 
-def test_every_route_but_health_and_the_web_pages_requires_an_api_key():
+def test_every_route_but_health_and_the_web_pages_requires_an_api_key_and_the_role_authorizer():
     cfn, _ = translated()
     body = cfn["Resources"]["RetailApi"]["Properties"]["Body"]
     checked = set()
@@ -56,11 +56,23 @@ def test_every_route_but_health_and_the_web_pages_requires_an_api_key():
             op = _when_test_hooks_on(op)
             # the back office's pages are for people: they call the API with the signed-in person's key
             keyless = path == "/api/v1/health" or path == "/" or path == "/ui" or path.startswith("/ui/")
-            expected = [] if keyless else [{"api_key": []}]
+            # the test hook of a failing authorizer (gateway's 500 AuthorizerConfigurationException)
+            authorizer = "DiagnosticsAuthorizer" if path == "/api/v1/_diagnostics/authorizer" else "RoleAuthorizer"
+            expected = [] if keyless else [{authorizer: []}, {"api_key": []}]
             assert op.get("security") == expected, (path, verb, op.get("security"))
             checked.add((verb.lower(), path))
     # every Api event of the template was checked (the diagnostics hooks included), none skipped
     assert checked == set(template_routes(load_template())), set(template_routes(load_template())) ^ checked
+
+
+def test_api_key_values_are_generated_or_meet_api_gateway_minimum_length():
+    import re
+
+    params = load_yaml(ROOT / "template.yaml")["Parameters"]
+    for name in ("AdminApiKeyValue", "FrontendApiKeyValue", "StoreApiKeyValue"):
+        allowed = re.compile(params[name]["AllowedPattern"])
+        assert params[name]["Default"] == "" and allowed.fullmatch("")   # empty: API Gateway generates the key
+        assert allowed.fullmatch("k" * 20) and not allowed.fullmatch("k" * 19) and not allowed.fullmatch("k" * 129)
 
 
 def test_function_package_is_reproducible(tmp_path):

@@ -117,6 +117,9 @@ def test_other_sale_refusals_keep_the_api_words():
 @pytest.mark.parametrize("status, body, kind, words", [
     (403, {"message": "Forbidden"}, ApiForbidden, "403 (Forbidden)"),
     (403, {"message": "Missing Authentication Token"}, ApiForbidden, "Missing Authentication Token"),
+    (401, {"message": "Unauthorized"}, ApiForbidden, "401 (Unauthorized)"),   # the authorizer: no or unknown key
+    (403, {"message": "User is not authorized to access this resource"}, ApiForbidden, "not authorized"),
+    (500, {"message": None}, ApiUnavailable, "500"),   # a failing authorizer
     (429, {"message": "Too Many Requests"}, ApiThrottled, "request rate was exceeded"),
     (429, {"message": "Limit Exceeded"}, ApiThrottled, "quota for the period is used up"),
     (404, {"error": {"code": "not_found", "message": "sale 9 does not exist"}}, ApiNotFound, "sale 9 does not exist"),

@@ -1,5 +1,5 @@
 """The back office's routes and its deployment agree: Chalice routes on the resource path, so
-every route must be one event of WebFunction (no API key) and every such event a route; the
+every route must be one event of WebFunction (no API key, no authorizer) and every such event a route; the
 front-end files it serves are the ones package.json pins."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def _events() -> set[tuple[str, str]]:
     events = set()
     for event in web["Events"].values():
         props = event["Properties"]
-        assert event["Type"] == "Api" and props["Auth"] == {"ApiKeyRequired": False}, props
+        assert event["Type"] == "Api" and props["Auth"] == {"ApiKeyRequired": False, "Authorizer": "NONE"}, props
         events.add((props["Path"], props["Method"].upper()))
     return events
 

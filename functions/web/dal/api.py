@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,8 +29,8 @@ def error_for(status: int, body: bytes) -> ApiError:
         data = {}
     data = data if isinstance(data, dict) else {}
     gateway_message = str(data.get("message", "")) if isinstance(data.get("message"), str) else ""
-    if status in (401, 403) and "error" not in data:  # the gateway: no or unknown key, or a role refused
-        return ApiForbidden(gateway_message or "Forbidden", status)
+    if status in (401, 403) and "error" not in data:   # the gateway's: no key, unknown key, or not allowed
+        return ApiForbidden(gateway_message or HTTPStatus(status).phrase, status)
     if status == 429:
         return ApiThrottled(gateway_message or "Too Many Requests")
     if 400 <= status < 500:
