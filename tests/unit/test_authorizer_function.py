@@ -58,6 +58,9 @@ def test_the_response_names_the_key_and_its_role():
     assert "arn:aws:execute-api:us-east-1:123456789012:api1/prod/GET/api/v1/stock/*/movements" in statement["Resource"]
     admin = authorizer_response(ARN, _key(ADMIN), ADMIN)["policyDocument"]["Statement"]
     assert admin[0]["Resource"] == ["arn:aws:execute-api:us-east-1:123456789012:api1/prod/*/*"]
+    scoped = ApiKeyRecord(id="k2", name="retail-store", enabled=True, role=STORE, stores=" 1  2 ")
+    assert authorizer_response(ARN, scoped, STORE)["context"] == {"role": "store", "keyName": "retail-store",
+                                                                   "stores": "1 2"}
 
 
 def test_path_parameters_become_wildcards():

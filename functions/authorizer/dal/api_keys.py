@@ -1,5 +1,5 @@
 """The API keys of the account, as API Gateway's control plane lists them (GetApiKeys with
-``includeValues``): value, enabled, and the ``role`` tag. The list is kept by the warm worker for
+``includeValues``): value, enabled, the ``role`` tag and a store key's ``stores`` tag. The list is kept by the warm worker for
 ``API_KEYS_CACHE_SECONDS`` (one read per worker per minute, not one per request); a key nobody
 knows yet makes it read again sooner, at most every ``UNKNOWN_KEY_REREAD_SECONDS``, so a key
 created a moment ago is known without letting unknown keys cost a read each."""
@@ -14,6 +14,7 @@ from typing import Callable
 from shared.aws import client
 
 ROLE_TAG = "role"
+STORES_TAG = "stores"  # a store key's own store ids, separated by spaces (empty or absent: every store)
 UNKNOWN_KEY_REREAD_SECONDS = 5.0
 
 
@@ -23,6 +24,7 @@ class ApiKeyRecord:
     name: str
     enabled: bool
     role: str | None  # the key's `role` tag
+    stores: str = ""  # the key's `stores` tag
 
 
 def list_api_keys() -> dict[str, ApiKeyRecord]:
@@ -33,7 +35,8 @@ def list_api_keys() -> dict[str, ApiKeyRecord]:
             if item.get("value"):
                 keys[item["value"]] = ApiKeyRecord(id=item["id"], name=item.get("name") or item["id"],
                                                    enabled=bool(item.get("enabled")),
-                                                   role=(item.get("tags") or {}).get(ROLE_TAG))
+                                                   role=(item.get("tags") or {}).get(ROLE_TAG),
+                                                   stores=(item.get("tags") or {}).get(STORES_TAG) or "")
     return keys
 
 

@@ -46,9 +46,12 @@ def policy_resource(resource_path: str) -> str:
 
 
 def authorizer_response(method_arn: str, key: ApiKeyRecord, role: str) -> dict:
-    """The authorizer's answer: principal (the key id), the role's policy, and context for the handlers."""
-    response = APIGatewayAuthorizerResponse.from_route_arn(
-        method_arn, principal_id=key.id, context={"role": role, "keyName": key.name})
+    """The authorizer's answer: principal (the key id), the role's policy, and context for the
+    handlers: the role, the key's name and, for a store key, its stores (``shared/caller.py``)."""
+    context = {"role": role, "keyName": key.name}
+    if key.stores.strip():
+        context["stores"] = " ".join(key.stores.split())
+    response = APIGatewayAuthorizerResponse.from_route_arn(method_arn, principal_id=key.id, context=context)
     if role == ADMIN:
         response.allow_all_routes()
     else:
