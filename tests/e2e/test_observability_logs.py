@@ -102,8 +102,8 @@ def test_one_request_id_finds_the_access_log_and_every_lambda_of_the_saga(admin,
     assert access["apiKeyId"] not in ("-", "") and access["integrationStatus"] == "200"
 
 
-def test_health_reports_the_tables_the_state_machine_and_the_version(anonymous, local_stack):
-    response = anonymous.get("/api/v1/health")
+def test_health_reports_the_tables_the_state_machine_and_the_version(admin, local_stack):
+    response = admin.get("/api/v1/health/details")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "healthy" and body["version"]

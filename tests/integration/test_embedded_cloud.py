@@ -43,7 +43,7 @@ def test_cli_lists_the_inventory_tables(local_stack):
 
 def test_cli_lambda_invoke_runs_the_real_handler(local_stack, tmp_path):
     out = tmp_path / "out.json"
-    event = {"resource": "/api/v1/health", "path": "/api/v1/health", "httpMethod": "GET",
+    event = {"resource": "/api/v1/health/details", "path": "/api/v1/health/details", "httpMethod": "GET",
              "headers": {}, "requestContext": {"requestId": "cli-test", "stage": "prod"}}
     meta = aws_cli(local_stack, "lambda", "invoke", "--function-name", "retail-HealthFunction",
                    "--payload", json.dumps(event), str(out))
