@@ -258,3 +258,70 @@ def _has_concurrent_states(definition: str) -> bool:
     except (ValueError, AttributeError):
         return True
     return any(isinstance(state, dict) and state.get("Type") in ("Map", "Parallel") for state in states.values())
+
+
+# --------------------------------------------------------------------------- CloudFormation
+# The deployer (infra/deploy) provisions every resource itself, through each service's API, as
+# CloudFormation would; the stack it made is recorded here as one of moto's own Stack objects,
+# so that moto's CloudFormation API (DescribeStacks, ListStackResources, DescribeStackResource(s),
+# GetTemplate, DescribeStackEvents ...) answers for it. moto's CreateStack would create the
+# resources a second time with its own models; this stack's maps hold only the records.
+class _Resource:
+    """What moto's CloudFormation responses read of a resource."""
+
+    def __init__(self, logical_id: str, physical_id: str, resource_type: str):
+        self.logical_resource_id, self.physical_resource_id, self.cf_resource_type = logical_id, physical_id, resource_type
+
+
+class _RecordedResources(dict):
+    """Stands for moto's ResourceMap (logical id -> resource), which would create what it is asked for."""
+
+    def __init__(self, resources: list[dict[str, str]], parameters: dict[str, str]):
+        super().__init__((r["LogicalResourceId"], _Resource(r["LogicalResourceId"], r["PhysicalResourceId"],
+                                                             r["ResourceType"])) for r in resources)
+        self.resolved_parameters, self.no_echo_parameter_keys = parameters, []
+
+
+class _RecordedOutputs(dict):
+    """Stands for moto's OutputMap (the template's Outputs, resolved)."""
+
+    exports: list[Any] = []
+
+
+def record_stack(account_id: str, region: str, record: dict[str, Any]) -> str:
+    """Creates or updates the stack ``record`` describes (StackName, TemplateBody, Description,
+    Parameters, Resources, Outputs as the CloudFormation API shapes them) in moto's CloudFormation
+    backend; returns the stack's status: CREATE_COMPLETE, then UPDATE_COMPLETE after a change."""
+    from moto.cloudformation.models import Stack, cloudformation_backends
+    from moto.cloudformation.parsing import Output
+    from moto.cloudformation.utils import generate_stack_id
+    from moto.core.utils import utcnow
+
+    if not pinned():   # Stack's attributes are moto's internals: tests/unit/test_stack_record.py says if they moved
+        log.warning("moto is not the pinned %s: recording stack %s in its CloudFormation backend may fail",
+                    PINNED_MOTO, record["StackName"])
+    backend = cloudformation_backends[account_id][region]
+    name = record["StackName"]
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in record.get("Parameters", [])}
+    resources = _RecordedResources(record["Resources"], parameters)
+    outputs = _RecordedOutputs((o["OutputKey"], Output(o["OutputKey"], o["OutputValue"], o.get("Description")))
+                               for o in record.get("Outputs", []))
+    stack = next((s for s in backend.stacks.values() if s.name == name), None)
+    if stack is None:
+        stack = Stack(stack_id=generate_stack_id(name, region, account_id), name=name, template={},
+                      parameters=parameters, account_id=account_id, region_name=region)
+        backend.stacks[stack.stack_id] = stack
+        stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        final = "CREATE_COMPLETE"
+    elif getattr(stack, "recorded", None) == record:
+        return stack.status   # nothing changed: CloudFormation keeps the stack as it is
+    else:
+        stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        stack.last_updated_time = utcnow()
+        final = "UPDATE_COMPLETE"
+    stack.template, stack.description, stack.parameters = record["TemplateBody"], record.get("Description"), parameters
+    stack.resource_map, stack.output_map, stack.recorded = resources, outputs, record
+    stack.status = final
+    stack._add_stack_event(final)
+    return final
+

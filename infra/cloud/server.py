@@ -8,7 +8,9 @@ Every invocation path goes through it: ``aws lambda invoke``, the gateway, and S
 Functions Task states (moto's interpreter calls the Lambda API on ``localhost:$MOTO_PORT``).
 
 DynamoDB is AWS's DynamoDB Local behind the same endpoint (see dynamodb_local.py), and the
-Lambda API's event source mappings for its streams are ours too (see event_sources.py).
+Lambda API's event source mappings for its streams are ours too (see event_sources.py), as is
+the record of the stack the deployer made, which CloudFormation's API then shows (see
+cloudformation.py).
 
 The function's definition (code, handler, environment, timeout, reserved concurrency) is read
 from moto's Lambda backend, i.e. from what the deployer created through the Lambda API.
@@ -37,6 +39,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
 
+from infra.cloud.cloudformation import CloudControlApi, StackRecordApi
 from infra.cloud.dynamodb_local import DynamoDBForwarder, DynamoDBLocal
 from infra.cloud.event_sources import EventSourceMappingApi, EventSourceMappings
 from gateway.invoker import IntegrationTimeout, InvokeResponse
@@ -371,6 +374,8 @@ class EmbeddedCloud:
         app = PrometheusEndpoint(EventSourceMappingApi(
             DynamoDBForwarder(LambdaInvokeMiddleware(moto_app, self.runtime, self.region), self.dynamodb.port),
             self.event_sources), self.metrics)
+        # the deployer's stack, and the Cloud Control read the SAM CLI makes (cloudformation.py)
+        app = CloudControlApi(StackRecordApi(app, DEFAULT_ACCOUNT, self.region), DEFAULT_ACCOUNT, self.region)
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-cloud",
                                         daemon=True)
         self._thread.start()

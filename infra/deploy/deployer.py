@@ -21,6 +21,7 @@ from botocore.config import Config
 
 from infra.deploy.intrinsics import Resolver, TemplateError, dependencies
 from infra.deploy.resources import PROVISIONERS, Context, Provisioned
+from infra.deploy.stack_record import record_stack, stack_record
 from infra.deploy.template import load_yaml, package_locally, to_cloudformation
 
 log = logging.getLogger("deployer")
@@ -124,8 +125,10 @@ def deploy(endpoint_url: str, *, template_path: Path = ROOT / "template.yaml", s
         if "Condition" in out and not resolver.condition(out["Condition"]):
             continue
         outputs[name] = resolver.resolve(out["Value"])
-    return StackResult(stack_name, created, {k: wanted[k]["Type"] for k in created}, outputs,
-                       {k: v for k, v in params.items() if not k.startswith("AWS::")}, ctx.changes)
+    result = StackResult(stack_name, created, {k: wanted[k]["Type"] for k in created}, outputs,
+                         {k: v for k, v in params.items() if not k.startswith("AWS::")}, ctx.changes)
+    record_stack(endpoint_url, stack_name, stack_record(result, template_path.read_text(), cfn, region))
+    return result
 
 
 def write_state(result: StackResult, path: Path) -> None:

@@ -148,10 +148,12 @@ def test_reserved_concurrency_from_the_template_reaches_the_function(aws, echo_s
     assert concurrency["ReservedConcurrentExecutions"] == 2
 
 
-def test_deploying_again_changes_nothing(local_stack, echo_stack):
+def test_deploying_again_changes_nothing(aws, local_stack, echo_stack):
     again = deploy(local_stack.endpoint_url, template_path=ECHO_STACK, stack_name="echo", region=local_stack.region)
     assert again.changes == []
     assert again.outputs == echo_stack.outputs
+    # as CloudFormation: a deploy that changes nothing leaves the stack as it was (no UPDATE_COMPLETE)
+    assert aws("cloudformation").describe_stacks(StackName="echo")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
     main = deploy(local_stack.endpoint_url, stack_name=local_stack.stack_name, region=local_stack.region,
                   parameters=local_stack.parameters)
     assert main.changes == []
