@@ -9,7 +9,7 @@ export SAM_CLI_TELEMETRY := 0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ENDPOINT_URL ?= http://127.0.0.1:4566
 
-.PHONY: help install web-vendor browser web-local run test test-unit test-integration lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs clean
+.PHONY: help install web-vendor browser web-local run test test-unit test-integration lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs invoke events clean
 
 help:
 	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000)"
@@ -23,6 +23,9 @@ help:
 	@echo "make openapi  regenerate docs/openapi.json from the handlers' code"
 	@echo "make web-local  the web back office alone with chalice local on :8080, against a running 'make run'"
 	@echo "make logs     follow every function's and the API access log on a running 'make run' (FILTER=<request id>, SINCE=1h)"
+	@echo "make invoke FN=InventoryFunction EVENT=events/inventory/get-products.json  invoke a deployed function (or"
+	@echo "             OrderSagaStateMachine) of a running 'make run' with an event file: sam remote invoke, response and log tail"
+	@echo "make events   regenerate the event fixtures in events/ (infra/events.py)"
 
 $(STAMP): pyproject.toml functions/requirements.txt package-lock.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -99,6 +102,16 @@ openapi: $(STAMP)
 SINCE ?= 10m
 logs: $(STAMP)
 	$(PY) -m infra.logs --endpoint-url $(ENDPOINT_URL) --since $(SINCE) $(if $(FILTER),--filter '$(FILTER)')
+
+# the real SAM CLI against the local cloud: the deployed stack is a CloudFormation stack there
+STACK ?= retail
+SAM_ENV := AWS_ENDPOINT_URL=$(ENDPOINT_URL) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
+invoke: $(STAMP)
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<logical id> EVENT=events/<...>.json"; exit 2; }
+	$(SAM_ENV) $(VENV)/bin/sam remote invoke --stack-name $(STACK) $(FN) --event-file $(EVENT)
+
+events: $(STAMP)
+	$(PY) -m infra.events
 
 deploy-localstack: $(STAMP)
 	$(PY) -m infra.deploy --endpoint-url http://localhost:4566 --bundle-dependencies --seed
