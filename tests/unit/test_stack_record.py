@@ -4,6 +4,7 @@ SAM CLI on it: tests/integration/test_sam_cli.py)."""
 from __future__ import annotations
 
 import json
+import os
 from io import BytesIO
 
 import boto3
@@ -34,7 +35,9 @@ def _result(function_name: str = "retail-InventoryFunction") -> StackResult:
 
 
 @pytest.fixture
-def cfn():
+def cfn(monkeypatch):
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:   # moto's in-process mock, not an endpoint
+        monkeypatch.delenv(name)
     with mock_aws():
         yield boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
 
