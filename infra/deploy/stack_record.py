@@ -45,9 +45,9 @@ def record_stack(endpoint_url: str, stack_name: str, record: dict[str, Any]) -> 
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             status = json.load(response)["StackStatus"]
-    except urllib.error.HTTPError as exc:
-        log.warning("%s keeps no CloudFormation stack record (HTTP %s): the resources are deployed, "
-                    "`--stack-name` tools will not find them", endpoint_url, exc.code)
+    except (urllib.error.HTTPError, ValueError, KeyError, TypeError) as exc:   # another endpoint's answer
+        log.warning("%s keeps no CloudFormation stack record (%s): the resources are deployed, "
+                    "`--stack-name` tools will not find them", endpoint_url, exc)
         return None
     log.info("stack %s: %s", stack_name, status)
     return status

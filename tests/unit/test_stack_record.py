@@ -144,3 +144,34 @@ def test_cloud_control_reads_a_functions_url_as_sam_list_endpoints_asks(cfn):
         assert (status, body["__type"]) == ("400 Bad Request", "ResourceNotFoundException")
     status, body = _cloud_control(app, "CloudApiService.ListResources", {"TypeName": "AWS::Lambda::Function"})
     assert body["__type"] == "UnsupportedActionException"
+
+
+def test_an_endpoint_without_the_route_is_warned_about_not_an_error(caplog):
+    """LocalStack (make deploy-localstack) answers the route with an error or something else."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from infra.deploy.stack_record import record_stack
+
+    answers = iter([(404, b"<Error>NoSuchBucket</Error>"), (200, b"<xml/>")])
+
+    class Other(BaseHTTPRequestHandler):
+        def do_PUT(self):
+            status, body = next(answers)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Other)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for _ in range(2):
+            assert record_stack(f"http://127.0.0.1:{server.server_port}", "retail", {"Resources": []}) is None
+    finally:
+        server.shutdown()
+    assert len([r for r in caplog.records if "keeps no CloudFormation stack record" in r.getMessage()]) == 2
