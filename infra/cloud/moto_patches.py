@@ -57,6 +57,7 @@ def apply() -> None:
                     moto.__version__, PINNED_MOTO)
         return
     speed_up_stepfunctions()
+    named_executions()
     fast_execution_history()
     lean_request_ids()
     fast_list_metrics()
@@ -249,6 +250,27 @@ def speed_up_stepfunctions() -> None:
 
         entrypoint.cached = True  # type: ignore[attr-defined]
         ExecutionWorker._get_evaluation_entrypoint = entrypoint
+
+
+def named_executions() -> None:
+    """StartExecution without ``name``: Step Functions names the execution with a UUID; moto 5.2.5
+    keeps ``None``, and every later ListExecutions answers an item without its required ``name``."""
+    import uuid
+
+    from moto.stepfunctions.models import StepFunctionBackend
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    for backend in (StepFunctionBackend, StepFunctionsParserBackend):
+        original = backend.__dict__["start_execution"]
+        if getattr(original, "names_executions", False):
+            continue
+
+        def start_execution(self: Any, state_machine_arn: str, name: str | None = None, *args: Any,
+                            _original: Any = original, **kwargs: Any) -> Any:
+            return _original(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+        start_execution.names_executions = True  # type: ignore[attr-defined]
+        backend.start_execution = start_execution
 
 
 def _has_concurrent_states(definition: str) -> bool:

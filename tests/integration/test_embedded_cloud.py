@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,10 @@ def test_step_functions_task_runs_the_handler_through_the_runtime(aws, echo_stac
             break
         time.sleep(0.1)
     assert described["status"] == "SUCCEEDED", described
+    # started without a name: Step Functions names it with a UUID, and lists it by that name
+    name = execution.rsplit(":", 1)[-1]
+    assert str(uuid.UUID(name)) == name
+    assert name in [e["name"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]]
     output = json.loads(described["output"])
     assert output["greeting"] == "hello-from-template"
     assert output["event"]["first"]["event"] == {"order": 7}
