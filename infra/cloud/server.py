@@ -39,6 +39,7 @@ from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
 
 from infra.cloud.dynamodb_local import DynamoDBForwarder, DynamoDBLocal
 from infra.cloud.event_sources import EventSourceMappingApi, EventSourceMappings
+from infra.cloud.execution_store import ExecutionJournal
 from gateway.invoker import IntegrationTimeout, InvokeResponse
 from gateway.run import start_gateway, stop_gateway
 from infra.cloud.lambda_runtime import INIT_TIMEOUT, FunctionSpec, InvokeResult, LambdaRuntime
@@ -306,7 +307,8 @@ class EmbeddedCloud:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 4566, region: str = "us-east-1",
                  work_dir: Path | str = ".local/cloud", max_workers_per_function: int | None = None,
-                 dynamodb_path: Path | None = None, gateway: GatewayOptions | None = None):
+                 dynamodb_path: Path | None = None, gateway: GatewayOptions | None = None,
+                 executions_file: Path | None = None):
         self.host, self.requested_port, self.region = host, port, region
         self.work_dir = Path(work_dir).resolve()
         # More warm workers than the cores can run at once only adds context switches: a worker
@@ -325,6 +327,9 @@ class EmbeddedCloud:
         self._gateway_publisher = None
         self._gateway_invoker: RuntimeInvoker | None = None
         self.janitor: Janitor | None = None
+        # Step Functions executions kept on disk (execution_store.py); None: in memory only
+        self.journal = None if executions_file is None else ExecutionJournal(
+            executions_file, lambda: _stepfunctions_backends(DEFAULT_ACCOUNT, self.region)[1:])
 
     @property
     def port(self) -> int:
@@ -368,6 +373,9 @@ class EmbeddedCloud:
         moto_patches.in_process_lambda = InProcessInvoke(self.runtime, self.region)
         self.janitor = Janitor(lambda: [_logs_backend(DEFAULT_ACCOUNT, self.region)],
                                lambda: _stepfunctions_backends(DEFAULT_ACCOUNT, self.region)).start()
+        if self.journal is not None:   # before any state machine is created, so none misses its own
+            log.info("%d Step Functions executions read from %s", self.journal.load(), self.journal.path)
+            self.journal.attach()
         app = PrometheusEndpoint(EventSourceMappingApi(
             DynamoDBForwarder(LambdaInvokeMiddleware(moto_app, self.runtime, self.region), self.dynamodb.port),
             self.event_sources), self.metrics)
@@ -393,6 +401,8 @@ class EmbeddedCloud:
         if self.gateway is not None:
             stop_gateway(self.gateway, self._gateway_publisher)
             self.gateway = None
+        if self.journal is not None:   # while the runtime still runs the executions' tasks
+            self.journal.close()
         if self._gateway_invoker is not None:
             self._gateway_invoker.close()
         if self.janitor is not None:
@@ -440,6 +450,8 @@ def main() -> None:  # python -m infra.cloud.server: the endpoint alone
     parser.add_argument("--work-dir", default=".local/cloud")
     parser.add_argument("--dynamodb-path", type=Path, default=None,
                         help="keep DynamoDB data in this folder (default: in memory)")
+    parser.add_argument("--executions-file", type=Path, default=None,
+                        help="keep Step Functions executions in this JSON-lines file (default: in memory)")
     parser.add_argument("--gateway-port", type=int, default=None,
                         help="also serve the API Gateway data plane of one stage on this port")
     parser.add_argument("--rest-api-name", default="retail-api")
@@ -451,7 +463,8 @@ def main() -> None:  # python -m infra.cloud.server: the endpoint alone
     if args.gateway_port is not None:
         gateway = GatewayOptions(args.gateway_port, args.rest_api_name, args.stage, args.host, args.access_log)
     cloud = EmbeddedCloud(args.host, args.port, args.region, args.work_dir,
-                          dynamodb_path=args.dynamodb_path, gateway=gateway).start()
+                          dynamodb_path=args.dynamodb_path, gateway=gateway,
+                          executions_file=args.executions_file).start()
     log.info("AWS endpoint listening on %s", cloud.url)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
