@@ -364,8 +364,10 @@ class EmbeddedCloud:
             work_dir=self.work_dir,
             max_workers_per_function=self.max_workers_per_function,
         )
+        # positions in the streams of tables kept on disk are kept with them
+        positions = None if self.dynamodb.db_path is None else self.dynamodb.db_path / "event-source-positions.json"
         self.event_sources = EventSourceMappings(self._invoke_for_event_source, lambda name: resolve(name).arn,
-                                                 dynamodb_url, self.region)
+                                                 dynamodb_url, self.region, positions)
         # CloudWatch metrics from each invocation (EMF output, AWS/Lambda), and GET /metrics
         self.metrics = MetricsHub(lambda: _cloudwatch_backend(DEFAULT_ACCOUNT, self.region))
         install_metrics_hub(self.metrics)
@@ -449,7 +451,8 @@ def main() -> None:  # python -m infra.cloud.server: the endpoint alone
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
     parser.add_argument("--work-dir", default=".local/cloud")
     parser.add_argument("--dynamodb-path", type=Path, default=None,
-                        help="keep DynamoDB data in this folder (default: in memory)")
+                        help="keep DynamoDB data in this folder, and the event source mappings' "
+                             "positions in its streams (default: in memory)")
     parser.add_argument("--executions-file", type=Path, default=None,
                         help="keep Step Functions executions in this JSON-lines file (default: in memory)")
     parser.add_argument("--gateway-port", type=int, default=None,
