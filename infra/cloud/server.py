@@ -276,6 +276,30 @@ class RuntimeInvoker:
         self._slow.shutdown(wait=False, cancel_futures=True)
 
 
+class ControlPlaneChanges:
+    """WSGI middleware: calls ``on_change`` once the API Gateway control plane has stopped
+    changing for ``quiet`` seconds (after a deploy's burst of writes), so that the gateway
+    served here reads the new configuration at once, not at its next periodic read (up to 5 s
+    later: a restarted stack answered 403 to every key until then)."""
+
+    PATHS = ("/restapis", "/usageplans", "/apikeys")
+
+    def __init__(self, app: Callable, on_change: Callable[[], Any], quiet: float = 0.3):
+        self.app, self.on_change, self.quiet = app, on_change, quiet
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable):
+        if environ.get("REQUEST_METHOD") != "GET" and environ.get("PATH_INFO", "").startswith(self.PATHS):
+            with self._lock:
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._timer = threading.Timer(self.quiet, self.on_change)
+                self._timer.daemon = True
+                self._timer.start()
+        return self.app(environ, start_response)
+
+
 class _NoDelayHandler(MotoRequestHandler):
     """Threaded stdlib server: without TCP_NODELAY every small response waits for a delayed ACK."""
 
@@ -382,6 +406,8 @@ class EmbeddedCloud:
         app = PrometheusEndpoint(EventSourceMappingApi(
             DynamoDBForwarder(LambdaInvokeMiddleware(moto_app, self.runtime, self.region), self.dynamodb.port),
             self.event_sources), self.metrics)
+        if self.gateway_options is not None:
+            app = ControlPlaneChanges(app, lambda: self.gateway is not None and self.gateway.refresh())
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-cloud",
                                         daemon=True)
         self._thread.start()
