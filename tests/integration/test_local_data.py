@@ -51,7 +51,9 @@ def stack_on_disk(tmp_path_factory):
     runners: list[LocalStackRunner] = []
 
     def start() -> LocalStackRunner:
-        runner = LocalStackRunner(*ports, state_dir=state_dir, persist=True, seeder=seeder,
+        # its own stack name: pynamodb keeps a model's connection (and so its endpoint) while
+        # the table name stays the same, and the session's stack seeds in this process too
+        runner = LocalStackRunner(*ports, state_dir=state_dir, persist=True, seeder=seeder, stack_name="kept",
                                   parameters=TEST_STACK_PARAMETERS)
         runners.append(runner)
         return runner.start()
