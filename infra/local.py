@@ -60,15 +60,30 @@ def wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float =
     wait_until(lambda: port_in_use(port), proc, f"{what} (port {port})", timeout)
 
 
-def answers_2xx(url: str, headers: dict[str, str] | None = None) -> bool:
+def answers_2xx(url: str) -> bool:
     """``url`` answers 2xx (the gateway serves the deployed stage, not the 403 of one it does
     not know yet)."""
     import urllib.error
     import urllib.request
 
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=10) as resp:
+        with urllib.request.urlopen(url, timeout=10) as resp:
             return 200 <= resp.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def key_in_a_usage_plan(url: str, key: str) -> bool:
+    """The gateway lets ``key`` through to ``url``'s function: any answer but its 403
+    ``{"message":"Forbidden"}`` (a key in no usage plan it knows of)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"x-api-key": key}), timeout=10):
+            return True
+    except urllib.error.HTTPError as exc:
+        return not (exc.code == 403 and b'"Forbidden"' in exc.read())
     except (urllib.error.URLError, OSError):
         return False
 
@@ -185,12 +200,12 @@ class LocalStackRunner:
             if self.persist:
                 self._save_secrets()
             log.info("stack %s deployed (%.1fs)", self.stack_name, time.monotonic() - t0)
-            # the gateway reads the stage as soon as it is deployed, and the usage plans' keys
-            # (made after it) maybe only at its next read, up to 5 s later: until then a key is a
-            # 403. Ready is when every key passes (on a route every role may call).
+            # the stage, then the usage plans' keys (made after it): until the gateway has read
+            # them, a key is a 403. Ready is when every key passes, to a product read every role
+            # may make (a 404: an answer of the function, which is then warm)
             keys = list(self.api_keys().values())
             wait_until(lambda: answers_2xx(f"{self.gateway_url}/api/v1/health") and all(
-                answers_2xx(f"{self.gateway_url}/api/v1/openapi.json", {"x-api-key": key}) for key in keys),
+                key_in_a_usage_plan(f"{self.gateway_url}/api/v1/products/0", key) for key in keys),
                 cloud, "the gateway serving the stage and its keys", poll=0.1)
             log.info("gateway serving the stage on %s (%.1fs)", self.gateway_url, time.monotonic() - t0)
             if self.seed and self.persist and self.seed_marker.exists():
