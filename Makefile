@@ -9,10 +9,13 @@ export SAM_CLI_TELEMETRY := 0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ENDPOINT_URL ?= http://127.0.0.1:4566
 
-.PHONY: help install web-vendor browser web-local run test test-unit test-integration lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs invoke events clean
+.PHONY: help install web-vendor browser web-local run reset test test-unit test-integration lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs invoke events clean
 
 help:
-	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000)"
+	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000);"
+	@echo "             the data is kept in .local/ and comes back at the next 'make run'"
+	@echo "make reset    delete the kept data (.local/), then 'make run' from fresh demo data (or: make run RESET=1);"
+	@echo "             make run IN_MEMORY=1 keeps nothing (DynamoDB Local in memory, as for benchmarks)"
 	@echo "make test     unit + integration + e2e tests (starts its own embedded cloud on free ports)"
 	@echo "make load     locust: 100 users on GET /products against a running 'make run' (LOAD_USERS=300: the stress profile)"
 	@echo "make bench    wrk + baselines: req/s, p50/p95/p99, CPU ms per request per process, ratios (against 'make run')"
@@ -61,7 +64,10 @@ web-local: $(STAMP)
 	  $(CURDIR)/$(VENV)/bin/chalice local --stage local --port $(WEB_PORT) --no-autoreload
 
 run: $(STAMP)
-	$(PY) -m infra.local up
+	$(PY) -m infra.local up $(if $(filter 1 yes true,$(RESET)),--reset) $(if $(filter 1 yes true,$(IN_MEMORY)),--in-memory)
+
+reset: $(STAMP)
+	$(PY) -m infra.local up --reset
 
 test: $(STAMP) browser
 	$(PY) -m pytest tests

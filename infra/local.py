@@ -4,8 +4,11 @@
     2. template.yaml deployed onto it (infra.deploy), demo data loaded (infra.seed)
     3. the API Gateway data plane for the deployed stage on 127.0.0.1:8000
 
-Ctrl-C stops everything; no process is left behind. ``LocalStackRunner`` is also what the
-integration tests start, once per session, on free ports.
+Ctrl-C stops everything; no process is left behind. With ``persist`` (``make run``) the data
+is kept under the state directory (``.local/``) and comes back at the next start: DynamoDB
+Local's tables, the Step Functions executions, the stack's generated secrets, and the demo data
+is not loaded twice; the stack itself is deployed again (idempotent). ``LocalStackRunner`` is
+also what the integration tests start, once per session, on free ports and in memory.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -69,6 +73,21 @@ def answers_2xx(url: str) -> bool:
         return False
 
 
+def key_in_a_usage_plan(url: str, key: str) -> bool:
+    """The gateway lets ``key`` through to ``url``'s function: any answer but its 403
+    ``{"message":"Forbidden"}`` (a key in no usage plan it knows of)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"x-api-key": key}), timeout=10):
+            return True
+    except urllib.error.HTTPError as exc:
+        return not (exc.code == 403 and b'"Forbidden"' in exc.read())
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 def _die_with_parent() -> None:
     """Children get SIGTERM if this process dies without cleaning up (Linux prctl)."""
     try:
@@ -93,10 +112,13 @@ class LocalStackRunner:
 
     def __init__(self, cloud_port: int = 4566, gateway_port: int = 8000, *, region: str = "us-east-1",
                  stack_name: str = "retail", seed: bool = True, state_dir: Path = ROOT / ".local",
-                 parameters: dict[str, str] | None = None, seed_in_background: bool = False):
+                 parameters: dict[str, str] | None = None, seed_in_background: bool = False,
+                 persist: bool = False, reset: bool = False,
+                 seeder: Callable[[Any, str, str], dict[str, Any]] | None = None):
         self.cloud_port, self.gateway_port = cloud_port, gateway_port
         self.region, self.stack_name, self.seed = region, stack_name, seed
-        self.state_dir = state_dir
+        self.state_dir, self.persist, self.reset = state_dir, persist, reset   # reset: delete state_dir first
+        self.seeder = seeder   # None: infra.seed.seed_all, the demo data
         self.endpoint_url = f"http://127.0.0.1:{cloud_port}"
         self.gateway_url = f"http://127.0.0.1:{gateway_port}"
         # the web back office calls the API through this gateway (template parameter WebApiUrl);
@@ -109,10 +131,29 @@ class LocalStackRunner:
         self.seed_in_background = seed_in_background   # `make run`: serve first, load demo data meanwhile
         self.seeding: threading.Thread | None = None
         self.seed_error: BaseException | None = None
+        self.seed_kept: dict[str, Any] | None = None   # the marker of demo data loaded by an earlier run
 
     @property
     def log_dir(self) -> Path:
         return self.state_dir / "logs"
+
+    # what `persist` keeps (`make reset` deletes the whole state directory)
+    @property
+    def dynamodb_dir(self) -> Path:
+        return self.state_dir / "dynamodb"
+
+    @property
+    def seed_marker(self) -> Path:
+        """Written once the demo data is loaded, next to the data it describes."""
+        return self.dynamodb_dir / "demo-data.json"
+
+    @property
+    def executions_file(self) -> Path:
+        return self.state_dir / "stepfunctions" / "executions.jsonl"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.state_dir / "secrets.json"
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -131,6 +172,9 @@ class LocalStackRunner:
         for port in (self.cloud_port, self.gateway_port):
             if port_in_use(port):
                 raise RuntimeError(f"port {port} is already in use (is another `make run` running?)")
+        if self.reset and self.state_dir.exists():
+            log.info("reset: deleting %s", self.state_dir)
+            shutil.rmtree(self.state_dir)
         try:
             t0 = time.monotonic()
             # the gateway is served by the cloud's process (in-process hand-off to the Lambda
@@ -140,20 +184,34 @@ class LocalStackRunner:
                                           "--work-dir", str(self.state_dir / "cloud"),
                                           "--gateway-port", str(self.gateway_port),
                                           "--rest-api-name", self.api_name, "--stage", self.stage,
-                                          "--access-log", str(self.log_dir / "gateway-access.log")])
+                                          "--access-log", str(self.log_dir / "gateway-access.log"),
+                                          *(["--dynamodb-path", str(self.dynamodb_dir),
+                                             "--executions-file", str(self.executions_file)] if self.persist else [])])
+            from infra.deploy import deploy, write_state   # its imports (0.4 s) while the cloud starts
+
             wait_for_port(self.cloud_port, cloud, "the embedded cloud")
             wait_for_port(self.gateway_port, cloud, "the gateway")
             log.info("embedded cloud up on %s (%.1fs)", self.endpoint_url, time.monotonic() - t0)
-            from infra.deploy import deploy, write_state
-
+            if self.persist:
+                self._restore_secrets()
             self.stack = deploy(self.endpoint_url, stack_name=self.stack_name, region=self.region,
                                 parameters=self.parameters)
             write_state(self.stack, self.state_dir / "stack.json")
+            if self.persist:
+                self._save_secrets()
             log.info("stack %s deployed (%.1fs)", self.stack_name, time.monotonic() - t0)
-            wait_until(lambda: answers_2xx(f"{self.gateway_url}/api/v1/health"), cloud,
-                       "the gateway serving the stage", poll=0.1)
+            # the stage, then the usage plans' keys (made after it): until the gateway has read
+            # them, a key is a 403. Ready is when every key passes, to a product read every role
+            # may make (a 404: an answer of the function, which is then warm)
+            keys = list(self.api_keys().values())
+            wait_until(lambda: answers_2xx(f"{self.gateway_url}/api/v1/health") and all(
+                key_in_a_usage_plan(f"{self.gateway_url}/api/v1/products/0", key) for key in keys),
+                cloud, "the gateway serving the stage and its keys", poll=0.1)
             log.info("gateway serving the stage on %s (%.1fs)", self.gateway_url, time.monotonic() - t0)
-            if self.seed and self.seed_in_background:
+            if self.seed and self.persist and self.seed_marker.exists():
+                self.seed_kept = json.loads(self.seed_marker.read_text())
+                log.info("demo data kept from the last run (loaded %s)", self.seed_kept.get("loaded_at"))
+            elif self.seed and self.seed_in_background:
                 self.seeding = threading.Thread(target=self._seed, args=(t0,), name="seed", daemon=True)
                 self.seeding.start()
             elif self.seed:
@@ -167,7 +225,10 @@ class LocalStackRunner:
         from infra.seed import seed_all
 
         try:
-            self.seed_summary = seed_all(self.stack, self.endpoint_url, self.region)
+            self.seed_summary = (self.seeder or seed_all)(self.stack, self.endpoint_url, self.region)
+            if self.persist:   # only once it is all in: a run stopped while loading loads again
+                self.seed_marker.write_text(json.dumps({"loaded_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                                                        "summary": self.seed_summary}, default=str))
         except Exception as exc:  # noqa: BLE001 - reported, the stack keeps running
             self.seed_error = exc
             log.error("demo data could not be loaded: %r", exc)
@@ -175,6 +236,31 @@ class LocalStackRunner:
                 raise
             return
         log.info("demo data loaded (%.1fs): %s", time.monotonic() - t0, json.dumps(self.seed_summary))
+
+    def _secretsmanager(self) -> Any:
+        return boto3.client("secretsmanager", endpoint_url=self.endpoint_url, region_name=self.region,
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    def _save_secrets(self) -> None:
+        """The secrets' values (the stack generates ``WebSessionSecret`` at its first deploy: a
+        new one would sign every back-office user out), put back before the next deploy, which
+        keeps a secret that exists."""
+        sm = self._secretsmanager()
+        secrets = [{"Name": s["Name"], "Description": s.get("Description", ""),
+                    "SecretString": sm.get_secret_value(SecretId=s["ARN"])["SecretString"]}
+                   for page in sm.get_paginator("list_secrets").paginate() for s in page["SecretList"]]
+        self.secrets_file.touch(mode=0o600)
+        self.secrets_file.write_text(json.dumps(secrets, indent=1))
+
+    def _restore_secrets(self) -> None:
+        if not self.secrets_file.exists():
+            return
+        sm = self._secretsmanager()
+        for secret in json.loads(self.secrets_file.read_text()):
+            try:
+                sm.create_secret(**secret)
+            except sm.exceptions.ResourceExistsException:
+                pass
 
     @property
     def api_name(self) -> str:
@@ -234,6 +320,11 @@ def banner(runner: LocalStackRunner) -> str:
         *([] if runner.seeding is None or not runner.seeding.is_alive() else
           ["  demo data          LOADING in the background: lists fill up over the next ~20 s "
            "('demo data loaded' is logged when done)"]),
+        *([] if runner.seed_kept is None else
+          [f"  demo data          kept from the last run (loaded {runner.seed_kept.get('loaded_at')}; "
+           "make reset starts from fresh demo data)"]),
+        *([f"  local data         {runner.state_dir}/ (kept across restarts; see README 'Local data')"]
+          if runner.persist else []),
         "Ctrl-C stops everything.",
         "",
     ]
@@ -247,6 +338,13 @@ def main() -> None:
     parser.add_argument("--gateway-port", type=int, default=int(os.environ.get("GATEWAY_PORT", 8000)))
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
     parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".local",
+                        help="where the data is kept across restarts, and the logs (default: .local/)")
+    parser.add_argument("--reset", action="store_true",
+                        help="delete the kept data first: start from empty tables and fresh demo data")
+    parser.add_argument("--in-memory", action="store_true",
+                        help="keep nothing, read nothing kept (DynamoDB Local -inMemory: transactions "
+                             "about twice as fast; for benchmarks)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("botocore").setLevel(logging.WARNING)
@@ -256,7 +354,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     runner = LocalStackRunner(args.cloud_port, args.gateway_port, region=args.region, seed=not args.no_seed,
-                              seed_in_background=True)
+                              seed_in_background=True, state_dir=args.state_dir, persist=not args.in_memory,
+                              reset=args.reset)
     try:
         runner.start()
     except RuntimeError as exc:

@@ -52,6 +52,10 @@ class DynamoDBLocal:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> "DynamoDBLocal":
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> "DynamoDBLocal":
+        """Starts the JVM and returns at once (``wait_ready`` then waits for it to listen)."""
         jar = find_jar()
         java = shutil.which("java") or "java"
         args = [java, "-Xss1m", *HEAP_OPTIONS, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
@@ -64,6 +68,10 @@ class DynamoDBLocal:
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         self.proc = subprocess.Popen(args, cwd=jar.parent, stdout=out, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> "DynamoDBLocal":
+        assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -9,15 +9,22 @@ mapping against DynamoDB Local's Streams API, invoking through the local runtime
 
 moto's own mappings only know moto's tables, so this API is ours on the endpoint. Only
 DynamoDB stream sources are supported (the ones the template uses).
+
+With a ``checkpoints`` file (``make run``, whose tables are kept on disk) each mapping's position
+in its stream (the last record delivered, per shard) is written there after every batch, and a
+mapping created again for the same function and stream after a restart goes on from there, as
+a mapping that lives on in AWS does, instead of reading the stream again from its oldest record.
 """
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote
 
@@ -85,9 +92,15 @@ class EventSourceMappings:
     ``resolve_arn(name_or_arn) -> function ARN`` (KeyError if unknown)."""
 
     def __init__(self, invoke: Callable[[str, bytes], tuple[bool, bytes]],
-                 resolve_arn: Callable[[str], str], dynamodb_url: str, region: str):
+                 resolve_arn: Callable[[str], str], dynamodb_url: str, region: str,
+                 checkpoints: Path | None = None):
         self._invoke, self._resolve_arn = invoke, resolve_arn
         self.region = region
+        self._checkpoints = checkpoints
+        # "<function ARN> <stream ARN>" -> {shard id: last sequence number delivered}
+        self._positions: dict[str, dict[str, str]] = (
+            json.loads(checkpoints.read_text()) if checkpoints is not None and checkpoints.exists() else {})
+        self._checkpoint_lock = threading.Lock()
         self._streams = boto3.client(
             "dynamodbstreams", endpoint_url=dynamodb_url, region_name=region,
             aws_access_key_id="local", aws_secret_access_key="local",
@@ -112,7 +125,8 @@ class EventSourceMappings:
                    for m in self._mappings.values()):
                 raise EsmError(409, "ResourceConflictException",
                                "An event source mapping with this function and event source already exists")
-            mapping = Mapping(uuid=str(uuid.uuid4()), function_arn=function_arn, event_source_arn=source)
+            mapping = Mapping(uuid=str(uuid.uuid4()), function_arn=function_arn, event_source_arn=source,
+                              last_sequence=dict(self._positions.get(f"{function_arn} {source}", {})))
             self._apply(mapping, body)
             self._mappings[mapping.uuid] = mapping
         self._start(mapping)
@@ -244,12 +258,15 @@ class EventSourceMappings:
             shard_id = shard["ShardId"]
             if shard_id in iterators:
                 continue
-            # LATEST only for the shards open when the mapping starts; later shards from the start
-            position = mapping.starting_position if first_round else "TRIM_HORIZON"
-            if position not in ("TRIM_HORIZON", "LATEST"):
-                position = "TRIM_HORIZON"
+            # after the last record delivered (before a restart); else LATEST only for the shards
+            # open when the mapping starts; later shards from the start
+            position = {"ShardIteratorType": mapping.starting_position if first_round else "TRIM_HORIZON"}
+            if shard_id in mapping.last_sequence:
+                position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": mapping.last_sequence[shard_id]}
+            elif position["ShardIteratorType"] not in ("TRIM_HORIZON", "LATEST"):
+                position = {"ShardIteratorType": "TRIM_HORIZON"}
             iterators[shard_id] = self._streams.get_shard_iterator(
-                StreamArn=mapping.event_source_arn, ShardId=shard_id, ShardIteratorType=position)["ShardIterator"]
+                StreamArn=mapping.event_source_arn, ShardId=shard_id, **position)["ShardIterator"]
 
     def _process_shard(self, mapping: Mapping, shard_id: str, iterator: str) -> tuple[str | None, int]:
         """Reads one batch and delivers it; returns (next iterator, how many records came; a
@@ -271,13 +288,25 @@ class EventSourceMappings:
         records = page.get("Records", [])
         if not records:
             return page.get("NextShardIterator"), 0
-        self._deliver(mapping, records)
+        if not self._deliver(mapping, records):
+            return iterator, 0   # stopped: the batch is read again by the next poller
         mapping.last_sequence[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+        self._checkpoint(mapping)
         return page.get("NextShardIterator"), len(records)
 
-    def _deliver(self, mapping: Mapping, records: list[dict[str, Any]]) -> None:
+    def _checkpoint(self, mapping: Mapping) -> None:
+        if self._checkpoints is None:
+            return
+        with self._checkpoint_lock:
+            self._positions[f"{mapping.function_arn} {mapping.event_source_arn}"] = dict(mapping.last_sequence)
+            partial = self._checkpoints.with_suffix(".tmp")
+            partial.write_text(json.dumps(self._positions, indent=1))
+            os.replace(partial, self._checkpoints)
+
+    def _deliver(self, mapping: Mapping, records: list[dict[str, Any]]) -> bool:
         """Invokes until the batch is processed; retries failures as Lambda does (whole batch,
-        or from the first failed record with ReportBatchItemFailures)."""
+        or from the first failed record with ReportBatchItemFailures). False if the mapping was
+        stopped before the batch was through."""
         attempt = 0
         pending = records
         while pending and not mapping.stop.is_set():
@@ -287,7 +316,7 @@ class EventSourceMappings:
                 failed_from = _first_failure(response, pending)
             if ok and failed_from is None:
                 mapping.last_processing_result = "OK"
-                return
+                return True
             mapping.last_processing_result = "PROBLEM: Function call failed"
             if failed_from is not None:
                 pending = pending[failed_from:]
@@ -300,8 +329,9 @@ class EventSourceMappings:
             if 0 <= mapping.maximum_retry_attempts < attempt:
                 log.error("event source %s: dropping %d records after %d retries", mapping.event_source_arn,
                           len(pending), mapping.maximum_retry_attempts)
-                return
+                return True
             mapping.stop.wait(RETRY_BACKOFF_SECONDS[min(attempt, len(RETRY_BACKOFF_SECONDS)) - 1])
+        return False
 
     def _event(self, mapping: Mapping, records: list[dict[str, Any]]) -> bytes:
         out = []

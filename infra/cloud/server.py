@@ -42,6 +42,7 @@ from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
 from infra.cloud.cloudformation import CloudControlApi, StackRecordApi
 from infra.cloud.dynamodb_local import DynamoDBForwarder, DynamoDBLocal
 from infra.cloud.event_sources import EventSourceMappingApi, EventSourceMappings
+from infra.cloud.execution_store import ExecutionJournal
 from gateway.invoker import IntegrationTimeout, InvokeResponse
 from gateway.run import start_gateway, stop_gateway
 from infra.cloud.lambda_runtime import INIT_TIMEOUT, FunctionSpec, InvokeResult, LambdaRuntime
@@ -278,6 +279,30 @@ class RuntimeInvoker:
         self._slow.shutdown(wait=False, cancel_futures=True)
 
 
+class ControlPlaneChanges:
+    """WSGI middleware: calls ``on_change`` once the API Gateway control plane has stopped
+    changing for ``quiet`` seconds (after a deploy's burst of writes), so that the gateway
+    served here reads the new configuration at once, not at its next periodic read (up to 5 s
+    later: a restarted stack answered 403 to every key until then)."""
+
+    PATHS = ("/restapis", "/usageplans", "/apikeys")
+
+    def __init__(self, app: Callable, on_change: Callable[[], Any], quiet: float = 0.3):
+        self.app, self.on_change, self.quiet = app, on_change, quiet
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable):
+        if environ.get("REQUEST_METHOD") != "GET" and environ.get("PATH_INFO", "").startswith(self.PATHS):
+            with self._lock:
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._timer = threading.Timer(self.quiet, self.on_change)
+                self._timer.daemon = True
+                self._timer.start()
+        return self.app(environ, start_response)
+
+
 class _NoDelayHandler(MotoRequestHandler):
     """Threaded stdlib server: without TCP_NODELAY every small response waits for a delayed ACK."""
 
@@ -309,7 +334,8 @@ class EmbeddedCloud:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 4566, region: str = "us-east-1",
                  work_dir: Path | str = ".local/cloud", max_workers_per_function: int | None = None,
-                 dynamodb_path: Path | None = None, gateway: GatewayOptions | None = None):
+                 dynamodb_path: Path | None = None, gateway: GatewayOptions | None = None,
+                 executions_file: Path | None = None):
         self.host, self.requested_port, self.region = host, port, region
         self.work_dir = Path(work_dir).resolve()
         # More warm workers than the cores can run at once only adds context switches: a worker
@@ -328,6 +354,9 @@ class EmbeddedCloud:
         self._gateway_publisher = None
         self._gateway_invoker: RuntimeInvoker | None = None
         self.janitor: Janitor | None = None
+        # Step Functions executions kept on disk (execution_store.py); None: in memory only
+        self.journal = None if executions_file is None else ExecutionJournal(
+            executions_file, lambda: _stepfunctions_backends(DEFAULT_ACCOUNT, self.region)[1:])
 
     @property
     def port(self) -> int:
@@ -339,9 +368,10 @@ class EmbeddedCloud:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> "EmbeddedCloud":
-        configure_moto()
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        self.dynamodb.start()
+        self.dynamodb.launch()   # the JVM starts (~2 s) while moto is configured (~2 s)
+        configure_moto()
+        self.dynamodb.wait_ready()
         moto_app = moto_patches.Dispatcher(create_backend_app)
         # Bind first: the runtime's workers and moto's Step Functions need the real port.
         self._server = make_server(self.host, self.requested_port, lambda e, s: app(e, s),
@@ -362,8 +392,10 @@ class EmbeddedCloud:
             work_dir=self.work_dir,
             max_workers_per_function=self.max_workers_per_function,
         )
+        # positions in the streams of tables kept on disk are kept with them
+        positions = None if self.dynamodb.db_path is None else self.dynamodb.db_path / "event-source-positions.json"
         self.event_sources = EventSourceMappings(self._invoke_for_event_source, lambda name: resolve(name).arn,
-                                                 dynamodb_url, self.region)
+                                                 dynamodb_url, self.region, positions)
         # CloudWatch metrics from each invocation (EMF output, AWS/Lambda), and GET /metrics
         self.metrics = MetricsHub(lambda: _cloudwatch_backend(DEFAULT_ACCOUNT, self.region))
         install_metrics_hub(self.metrics)
@@ -371,11 +403,16 @@ class EmbeddedCloud:
         moto_patches.in_process_lambda = InProcessInvoke(self.runtime, self.region)
         self.janitor = Janitor(lambda: [_logs_backend(DEFAULT_ACCOUNT, self.region)],
                                lambda: _stepfunctions_backends(DEFAULT_ACCOUNT, self.region)).start()
+        if self.journal is not None:   # before any state machine is created, so none misses its own
+            log.info("%d Step Functions executions read from %s", self.journal.load(), self.journal.path)
+            self.journal.attach()
         app = PrometheusEndpoint(EventSourceMappingApi(
             DynamoDBForwarder(LambdaInvokeMiddleware(moto_app, self.runtime, self.region), self.dynamodb.port),
             self.event_sources), self.metrics)
         # the deployer's stack, and the Cloud Control read the SAM CLI makes (cloudformation.py)
         app = CloudControlApi(StackRecordApi(app, DEFAULT_ACCOUNT, self.region), DEFAULT_ACCOUNT, self.region)
+        if self.gateway_options is not None:
+            app = ControlPlaneChanges(app, lambda: self.gateway is not None and self.gateway.refresh())
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-cloud",
                                         daemon=True)
         self._thread.start()
@@ -398,6 +435,8 @@ class EmbeddedCloud:
         if self.gateway is not None:
             stop_gateway(self.gateway, self._gateway_publisher)
             self.gateway = None
+        if self.journal is not None:   # while the runtime still runs the executions' tasks
+            self.journal.close()
         if self._gateway_invoker is not None:
             self._gateway_invoker.close()
         if self.janitor is not None:
@@ -444,7 +483,10 @@ def main() -> None:  # python -m infra.cloud.server: the endpoint alone
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
     parser.add_argument("--work-dir", default=".local/cloud")
     parser.add_argument("--dynamodb-path", type=Path, default=None,
-                        help="keep DynamoDB data in this folder (default: in memory)")
+                        help="keep DynamoDB data in this folder, and the event source mappings' "
+                             "positions in its streams (default: in memory)")
+    parser.add_argument("--executions-file", type=Path, default=None,
+                        help="keep Step Functions executions in this JSON-lines file (default: in memory)")
     parser.add_argument("--gateway-port", type=int, default=None,
                         help="also serve the API Gateway data plane of one stage on this port")
     parser.add_argument("--rest-api-name", default="retail-api")
@@ -456,7 +498,8 @@ def main() -> None:  # python -m infra.cloud.server: the endpoint alone
     if args.gateway_port is not None:
         gateway = GatewayOptions(args.gateway_port, args.rest_api_name, args.stage, args.host, args.access_log)
     cloud = EmbeddedCloud(args.host, args.port, args.region, args.work_dir,
-                          dynamodb_path=args.dynamodb_path, gateway=gateway).start()
+                          dynamodb_path=args.dynamodb_path, gateway=gateway,
+                          executions_file=args.executions_file).start()
     log.info("AWS endpoint listening on %s", cloud.url)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
