@@ -93,7 +93,8 @@ class LocalStackRunner:
 
     def __init__(self, cloud_port: int = 4566, gateway_port: int = 8000, *, region: str = "us-east-1",
                  stack_name: str = "retail", seed: bool = True, state_dir: Path = ROOT / ".local",
-                 parameters: dict[str, str] | None = None, seed_in_background: bool = False):
+                 parameters: dict[str, str] | None = None, seed_in_background: bool = False,
+                 hot_reload: bool = False):
         self.cloud_port, self.gateway_port = cloud_port, gateway_port
         self.region, self.stack_name, self.seed = region, stack_name, seed
         self.state_dir = state_dir
@@ -109,6 +110,8 @@ class LocalStackRunner:
         self.seed_in_background = seed_in_background   # `make run`: serve first, load demo data meanwhile
         self.seeding: threading.Thread | None = None
         self.seed_error: BaseException | None = None
+        self.hot_reload = hot_reload   # `make run`: code and template changes reach the stack (infra/deploy/watch.py)
+        self.reloader = None
 
     @property
     def log_dir(self) -> Path:
@@ -153,6 +156,8 @@ class LocalStackRunner:
             wait_until(lambda: answers_2xx(f"{self.gateway_url}/api/v1/health"), cloud,
                        "the gateway serving the stage", poll=0.1)
             log.info("gateway serving the stage on %s (%.1fs)", self.gateway_url, time.monotonic() - t0)
+            if self.hot_reload:
+                self._start_hot_reload()
             if self.seed and self.seed_in_background:
                 self.seeding = threading.Thread(target=self._seed, args=(t0,), name="seed", daemon=True)
                 self.seeding.start()
@@ -162,6 +167,17 @@ class LocalStackRunner:
             self.stop()
             raise
         return self
+
+    def _start_hot_reload(self) -> None:
+        from infra.deploy import write_state
+        from infra.deploy.watch import HotReload
+
+        def deployed(stack) -> None:
+            self.stack = stack
+            write_state(stack, self.state_dir / "stack.json")
+
+        self.reloader = HotReload(self.endpoint_url, self.stack, ROOT / "template.yaml", region=self.region,
+                                  parameters=self.parameters, on_deployed=deployed).start()
 
     def _seed(self, t0: float) -> None:
         from infra.seed import seed_all
@@ -197,6 +213,8 @@ class LocalStackRunner:
                 for k in keys}
 
     def stop(self) -> None:
+        if self.reloader is not None:
+            self.reloader.stop()
         for proc in reversed(self.procs):
             if proc.poll() is None:
                 try:
@@ -231,6 +249,8 @@ def banner(runner: LocalStackRunner) -> str:
         f"  metrics            {runner.endpoint_url}/metrics (Prometheus); CloudWatch on the AWS endpoint",
         "  function logs      make logs  (or make logs FILTER=<x-amzn-RequestId>)",
         f"  logs               {runner.log_dir}/ (cloud.log: endpoint and gateway; gateway-access.log)",
+        *(["  hot reload         on: a saved file under functions/ is the next invocation's code; "
+           "template.yaml redeploys (HOT_RELOAD=0: off)"] if runner.reloader else []),
         *([] if runner.seeding is None or not runner.seeding.is_alive() else
           ["  demo data          LOADING in the background: lists fill up over the next ~20 s "
            "('demo data loaded' is logged when done)"]),
@@ -256,7 +276,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     runner = LocalStackRunner(args.cloud_port, args.gateway_port, region=args.region, seed=not args.no_seed,
-                              seed_in_background=True)
+                              seed_in_background=True, hot_reload=os.environ.get("HOT_RELOAD", "1") != "0")
     try:
         runner.start()
     except RuntimeError as exc:
