@@ -114,7 +114,8 @@ class LocalStackRunner:
                  stack_name: str = "retail", seed: bool = True, state_dir: Path = ROOT / ".local",
                  parameters: dict[str, str] | None = None, seed_in_background: bool = False,
                  persist: bool = False, reset: bool = False,
-                 seeder: Callable[[Any, str, str], dict[str, Any]] | None = None):
+                 seeder: Callable[[Any, str, str], dict[str, Any]] | None = None,
+                 hot_reload: bool = False):
         self.cloud_port, self.gateway_port = cloud_port, gateway_port
         self.region, self.stack_name, self.seed = region, stack_name, seed
         self.state_dir, self.persist, self.reset = state_dir, persist, reset   # reset: delete state_dir first
@@ -132,6 +133,8 @@ class LocalStackRunner:
         self.seeding: threading.Thread | None = None
         self.seed_error: BaseException | None = None
         self.seed_kept: dict[str, Any] | None = None   # the marker of demo data loaded by an earlier run
+        self.hot_reload = hot_reload   # `make run`: code and template changes reach the stack (infra/deploy/watch.py)
+        self.reloader = None
 
     @property
     def log_dir(self) -> Path:
@@ -208,6 +211,8 @@ class LocalStackRunner:
                 key_in_a_usage_plan(f"{self.gateway_url}/api/v1/products/0", key) for key in keys),
                 cloud, "the gateway serving the stage and its keys", poll=0.1)
             log.info("gateway serving the stage on %s (%.1fs)", self.gateway_url, time.monotonic() - t0)
+            if self.hot_reload:
+                self._start_hot_reload()
             if self.seed and self.persist and self.seed_marker.exists():
                 self.seed_kept = json.loads(self.seed_marker.read_text())
                 log.info("demo data kept from the last run (loaded %s)", self.seed_kept.get("loaded_at"))
@@ -220,6 +225,17 @@ class LocalStackRunner:
             self.stop()
             raise
         return self
+
+    def _start_hot_reload(self) -> None:
+        from infra.deploy import write_state
+        from infra.deploy.watch import HotReload
+
+        def deployed(stack) -> None:
+            self.stack = stack
+            write_state(stack, self.state_dir / "stack.json")
+
+        self.reloader = HotReload(self.endpoint_url, self.stack, ROOT / "template.yaml", region=self.region,
+                                  parameters=self.parameters, on_deployed=deployed).start()
 
     def _seed(self, t0: float) -> None:
         from infra.seed import seed_all
@@ -283,6 +299,8 @@ class LocalStackRunner:
                 for k in keys}
 
     def stop(self) -> None:
+        if self.reloader is not None:
+            self.reloader.stop()
         for proc in reversed(self.procs):
             if proc.poll() is None:
                 try:
@@ -317,6 +335,8 @@ def banner(runner: LocalStackRunner) -> str:
         f"  metrics            {runner.endpoint_url}/metrics (Prometheus); CloudWatch on the AWS endpoint",
         "  function logs      make logs  (or make logs FILTER=<x-amzn-RequestId>)",
         f"  logs               {runner.log_dir}/ (cloud.log: endpoint and gateway; gateway-access.log)",
+        *(["  hot reload         on: a saved file under functions/ is the next invocation's code; "
+           "template.yaml redeploys (HOT_RELOAD=0: off)"] if runner.reloader else []),
         *([] if runner.seeding is None or not runner.seeding.is_alive() else
           ["  demo data          LOADING in the background: lists fill up over the next ~20 s "
            "('demo data loaded' is logged when done)"]),
@@ -355,7 +375,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     runner = LocalStackRunner(args.cloud_port, args.gateway_port, region=args.region, seed=not args.no_seed,
                               seed_in_background=True, state_dir=args.state_dir, persist=not args.in_memory,
-                              reset=args.reset)
+                              reset=args.reset, hot_reload=os.environ.get("HOT_RELOAD", "1") != "0")
     try:
         runner.start()
     except RuntimeError as exc:

@@ -111,7 +111,8 @@ class LambdaRuntime:
         self._workers: set[Worker] = set()
         self._closed = False
         self._code_lock = threading.Lock()
-        self._code_dirs: dict[tuple[str, str], Path] = {}
+        self._code_dirs: dict[str, Path] = {}
+        self._code_used: dict[str, float] = {}   # code hash -> when a worker was last given it
         self._listeners: list[Callable[[InvocationRecord], None]] = []
         self._logs = _LogShipper(log_sink)
         self._spawner = _Spawner()
@@ -342,10 +343,31 @@ class LambdaRuntime:
             worker.kill()
         return len(retired)
 
+    def retire_stale(self, function_name: str) -> int:
+        """Stops the idle workers of a function that no longer run its current code and
+        configuration (after UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction):
+        Lambda's new execution environments. Busy ones end after their invocation (``_release``).
+        Returns how many."""
+        try:
+            spec = self._resolve(function_name)
+            name, revision = spec.name, spec.revision
+        except KeyError:   # deleted: none of its workers is current
+            name, revision = function_name.rsplit(":function:", 1)[-1].split(":")[0], None
+        pool = self._pools.get(name)
+        if pool is None:
+            return 0
+        with pool.cond:
+            retired = [w for w in pool.idle if w.revision != revision]
+            pool.idle = [w for w in pool.idle if w.revision == revision]
+        for worker in retired:
+            worker.kill()
+        return len(retired)
+
     def _retire_idle_loop(self) -> None:
         while not self._stop_reaper.wait(min(30.0, self._idle_timeout / 2)):
             try:
                 self.retire_idle()
+                self.prune_code()
             except Exception:
                 log.exception("retiring idle workers failed")
 
@@ -396,13 +418,15 @@ class LambdaRuntime:
         return env   # AWS_LAMBDA_RUNTIME_API and AWS_LAMBDA_LOG_STREAM_NAME: per worker
 
     def _code_dir(self, spec: FunctionSpec) -> Path:
-        """The deployment package, extracted once per (function, code hash): LAMBDA_TASK_ROOT."""
-        key = (spec.name, spec.code_sha256)
+        """The deployment package, extracted once per code hash: LAMBDA_TASK_ROOT. Functions
+        deployed from the same package (one CodeUri) share it, read-only as /var/task is, so a
+        new package (a hot reload) is extracted and compiled once, not once per function."""
+        key = spec.code_sha256
         with self._code_lock:
             path = self._code_dirs.get(key)
             if path is None:
                 safe = re.sub(r"[^A-Za-z0-9_-]", "", spec.code_sha256.replace("+", "-").replace("/", "_"))
-                path = self._work_dir / "code" / spec.name / (safe or "code")
+                path = self._work_dir / "code" / (safe or "code")
                 if not path.is_dir():
                     path.parent.mkdir(parents=True, exist_ok=True)
                     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".extract-"))
@@ -416,7 +440,29 @@ class LambdaRuntime:
                     except OSError:   # extracted concurrently by another runtime
                         shutil.rmtree(tmp, ignore_errors=True)
                 self._code_dirs[key] = path
+            self._code_used[key] = time.monotonic()
         return path
+
+    def prune_code(self, keep_for: float = 60.0) -> int:
+        """Removes the extracted packages that no function has any more and no worker runs (a hot
+        reload extracts one per save), once unused for ``keep_for`` seconds; returns how many."""
+        with self._lock:
+            names, in_use = list(self._pools), {w.cwd for w in self._workers}
+        current = set()
+        for name in names:
+            try:
+                current.add(self._resolve(name).code_sha256)
+            except KeyError:
+                pass
+        now, removed = time.monotonic(), []
+        with self._code_lock:
+            for sha, path in list(self._code_dirs.items()):
+                if sha not in current and str(path) not in in_use and now - self._code_used[sha] >= keep_for:
+                    del self._code_dirs[sha], self._code_used[sha]
+                    removed.append(path)
+        for path in removed:
+            shutil.rmtree(path, ignore_errors=True)
+        return len(removed)
 
     def _notify(self, record: InvocationRecord) -> None:
         for listener in list(self._listeners):

@@ -84,7 +84,7 @@ class Worker:
                  on_init_done: Callable[[], None] | None = None):
         """``on_init_done`` is called once, when the worker first asks for an event (its init is
         over) or exits before that."""
-        self.function_name, self.revision = function_name, revision
+        self.function_name, self.revision, self.cwd = function_name, revision, cwd
         self._on_init_done = on_init_done
         self.log_group = f"/aws/lambda/{function_name}"
         self.log_stream = time.strftime("%Y/%m/%d/", time.gmtime()) + "[$LATEST]" + uuid.uuid4().hex

@@ -55,6 +55,7 @@ log = logging.getLogger("embedded-cloud")
 
 DEFAULT_ACCOUNT = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
+FUNCTION_PATH = re.compile(r"^/\d{4}-\d\d-\d\d/functions/(?P<name>[^/]+)")   # the Lambda API on one function
 CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/")
 
 
@@ -205,7 +206,11 @@ class LambdaInvokeMiddleware:
     def __call__(self, environ: dict[str, Any], start_response: Callable):
         match = INVOKE_PATH.match(environ.get("PATH_INFO", ""))
         if environ.get("REQUEST_METHOD") != "POST" or not match:
-            return self.app(environ, start_response)
+            response = self.app(environ, start_response)
+            function = FUNCTION_PATH.match(environ.get("PATH_INFO", ""))
+            if function and environ.get("REQUEST_METHOD") in ("PUT", "DELETE"):   # code, configuration ...
+                self.runtime.retire_stale(unquote(function["name"]))   # answered: warm workers of before go
+            return response
         length = int(environ.get("CONTENT_LENGTH") or 0)
         payload = environ["wsgi.input"].read(length) if length else b""
         status, headers, body = invoke_api(

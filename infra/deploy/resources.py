@@ -7,6 +7,7 @@ gives none), so running the deployer again on a live endpoint changes only what 
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -37,6 +38,7 @@ class Context:
     artifacts: dict[str, Path]            # s3 key placeholder -> local folder (see template.py)
     bundle_dependencies: bool = False     # vendor requirements.txt into the package (LocalStack, AWS)
     changes: list[str] = field(default_factory=list)
+    code_folders: dict[str, Path] = field(default_factory=dict)   # function name -> its CodeUri folder
 
     def physical_name(self, logical_id: str, max_len: int = 64) -> str:
         name = f"{self.stack_name}-{logical_id}"
@@ -135,13 +137,29 @@ def package_folder(*folders: Path) -> bytes:
         for folder in folders:
             for path in sorted(folder.rglob("*")):
                 rel = path.relative_to(folder)
-                if path.is_dir() or "__pycache__" in rel.parts or path.suffix == ".pyc" or rel.parts[0].startswith("."):
+                if path.is_dir() or not packaged(rel):
                     continue
                 info = zipfile.ZipInfo(rel.as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
                 info.external_attr = 0o644 << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(info, path.read_bytes())
     return buf.getvalue()
+
+
+def packaged(rel: Path) -> bool:
+    """Whether a file at ``rel`` in a code folder goes into the package (no bytecode, no dot folder)."""
+    return "__pycache__" not in rel.parts and rel.suffix != ".pyc" and not rel.parts[0].startswith(".")
+
+
+def package_code(folder: Path, bundle_dependencies: bool = False) -> bytes:
+    """A function's deployment package: its CodeUri folder (+ its requirements when bundling)."""
+    deps = vendored_dependencies(folder) if bundle_dependencies else None
+    return package_folder(folder, deps) if deps else package_folder(folder)
+
+
+def code_sha256(zip_bytes: bytes) -> str:
+    """A package's CodeSha256 as the Lambda API reports it (base64 of the digest)."""
+    return base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
 
 
 def vendored_dependencies(folder: Path) -> Path | None:
@@ -173,18 +191,16 @@ def _code_zip(ctx: Context, code: dict[str, Any]) -> bytes:
     key = code.get("S3Key")
     if key not in ctx.artifacts:
         raise ValueError(f"code at s3://{code.get('S3Bucket')}/{key} is not a local folder")
-    folder = ctx.artifacts[key]
-    deps = vendored_dependencies(folder) if ctx.bundle_dependencies else None
-    return package_folder(folder, deps) if deps else package_folder(folder)
+    return package_code(ctx.artifacts[key], ctx.bundle_dependencies)
 
 
 def provision_function(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
-    import base64
-
     lam = ctx.client("lambda")
     name = props.get("FunctionName") or ctx.physical_name(logical_id)
     zip_bytes = _code_zip(ctx, props["Code"])
-    sha = base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
+    if props["Code"].get("S3Key") in ctx.artifacts:
+        ctx.code_folders[name] = ctx.artifacts[props["Code"]["S3Key"]]
+    sha = code_sha256(zip_bytes)
     config: dict[str, Any] = {
         "Role": props["Role"],
         "Handler": props.get("Handler"),

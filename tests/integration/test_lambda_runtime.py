@@ -405,6 +405,34 @@ def test_a_new_revision_retires_warm_workers(cloud):
     assert _eventually(lambda: not _alive(first["pid"]), 5)
 
 
+def test_retire_stale_stops_the_idle_workers_of_a_changed_function_at_once(cloud):
+    """What the endpoint does after UpdateFunctionCode/Configuration: the old warm workers go
+    without waiting for the function's next invocation (hot reload drains them)."""
+    cloud.add("rev", "env")
+    _, first = cloud.invoke("rev")
+    assert cloud.runtime.retire_stale("rev") == 0   # unchanged: kept
+    cloud.specs["rev"] = replace(cloud.specs["rev"], revision="2")
+    assert cloud.runtime.retire_stale("rev") == 1
+    assert _eventually(lambda: not _alive(first["pid"]), 5)
+
+
+def test_functions_share_their_package_on_disk_and_a_replaced_one_is_removed(cloud):
+    cloud.add("one", "env")
+    cloud.add("two", "env", code_sha256=cloud.specs["one"].code_sha256)
+    _, first = cloud.invoke("one")
+    cloud.invoke("two")
+    assert [p.name for p in (cloud.work_dir / "code").iterdir()] == [os.path.basename(first["cwd"])]
+    for name in ("one", "two"):   # new code for both (a hot reload)
+        cloud.specs[name] = replace(cloud.specs[name], code_sha256="new", revision="2")
+    assert cloud.runtime.prune_code(keep_for=0) == 0, "the old package is still current for no one, but in use"
+    _, second = cloud.invoke("one")
+    cloud.invoke("two")
+    assert second["cwd"] != first["cwd"]
+    assert _eventually(lambda: cloud.runtime.prune_code(keep_for=0) == 1, 5)
+    assert [p.name for p in (cloud.work_dir / "code").iterdir()] == ["new"]
+    assert cloud.invoke("one")[1]["cwd"] == second["cwd"]
+
+
 def test_shutdown_kills_every_worker_and_their_children(tmp_path):
     cloud = Cloud(tmp_path)
     cloud.add("parent", "spawn_child")
