@@ -346,20 +346,11 @@ def compact(datum: dict[str, Any]) -> dict[str, Any]:
 def install(hub: MetricsHub) -> None:
     """Route every datum moto's CloudWatch accepts (API calls and the hub's own) to ``hub``."""
     global _hub
-    from moto.cloudwatch.models import CloudWatchBackend
+    from infra.cloud import moto_patches
 
     _hub = hub
-    if getattr(CloudWatchBackend.put_metric_data, "tapped", False):
-        return
-    original = CloudWatchBackend.put_metric_data
-
-    def put_metric_data(self: CloudWatchBackend, namespace: str, metric_data: list[dict[str, Any]]) -> None:
-        original(self, namespace, [compact(datum) for datum in metric_data])
-        if _hub is not None:
-            _hub.observe(self, namespace, metric_data)
-
-    put_metric_data.tapped = True  # type: ignore[attr-defined]
-    CloudWatchBackend.put_metric_data = put_metric_data  # type: ignore[method-assign]
+    moto_patches.tap_put_metric_data(compact, lambda backend, namespace, data: _hub.observe(backend, namespace, data)
+                                     if _hub is not None else None)
 
 
 class PrometheusEndpoint:

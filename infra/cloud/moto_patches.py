@@ -1,10 +1,17 @@
-"""Speed-ups of moto, for the moto version pinned in pyproject.toml (``PINNED_MOTO``).
+"""Every change the embedded cloud makes to moto, for the moto version pinned in pyproject.toml
+(``PINNED_MOTO``): they reach into moto's private internals, so :func:`apply` refuses to start on
+another version (:class:`UnexpectedMotoVersion`: ``make install`` puts the pinned one back).
 
-Each one keeps the API's answer as AWS documents it and only changes how moto produces it;
-``tests/integration/test_embedded_cloud.py`` checks the answers and
-``tests/unit/test_cloud_stepfunctions_speedups.py`` the patches. The ones that replace moto's
-private internals are applied only on the pinned version (a warning says when they are not):
-moto then works as it ships, slower. :func:`apply` applies them all; it is idempotent.
+Each one keeps the API's answer as AWS documents it and only changes how moto produces it, or
+makes moto answer as AWS does where it does not; ``tests/integration/test_embedded_cloud.py``
+checks the answers and ``tests/unit/test_cloud_stepfunctions_speedups.py`` the patches.
+:func:`apply` applies them all; it is idempotent.
+
+- **Execution names** (:func:`named_executions`): StartExecution without a name gets a UUID.
+- **CloudWatch's PutMetricData** (:func:`tap_put_metric_data`): every datum moto accepts also
+  reaches the metrics hub (Prometheus exposition, ``infra/cloud/metrics.py``).
+- **The deployer's stack record** (:func:`record_stack`): a CloudFormation stack of resources
+  that exist already.
 
 - **Routing** (:class:`Dispatcher`): moto's server finds the backend for every request by
   listing its own package directory (``backends.list_of_moto_modules``: ~200 ``isdir`` calls)
@@ -49,13 +56,21 @@ def pinned() -> bool:
     return moto.__version__ == PINNED_MOTO
 
 
-def apply() -> None:
+class UnexpectedMotoVersion(RuntimeError):
+    """The installed moto is not the one these patches were written against."""
+
+
+def check_version() -> None:
     if not pinned():
         import moto
 
-        log.warning("moto %s is not the pinned %s: its Step Functions internals are not patched (slower, same answers)",
-                    moto.__version__, PINNED_MOTO)
-        return
+        raise UnexpectedMotoVersion(
+            f"moto {moto.__version__} is installed, but the embedded cloud patches moto {PINNED_MOTO}'s internals "
+            f"(infra/cloud/moto_patches.py): run `make install` to get the version pyproject.toml pins")
+
+
+def apply() -> None:
+    check_version()
     speed_up_stepfunctions()
     named_executions()
     fast_execution_history()
@@ -250,6 +265,30 @@ def speed_up_stepfunctions() -> None:
 
         entrypoint.cached = True  # type: ignore[attr-defined]
         ExecutionWorker._get_evaluation_entrypoint = entrypoint
+
+
+def tap_put_metric_data(compact: Callable[[dict[str, Any]], dict[str, Any]],
+                        observe: Callable[[Any, str, list[dict[str, Any]]], None]) -> None:
+    """Every datum moto's CloudWatch accepts (API calls and the hub's own) is stored compacted
+    (``compact``) and also handed to ``observe`` (the metrics hub). Idempotent."""
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    global _observe_metric_data
+    _observe_metric_data = observe
+    if getattr(CloudWatchBackend.put_metric_data, "tapped", False):
+        return
+    original = CloudWatchBackend.put_metric_data
+
+    def put_metric_data(self: CloudWatchBackend, namespace: str, metric_data: list[dict[str, Any]]) -> None:
+        original(self, namespace, [compact(datum) for datum in metric_data])
+        if _observe_metric_data is not None:
+            _observe_metric_data(self, namespace, metric_data)
+
+    put_metric_data.tapped = True  # type: ignore[attr-defined]
+    CloudWatchBackend.put_metric_data = put_metric_data  # type: ignore[method-assign]
+
+
+_observe_metric_data: Callable[[Any, str, list[dict[str, Any]]], None] | None = None
 
 
 def named_executions() -> None:

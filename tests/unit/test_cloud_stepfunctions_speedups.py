@@ -88,3 +88,27 @@ def test_list_metrics_answers_as_moto_did():
     got = [[(m.namespace, m.name, [(d.name, d.value) for d in m.dimensions]) for m in backend.get_filtered_metrics(*q)]
            for q in queries]
     assert got == expected and len(expected[0]) == 6 + 3
+
+
+def test_the_patches_refuse_another_moto_version(monkeypatch):
+    """moto_patches reaches into moto's internals: the installed version is the one pyproject.toml
+    pins and the patches were written against, and another one stops the cloud at start."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    import moto
+    import pytest
+
+    from infra.cloud import moto_patches
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    project = pyproject["project"]
+    requirements = [*project.get("dependencies", []), *(r for extra in project.get("optional-dependencies", {}).values()
+                                                         for r in extra)]
+    pins = [re.fullmatch(r"moto\[server\]==(.+)", r) for r in requirements]
+    assert [m.group(1) for m in pins if m] == [moto_patches.PINNED_MOTO] == [moto.__version__]
+    moto_patches.check_version()
+    monkeypatch.setattr(moto, "__version__", "5.9.9")
+    with pytest.raises(moto_patches.UnexpectedMotoVersion, match="moto 5.9.9 is installed"):
+        moto_patches.apply()
