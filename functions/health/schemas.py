@@ -34,7 +34,7 @@ class HealthDetails(PublicHealth):
     dependencies: list[Dependency]
 
 
-class Caller(BaseModel):
+class CallerOut(BaseModel):
     """Who the API key belongs to, as the authorizer saw it."""
 
     role: str = Field(description="admin, store or shop (README 'API keys and roles')")

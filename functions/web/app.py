@@ -88,7 +88,12 @@ def _signer() -> SessionSigner:
 
 
 def _session_or_none() -> Session | None:
-    return _signer().session(cookie_value(_request().headers.get("cookie")))
+    """The request's session, its cookie checked once per request (the page wrapper, the view and
+    the page's menu all ask)."""
+    request = _request()
+    if not hasattr(request, "retail_session"):
+        request.retail_session = _signer().session(cookie_value(request.headers.get("cookie")))
+    return request.retail_session
 
 
 def _session() -> Session:

@@ -31,7 +31,8 @@ BY_DESIGN = {("GET", "/api/v1/_diagnostics/fail"): 502}
 SCOPE_RULES = {"store_forbidden", "chain_wide_report"}
 
 
-def readme_table() -> dict[tuple[str, str], frozenset[str]]:
+def readme_table() -> tuple[list[str], dict[tuple[str, str], frozenset[str]]]:
+    """The README's "Who may call what": its role columns, and route -> the roles marked yes."""
     text = (ROOT / "README.md").read_text()
     section = text[text.index("### Who may call what"):]
     section = section[: section.index("\n#", 1)]
@@ -44,7 +45,7 @@ def readme_table() -> dict[tuple[str, str], frozenset[str]]:
             cells = [c.strip() for c in match.group(3).split("|")]
             assert set(cells) <= {"yes", "no"}, line
             table[(match.group(1), match.group(2))] = frozenset(r for r, c in zip(columns, cells) if c == "yes")
-    return table
+    return columns, table
 
 
 def keyed_routes() -> set[tuple[str, str]]:
@@ -61,17 +62,10 @@ def keyed_routes() -> set[tuple[str, str]]:
 
 
 def test_the_readme_table_is_the_authorizer_table_and_covers_every_route():
-    table = readme_table()
-    assert tuple(readme_columns()) == roles.ROLES
+    columns, table = readme_table()
+    assert tuple(columns) == roles.ROLES
     assert table == dict(roles.PERMISSIONS)
     assert set(table) == keyed_routes()
-
-
-def readme_columns() -> list[str]:
-    text = (ROOT / "README.md").read_text()
-    header = next(line for line in text[text.index("### Who may call what"):].splitlines()
-                  if line.startswith("| route |"))
-    return [c.strip() for c in header.strip("|").split("|")][1:]
 
 
 def _concrete(path: str) -> str:
@@ -98,7 +92,7 @@ def clients(local_stack, api_keys):
 @pytest.mark.parametrize("route", sorted(roles.PERMISSIONS), ids=lambda r: f"{r[0]} {r[1]}")
 def test_every_role_on_every_route(route, clients, anonymous):
     method, path = route
-    allowed = readme_table()[route]
+    allowed = readme_table()[1][route]
     for role in roles.ROLES:
         response = call(clients[role], method, path)
         if role in allowed:

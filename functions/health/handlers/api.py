@@ -18,10 +18,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from health.logic import health as logic
-from health.schemas import Caller, HealthDetails, PublicHealth
+from health.schemas import CallerOut, HealthDetails, PublicHealth
 from health.settings import HealthSettings
-from shared import caller, roles
+from shared import roles
 from shared.api import create_resolver, error_responses
+from shared.caller import Caller
 from health.errors import NoCallerError
 
 logger = Logger()
@@ -59,15 +60,15 @@ def health_details():
 
 @app.get("/api/v1/me", operation_id="getCaller", summary="The caller's role and the routes it may call",
          tags=["platform"], responses={200: {"description": "The caller"}, **error_responses(403)})
-def me() -> Caller:
+def me() -> CallerOut:
     context = app.current_event.request_context.authorizer.raw_event or {}
-    role = context.get("role")
-    if not role:
+    caller = Caller.from_authorizer(context)
+    if not caller.role:
         raise NoCallerError("no caller: call this route with an API key, through the API's authorizer")
-    scope = caller.Caller.from_authorizer(context).stores
-    return Caller(role=role, principal_id=str(context.get("principalId", "")), key_name=context.get("keyName"),
-                  stores=sorted(scope) if scope is not None else None,
-                  routes=[f"{method} {path}" for method, path in roles.routes_of(role)])
+    return CallerOut(role=caller.role, principal_id=str(context.get("principalId", "")),
+                     key_name=context.get("keyName"),
+                     stores=sorted(caller.stores) if caller.stores is not None else None,
+                     routes=[f"{method} {path}" for method, path in roles.routes_of(caller.role)])
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

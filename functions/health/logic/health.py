@@ -38,11 +38,10 @@ class Check:
 _last: Check | None = None
 
 
-def _run(settings: HealthSettings) -> Check:
+def _run(settings: HealthSettings, key: tuple) -> Check:
     futures = [_pool.submit(dependencies.check_table, name) for name in settings.tables]
     futures += [_pool.submit(dependencies.check_state_machine, arn) for arn in settings.state_machines]
-    return Check([f.result() for f in futures], datetime.now(timezone.utc), time.monotonic(),
-                 (settings.health_tables, settings.health_state_machines))
+    return Check([f.result() for f in futures], datetime.now(timezone.utc), time.monotonic(), key)
 
 
 def current_check(settings: HealthSettings) -> Check:
@@ -52,7 +51,7 @@ def current_check(settings: HealthSettings) -> Check:
     with _lock:
         last = _last
         if last is None or last.settings_key != key or time.monotonic() - last.monotonic >= settings.cache_seconds:
-            _last = last = _run(settings)
+            _last = last = _run(settings, key)
         return last
 
 
