@@ -9,14 +9,17 @@ export SAM_CLI_TELEMETRY := 0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ENDPOINT_URL ?= http://127.0.0.1:4566
 
-.PHONY: help install web-vendor browser web-local run reset test test-unit test-integration lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs invoke events clean
+.PHONY: help install localstack web-vendor browser web-local run reset test test-unit test-integration test-localstack lint load load-sagas bench soak wrk bench-reports openapi deploy-localstack logs invoke events clean
 
 help:
 	@echo "make run      start the embedded cloud (:4566), deploy template.yaml, seed demo data, gateway (:8000);"
 	@echo "             the data is kept in .local/ and comes back at the next 'make run'"
 	@echo "make reset    delete the kept data (.local/), then 'make run' from fresh demo data (or: make run RESET=1);"
 	@echo "             make run IN_MEMORY=1 keeps nothing (DynamoDB Local in memory, as for benchmarks)"
-	@echo "make test     unit + integration + e2e tests (starts its own embedded cloud on free ports)"
+	@echo "make run TARGET=localstack  the same on LocalStack's core in host mode (no Docker; installed by 'make localstack')"
+	@echo "make test     unit + integration + e2e tests on the embedded cloud, then the e2e tests again on LocalStack"
+	@echo "             (each run starts its own stack on free ports)"
+	@echo "make test-localstack  only the e2e tests, on LocalStack"
 	@echo "make load     locust: 100 users on GET /products against a running 'make run' (LOAD_USERS=300: the stress profile)"
 	@echo "make bench    wrk + baselines: req/s, p50/p95/p99, CPU ms per request per process, ratios (against 'make run')"
 	@echo "make soak     mixed reads at 30 req/s for 180 s: p50/p95/max per endpoint, memory of every process"
@@ -41,6 +44,20 @@ $(STAMP): pyproject.toml functions/requirements.txt package-lock.json
 
 install: $(STAMP)
 
+# LocalStack's core in its own virtual environment (infra/localstack/): pinned, with our Lambda
+# runtime as its runtime executor plugin (infra/localstack/plugin, code in infra/cloud/)
+LS_VENV := .venv-localstack
+LS_STAMP := $(LS_VENV)/.installed-$(shell cat infra/localstack/requirements.txt infra/localstack/plugin/pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
+$(LS_STAMP): infra/localstack/requirements.txt infra/localstack/plugin/pyproject.toml
+	@test -x $(LS_VENV)/bin/python || $(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r infra/localstack/requirements.txt
+	$(LS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check ./infra/localstack/plugin
+	@rm -rf infra/localstack/plugin/build infra/localstack/plugin/*.egg-info
+	@rm -f $(LS_VENV)/.installed-*
+	@touch $@
+
+localstack: $(LS_STAMP)
+
 # The web back office serves Chart.js and htmx from its own static files: copied from node_modules
 # (pinned in package.json), no CDN at run time, no build step.
 WEB_VENDOR := functions/web/static/vendor
@@ -63,14 +80,19 @@ web-local: $(STAMP)
 	cd functions/web && API_URL=$(GATEWAY_URL) AWS_ENDPOINT_URL=$(ENDPOINT_URL) PYTHONPATH=$(CURDIR)/functions \
 	  $(CURDIR)/$(VENV)/bin/chalice local --stage local --port $(WEB_PORT) --no-autoreload
 
-run: $(STAMP)
-	$(PY) -m infra.local up $(if $(filter 1 yes true,$(RESET)),--reset) $(if $(filter 1 yes true,$(IN_MEMORY)),--in-memory)
+TARGET ?= embedded
+run: $(STAMP) $(if $(filter localstack,$(TARGET)),$(LS_STAMP))
+	$(PY) -m infra.local up --target $(TARGET) $(if $(filter 1 yes true,$(RESET)),--reset) $(if $(filter 1 yes true,$(IN_MEMORY)),--in-memory)
 
 reset: $(STAMP)
 	$(PY) -m infra.local up --reset
 
-test: $(STAMP) browser
+test: $(STAMP) $(LS_STAMP) browser
 	$(PY) -m pytest tests
+	$(PY) -m pytest tests/e2e --target localstack
+
+test-localstack: $(STAMP) $(LS_STAMP) browser
+	$(PY) -m pytest tests/e2e --target localstack
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit

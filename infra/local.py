@@ -1,14 +1,19 @@
 """`make run`: the whole system on this machine, in one process tree, without Docker.
 
-    1. the embedded AWS cloud (moto + local Lambda runtime) on 127.0.0.1:4566
+    1. an AWS cloud on 127.0.0.1:4566: the embedded cloud (moto + DynamoDB Local + our Lambda
+       runtime), or with ``TARGET=localstack`` LocalStack's core in host mode (infra/localstack/)
+       with our Lambda runtime as its runtime executor
     2. template.yaml deployed onto it (infra.deploy), demo data loaded (infra.seed)
-    3. the API Gateway data plane for the deployed stage on 127.0.0.1:8000
+    3. our API Gateway data plane for the deployed stage on 127.0.0.1:8000 (in the embedded
+       cloud's process; beside LocalStack, a process of its own that reads LocalStack's API
+       Gateway configuration and invokes through LocalStack's Lambda)
 
-Ctrl-C stops everything; no process is left behind. With ``persist`` (``make run``) the data
-is kept under the state directory (``.local/``) and comes back at the next start: DynamoDB
-Local's tables, the Step Functions executions, the stack's generated secrets, and the demo data
-is not loaded twice; the stack itself is deployed again (idempotent). ``LocalStackRunner`` is
-also what the integration tests start, once per session, on free ports and in memory.
+Ctrl-C stops everything; no process is left behind. With ``persist`` (``make run`` on the
+embedded cloud) the data is kept under the state directory (``.local/``) and comes back at the
+next start: DynamoDB Local's tables, the Step Functions executions, the stack's generated
+secrets, and the demo data is not loaded twice; the stack itself is deployed again
+(idempotent). LocalStack's community edition keeps nothing across restarts. ``StackRunner`` is
+also what the tests start, once per session, on free ports and in memory.
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import boto3
+from localstack_client.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger("local")
@@ -107,18 +112,26 @@ DEV_API_KEYS = {
 }
 
 
-class LocalStackRunner:
-    """Starts cloud -> deploy -> seed -> gateway; ``stop()`` undoes it all."""
+TARGETS = ("embedded", "localstack")
 
-    def __init__(self, cloud_port: int = 4566, gateway_port: int = 8000, *, region: str = "us-east-1",
+
+class StackRunner:
+    """Starts cloud -> deploy -> seed -> gateway; ``stop()`` undoes it all. ``target`` is the
+    cloud: ``embedded`` or ``localstack``."""
+
+    def __init__(self, cloud_port: int = 4566, gateway_port: int = 8000, *, target: str = "embedded",
+                 region: str = "us-east-1",
                  stack_name: str = "retail", seed: bool = True, state_dir: Path = ROOT / ".local",
                  parameters: dict[str, str] | None = None, seed_in_background: bool = False,
                  persist: bool = False, reset: bool = False,
                  seeder: Callable[[Any, str, str], dict[str, Any]] | None = None,
                  hot_reload: bool = False):
-        self.cloud_port, self.gateway_port = cloud_port, gateway_port
+        if target not in TARGETS:
+            raise ValueError(f"unknown target {target!r}: one of {', '.join(TARGETS)}")
+        self.cloud_port, self.gateway_port, self.target = cloud_port, gateway_port, target
         self.region, self.stack_name, self.seed = region, stack_name, seed
-        self.state_dir, self.persist, self.reset = state_dir, persist, reset   # reset: delete state_dir first
+        self.state_dir, self.reset = state_dir, reset   # reset: delete state_dir first
+        self.persist = persist and target == "embedded"   # LocalStack's community edition keeps nothing
         self.seeder = seeder   # None: infra.seed.seed_all, the demo data
         self.endpoint_url = f"http://127.0.0.1:{cloud_port}"
         self.gateway_url = f"http://127.0.0.1:{gateway_port}"
@@ -158,20 +171,23 @@ class LocalStackRunner:
     def secrets_file(self) -> Path:
         return self.state_dir / "secrets.json"
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+        """``python <args>`` on this interpreter, or ``args`` as they are with ``env``."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         out = open(self.log_dir / f"{name}.log", "ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "AWS_REGION": self.region,
-               "AWS_DEFAULT_REGION": self.region, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-        env.pop("AWS_ENDPOINT_URL", None)
-        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        if env is None:
+            env = {**os.environ, "PYTHONUNBUFFERED": "1", "AWS_REGION": self.region,
+                   "AWS_DEFAULT_REGION": self.region, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+            env.pop("AWS_ENDPOINT_URL", None)
+            args = [sys.executable, *args]
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=env, start_new_session=True,
                                 preexec_fn=_die_with_parent)
         out.close()
         self.procs.append(proc)
         return proc
 
-    def start(self) -> "LocalStackRunner":
+    def start(self) -> "StackRunner":
         for port in (self.cloud_port, self.gateway_port):
             if port_in_use(port):
                 raise RuntimeError(f"port {port} is already in use (is another `make run` running?)")
@@ -180,21 +196,9 @@ class LocalStackRunner:
             shutil.rmtree(self.state_dir)
         try:
             t0 = time.monotonic()
-            # the gateway is served by the cloud's process (in-process hand-off to the Lambda
-            # runtime); it answers 403 until the stage is deployed and picks it up at once
-            cloud = self._spawn("cloud", ["-m", "infra.cloud.server", "--port", str(self.cloud_port),
-                                          "--region", self.region,
-                                          "--work-dir", str(self.state_dir / "cloud"),
-                                          "--gateway-port", str(self.gateway_port),
-                                          "--rest-api-name", self.api_name, "--stage", self.stage,
-                                          "--access-log", str(self.log_dir / "gateway-access.log"),
-                                          *(["--dynamodb-path", str(self.dynamodb_dir),
-                                             "--executions-file", str(self.executions_file)] if self.persist else [])])
-            from infra.deploy import deploy, write_state   # its imports (0.4 s) while the cloud starts
+            gateway = self._start_embedded() if self.target == "embedded" else self._start_localstack()
+            from infra.deploy import deploy, write_state
 
-            wait_for_port(self.cloud_port, cloud, "the embedded cloud")
-            wait_for_port(self.gateway_port, cloud, "the gateway")
-            log.info("embedded cloud up on %s (%.1fs)", self.endpoint_url, time.monotonic() - t0)
             if self.persist:
                 self._restore_secrets()
             self.stack = deploy(self.endpoint_url, stack_name=self.stack_name, region=self.region,
@@ -203,13 +207,15 @@ class LocalStackRunner:
             if self.persist:
                 self._save_secrets()
             log.info("stack %s deployed (%.1fs)", self.stack_name, time.monotonic() - t0)
+            if gateway is None:   # beside LocalStack: the gateway reads the deployed API at its start
+                gateway = self._start_gateway()
             # the stage, then the usage plans' keys (made after it): until the gateway has read
             # them, a key is a 403. Ready is when every key passes, to a product read every role
             # may make (a 404: an answer of the function, which is then warm)
             keys = list(self.api_keys().values())
             wait_until(lambda: answers_2xx(f"{self.gateway_url}/api/v1/health") and all(
                 key_in_a_usage_plan(f"{self.gateway_url}/api/v1/products/0", key) for key in keys),
-                cloud, "the gateway serving the stage and its keys", poll=0.1)
+                gateway, "the gateway serving the stage and its keys", poll=0.1)
             log.info("gateway serving the stage on %s (%.1fs)", self.gateway_url, time.monotonic() - t0)
             if self.hot_reload:
                 self._start_hot_reload()
@@ -225,6 +231,49 @@ class LocalStackRunner:
             self.stop()
             raise
         return self
+
+    def _start_embedded(self) -> subprocess.Popen:
+        """The embedded cloud, which also serves the gateway (in-process hand-off to the Lambda
+        runtime); the gateway answers 403 until the stage is deployed and picks it up at once."""
+        cloud = self._spawn("cloud", ["-m", "infra.cloud.server", "--port", str(self.cloud_port),
+                                      "--region", self.region,
+                                      "--work-dir", str(self.state_dir / "cloud"),
+                                      "--gateway-port", str(self.gateway_port),
+                                      "--rest-api-name", self.api_name, "--stage", self.stage,
+                                      "--access-log", str(self.log_dir / "gateway-access.log"),
+                                      *(["--dynamodb-path", str(self.dynamodb_dir),
+                                         "--executions-file", str(self.executions_file)] if self.persist else [])])
+        import infra.deploy   # noqa: F401 - its imports (0.4 s) while the cloud starts
+
+        wait_for_port(self.cloud_port, cloud, "the embedded cloud")
+        wait_for_port(self.gateway_port, cloud, "the gateway")
+        log.info("embedded cloud up on %s", self.endpoint_url)
+        return cloud
+
+    def _start_localstack(self) -> None:
+        """LocalStack in host mode (infra/localstack/); the gateway comes after the deploy."""
+        from infra import localstack
+
+        if not localstack.installed():
+            raise RuntimeError("LocalStack is not installed: run `make localstack` (or make run TARGET=localstack)")
+        root = self.state_dir / "localstack"
+        localstack.provision(root)
+        proc = self._spawn("localstack", localstack.command(), env=localstack.environment(self.cloud_port, root))
+        wait_until(lambda: localstack.ready(self.endpoint_url), proc, "LocalStack", timeout=120, poll=0.2)
+        log.info("LocalStack %s up on %s", localstack.VERSION, self.endpoint_url)
+        return None
+
+    def _start_gateway(self) -> subprocess.Popen:
+        """Our API Gateway data plane as a process of its own, on the cloud's API Gateway
+        control plane and Lambda Invoke API (usage plans, throttling and the stage cache as on
+        AWS, which LocalStack's own API Gateway does not enforce)."""
+        gateway = self._spawn("gateway", ["-m", "gateway", "--endpoint-url", self.endpoint_url,
+                                          "--region", self.region, "--rest-api-name", self.api_name,
+                                          "--stage", self.stage, "--port", str(self.gateway_port),
+                                          "--access-log", str(self.log_dir / "gateway-access.log"),
+                                          "--refresh-interval", "1"])
+        wait_for_port(self.gateway_port, gateway, "the gateway")
+        return gateway
 
     def _start_hot_reload(self) -> None:
         from infra.deploy import write_state
@@ -254,8 +303,7 @@ class LocalStackRunner:
         log.info("demo data loaded (%.1fs): %s", time.monotonic() - t0, json.dumps(self.seed_summary))
 
     def _secretsmanager(self) -> Any:
-        return boto3.client("secretsmanager", endpoint_url=self.endpoint_url, region_name=self.region,
-                            aws_access_key_id="test", aws_secret_access_key="test")
+        return self.client("secretsmanager")
 
     def _save_secrets(self) -> None:
         """The secrets' values (the stack generates ``WebSessionSecret`` at its first deploy: a
@@ -278,6 +326,16 @@ class LocalStackRunner:
             except sm.exceptions.ResourceExistsException:
                 pass
 
+    def session(self) -> Session:
+        """A boto3 session on this stack's cloud, either target (localstack-client: every service
+        at ``endpoint_url``; an ``AWS_ENDPOINT_URL`` in the environment would win, so the tests
+        and ``make run`` do not pass one on)."""
+        return Session(aws_access_key_id="test", aws_secret_access_key="test",
+                       region_name=self.region, localstack_host=f"127.0.0.1:{self.cloud_port}")
+
+    def client(self, service: str):
+        return self.session().client(service)
+
     @property
     def api_name(self) -> str:
         return f"{self.stack_name}-api"
@@ -292,8 +350,7 @@ class LocalStackRunner:
 
     def api_keys_with_roles(self) -> dict[str, tuple[str, str]]:
         """Consumer name -> (key value, role tag), read back from the deployed API keys."""
-        client = boto3.client("apigateway", endpoint_url=self.endpoint_url, region_name=self.region,
-                              aws_access_key_id="test", aws_secret_access_key="test")
+        client = self.client("apigateway")
         keys = client.get_api_keys(includeValues=True, nameQuery=f"{self.stack_name}-")["items"]
         return {k["name"].removeprefix(f"{self.stack_name}-"): (k["value"], (k.get("tags") or {}).get("role", "-"))
                 for k in keys}
@@ -316,12 +373,13 @@ class LocalStackRunner:
         self.procs.clear()
 
 
-def banner(runner: LocalStackRunner) -> str:
+def banner(runner: StackRunner) -> str:
     with_roles = runner.api_keys_with_roles()
     keys = {name: value for name, (value, _role) in with_roles.items()}
     lines = [
         "",
-        "Retail platform running locally",
+        "Retail platform running locally" + ("" if runner.target == "embedded" else
+                                             f" on LocalStack {_localstack_version()} (host mode)"),
         f"  web back office    {runner.gateway_url}/ui   (sign in with an API key below)",
         f"  API (gateway)      {runner.gateway_url}/api/v1/...   (stage '{runner.stage}' served at the root)",
         f"  AWS endpoint       {runner.endpoint_url}   e.g. aws --endpoint-url {runner.endpoint_url} dynamodb list-tables",
@@ -332,9 +390,13 @@ def banner(runner: LocalStackRunner) -> str:
         f"  order saga         curl -s -X POST -H 'x-api-key: {keys.get('admin', '<admin key>')}' "
         f"-H 'content-type: application/json' {runner.gateway_url}/api/v1/customers/1/order-processing "
         """-d '{"products":[{"product_id":1,"quantity":1}],"shipping_address":"123 Main St","payment_method":"credit_card"}'""",
-        f"  metrics            {runner.endpoint_url}/metrics (Prometheus); CloudWatch on the AWS endpoint",
+        *([f"  metrics            {runner.endpoint_url}/metrics (Prometheus); CloudWatch on the AWS endpoint"]
+          if runner.target == "embedded" else
+          ["  metrics            CloudWatch on the AWS endpoint (no Prometheus /metrics on LocalStack)"]),
         "  function logs      make logs  (or make logs FILTER=<x-amzn-RequestId>)",
-        f"  logs               {runner.log_dir}/ (cloud.log: endpoint and gateway; gateway-access.log)",
+        f"  logs               {runner.log_dir}/ "
+        + ("(cloud.log: endpoint and gateway; gateway-access.log)" if runner.target == "embedded" else
+           "(localstack.log, gateway.log, gateway-access.log)"),
         *(["  hot reload         on: a saved file under functions/ is the next invocation's code; "
            "template.yaml redeploys (HOT_RELOAD=0: off)"] if runner.reloader else []),
         *([] if runner.seeding is None or not runner.seeding.is_alive() else
@@ -345,10 +407,18 @@ def banner(runner: LocalStackRunner) -> str:
            "make reset starts from fresh demo data)"]),
         *([f"  local data         {runner.state_dir}/ (kept across restarts; see README 'Local data')"]
           if runner.persist else []),
+        *(["  local data         none kept: LocalStack's community edition starts empty at each run"]
+          if runner.target == "localstack" else []),
         "Ctrl-C stops everything.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _localstack_version() -> str:
+    from infra import localstack
+
+    return localstack.VERSION
 
 
 def main() -> None:
@@ -357,6 +427,8 @@ def main() -> None:
     parser.add_argument("--cloud-port", type=int, default=int(os.environ.get("CLOUD_PORT", 4566)))
     parser.add_argument("--gateway-port", type=int, default=int(os.environ.get("GATEWAY_PORT", 8000)))
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
+    parser.add_argument("--target", choices=TARGETS, default=os.environ.get("TARGET") or "embedded",
+                        help="the cloud: the embedded cloud (default) or LocalStack in host mode")
     parser.add_argument("--no-seed", action="store_true")
     parser.add_argument("--state-dir", type=Path, default=ROOT / ".local",
                         help="where the data is kept across restarts, and the logs (default: .local/)")
@@ -373,9 +445,10 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    runner = LocalStackRunner(args.cloud_port, args.gateway_port, region=args.region, seed=not args.no_seed,
-                              seed_in_background=True, state_dir=args.state_dir, persist=not args.in_memory,
-                              reset=args.reset, hot_reload=os.environ.get("HOT_RELOAD", "1") != "0")
+    runner = StackRunner(args.cloud_port, args.gateway_port, target=args.target, region=args.region,
+                         seed=not args.no_seed, seed_in_background=True, state_dir=args.state_dir,
+                         persist=not args.in_memory, reset=args.reset,
+                         hot_reload=os.environ.get("HOT_RELOAD", "1") != "0")
     try:
         runner.start()
     except RuntimeError as exc:

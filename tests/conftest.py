@@ -1,14 +1,21 @@
-"""Shared fixtures. ``local_stack`` starts the whole system (embedded cloud, deployed template,
-demo data, gateway) once per test session on free ports; only tests that ask for it pay."""
+"""Shared fixtures. ``local_stack`` starts the whole system (a cloud, the deployed template,
+demo data, the gateway) once per test session on free ports; only tests that ask for it pay.
+
+The cloud is the embedded cloud, or LocalStack in host mode with ``--target localstack`` (or
+``TEST_TARGET=localstack``): ``make test`` runs tests/e2e on both. A test that cannot run on a
+target is marked ``@pytest.mark.only_on("embedded", reason=...)`` with the reason (a LocalStack
+limitation, named) and is reported as skipped there."""
 from __future__ import annotations
 
 import os
 
-import boto3
 import pytest
 import requests
 
-from infra.local import LocalStackRunner, free_port
+from infra.local import TARGETS, StackRunner, free_port
+
+# the tests choose their endpoint: one exported for `make run` (aws CLI, SAM CLI) is not theirs
+os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
 # The stage cache of the test stack (template.yaml parameters). Catalogue reads are cached for
@@ -19,17 +26,33 @@ from infra.local import LocalStackRunner, free_port
 TEST_STACK_PARAMETERS = {"CatalogCacheTtlSeconds": "10", "StockCacheTtlSeconds": "0", "ReportCacheTtlSeconds": "0"}
 
 
+def pytest_addoption(parser):
+    parser.addoption("--target", choices=TARGETS, default=os.environ.get("TEST_TARGET") or "embedded",
+                     help="the cloud the stack runs on: the embedded cloud (default) or LocalStack in host mode")
+
+
 def pytest_collection_modifyitems(session, config, items):
     """Tests marked ``contract`` (schemathesis, which may delete or change any demo record) run
-    last, so every other test sees the demo data as seeded."""
+    last, so every other test sees the demo data as seeded. Tests ``only_on`` another target
+    are skipped with their reason."""
     items.sort(key=lambda item: item.get_closest_marker("contract") is not None)  # stable sort
+    target = config.getoption("--target")
+    for item in items:
+        marker = item.get_closest_marker("only_on")
+        if marker is not None and target not in marker.args:
+            item.add_marker(pytest.mark.skip(reason=f"not on {target}: {marker.kwargs['reason']}"))
 
 
 @pytest.fixture(scope="session")
-def local_stack(tmp_path_factory):
+def target(pytestconfig) -> str:
+    return pytestconfig.getoption("--target")
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory, target):
     os.environ.setdefault("SAM_CLI_TELEMETRY", "0")
-    runner = LocalStackRunner(free_port(), free_port(), state_dir=tmp_path_factory.mktemp("local-stack"),
-                              parameters=TEST_STACK_PARAMETERS)
+    runner = StackRunner(free_port(), free_port(), target=target, state_dir=tmp_path_factory.mktemp("stack"),
+                         parameters=TEST_STACK_PARAMETERS)
     runner.start()
     yield runner
     runner.stop()
@@ -37,12 +60,12 @@ def local_stack(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def aws(local_stack):
-    """boto3 clients on the embedded cloud: aws("dynamodb").list_tables()."""
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
-                                    region_name=local_stack.region)
+    """boto3 clients on the stack's cloud (localstack-client's session on either target):
+    aws("dynamodb").list_tables()."""
+    session = local_stack.session()
 
     def client(service: str):
-        return session.client(service, endpoint_url=local_stack.endpoint_url)
+        return session.client(service)
 
     return client
 

@@ -73,6 +73,7 @@ class InvokeResult:
     function_error: str | None   # "Unhandled" when the handler raised, timed out or failed init
     log_result: str | None       # base64 of the last 4 KB of this invocation's log when log_type == "Tail"
     executed_version: str = "$LATEST"
+    log_lines: list[str] = field(default_factory=list)   # every line of the invocation's log, START to REPORT
 
 
 @dataclass
@@ -101,8 +102,11 @@ class LambdaRuntime:
     def __init__(self, resolve: Callable[[str], FunctionSpec],
                  log_sink: Callable[[str, str, list[tuple[int, str]]], None], *,
                  base_env: dict[str, str], work_dir: Path, max_workers_per_function: int = 8,
-                 idle_timeout: float = 300.0, max_concurrent_inits: int | None = None):
+                 idle_timeout: float = 300.0, max_concurrent_inits: int | None = None,
+                 python: str = sys.executable):
+        """``python``: the interpreter of the workers (where the functions' libraries are)."""
         self._resolve = resolve
+        self._python = python
         self._base_env = dict(base_env)
         self._work_dir = Path(work_dir)
         self._max_workers = max_workers_per_function
@@ -115,7 +119,7 @@ class LambdaRuntime:
         self._code_used: dict[str, float] = {}   # code hash -> when a worker was last given it
         self._listeners: list[Callable[[InvocationRecord], None]] = []
         self._logs = _LogShipper(log_sink)
-        self._spawner = _Spawner()
+        self._spawner = _Spawner(python)
         self._idle_timeout = idle_timeout
         self._init_slots = threading.BoundedSemaphore(max_concurrent_inits or os.cpu_count() or 2)
         self._stop_reaper = threading.Event()
@@ -253,7 +257,7 @@ class LambdaRuntime:
         if tail:
             text = ("\n".join(inv.tail) + "\n").encode()
             log_result = base64.b64encode(text[-TAIL_BYTES:]).decode()
-        result = InvokeResult(200, payload, function_error, log_result)
+        result = InvokeResult(200, payload, function_error, log_result, log_lines=inv.tail)
         record = InvocationRecord(spec.name, rid, duration, billed, cold, function_error is not None,
                                   inv.outcome == "timeout", False, concurrent, inv.lines)
         return result, record
@@ -383,7 +387,7 @@ class LambdaRuntime:
                 self._workers.discard(worker)
 
         worker = Worker(function_name=spec.name, revision=spec.revision,
-                        argv=[sys.executable, "-m", "awslambdaric", spec.handler], cwd=str(task_root),
+                        argv=[self._python, "-m", "awslambdaric", spec.handler], cwd=str(task_root),
                         env=self._worker_env(spec, task_root), spawn=self._spawner.spawn,
                         ship_log=self._logs.add, on_exit=on_exit, on_init_done=on_init_done)
         with self._lock:
@@ -491,7 +495,8 @@ class _Spawner:
     Workers are forked from a template process per Lambda runtime that has already imported the
     common libraries (``lambda_zygote.py``); the template processes are started here."""
 
-    def __init__(self):
+    def __init__(self, python: str = sys.executable):
+        self._python = python
         self._requests: SimpleQueue = SimpleQueue()
         self._lock = threading.Lock()          # templates, closed
         self._thread_lock = threading.Lock()
@@ -511,7 +516,8 @@ class _Spawner:
                 raise RuntimeError("the Lambda runtime is shut down")
             template = self._templates.get(key)
             if template is None or not template.alive:
-                template = Template(env, lambda argv, fds, env: self._popen(argv, str(ROOT), env, pass_fds=fds))
+                template = Template(env, lambda argv, fds, env: self._popen(argv, str(ROOT), env, pass_fds=fds),
+                                    python=self._python)
                 self._templates[key] = template
             return template
 

@@ -298,8 +298,8 @@ class ForkedProcess:
 class Template:
     """One template process for one Lambda runtime; ``spawn`` forks a worker from it."""
 
-    def __init__(self, env: dict[str, str], start: Callable[..., Any]):
-        """``start(argv, pass_fds, env)`` starts the template process (a Popen)."""
+    def __init__(self, env: dict[str, str], start: Callable[..., Any], python: str = sys.executable):
+        """``start(argv, pass_fds, env)`` starts the template process (a Popen) on ``python``."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._sock = ours
         self._lock = threading.Lock()
@@ -309,7 +309,7 @@ class Template:
         self._early_exits: dict[int, int] = {}
         self._closed = False
         try:
-            self.proc = start([sys.executable, "-m", "infra.cloud.lambda_zygote", str(theirs.fileno())],
+            self.proc = start([python, "-m", "infra.cloud.lambda_zygote", str(theirs.fileno())],
                               (theirs.fileno(),), env)
         finally:
             theirs.close()

@@ -71,7 +71,12 @@ def clients_for(endpoint_url: str | None, region: str):
 
 def deploy(endpoint_url: str, *, template_path: Path = ROOT / "template.yaml", stack_name: str = "retail",
            region: str = "us-east-1", parameters: dict[str, str] | None = None,
-           account_id: str = "123456789012", bundle_dependencies: bool = False) -> StackResult:
+           account_id: str | None = None, bundle_dependencies: bool = False) -> StackResult:
+    """``account_id``: AWS::AccountId; by default the endpoint's own (STS GetCallerIdentity:
+    moto's 123456789012, LocalStack's 000000000000), as CloudFormation takes the caller's."""
+    clients = clients_for(endpoint_url, region)
+    if account_id is None:
+        account_id = clients("sts").get_caller_identity()["Account"]
     template = load_yaml(template_path)
     packaged, artifacts = package_locally(template, template_path.parent)
     cfn = to_cloudformation(packaged, parameters or {}, region, account_id, stack_name)
@@ -114,7 +119,7 @@ def deploy(endpoint_url: str, *, template_path: Path = ROOT / "template.yaml", s
         depends_on = res.get("DependsOn", [])
         deps |= set([depends_on] if isinstance(depends_on, str) else depends_on) & set(wanted)
         graph[lid] = deps
-    ctx = Context(stack_name, region, account_id, clients_for(endpoint_url, region), artifacts,
+    ctx = Context(stack_name, region, account_id, clients, artifacts,
                   bundle_dependencies=bundle_dependencies)
     log.info("deploying stack %s (%d resources) to %s", stack_name, len(wanted), endpoint_url)
     for lid in TopologicalSorter(graph).static_order():

@@ -341,7 +341,8 @@ def provision_rest_api(ctx: Context, logical_id: str, props: dict[str, Any]) -> 
     if existing:
         api = existing[0]
     else:
-        api = apigw.create_rest_api(name=name, description=props.get("Description", ""),
+        described = {"description": props["Description"]} if props.get("Description") else {}
+        api = apigw.create_rest_api(name=name, **described,   # (LocalStack refuses an empty one)
                                     endpointConfiguration=props.get("EndpointConfiguration", {"types": ["EDGE"]}))
         ctx.changed(f"created REST API {name} ({api['id']})")
     if body is not None:
@@ -700,7 +701,9 @@ def provision_dashboard(ctx: Context, logical_id: str, props: dict[str, Any]) ->
     try:
         current = cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"]
     except ClientError as exc:
-        if _error_code(exc) not in ("ResourceNotFound", "ResourceNotFoundException", "DashboardNotFoundError"):
+        # AWS: ResourceNotFound; LocalStack 4.9 answers InvalidParameterValue "... does not exist"
+        if _error_code(exc) not in ("ResourceNotFound", "ResourceNotFoundException", "DashboardNotFoundError") \
+                and "does not exist" not in str(exc):
             raise
         current = None
     if current is None or not _same_json(current, body):

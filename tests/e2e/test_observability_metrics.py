@@ -16,6 +16,9 @@ pytestmark = pytest.mark.integration
 BODY = {"products": [{"product_id": 1, "quantity": 1}], "shipping_address": "123 Main St",
         "payment_method": "credit_card"}
 
+PROMETHEUS = pytest.mark.only_on("embedded", reason="GET /metrics (Prometheus) is served by the embedded cloud's endpoint; "
+                                "LocalStack exposes no Prometheus metrics")
+
 
 def scrape(local_stack) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     response = requests.get(f"{local_stack.endpoint_url}/metrics", timeout=10)
@@ -69,6 +72,7 @@ def cloudwatch_sum(aws, namespace: str, name: str, dimensions: dict[str, str]) -
     return sum(answer["MetricDataResults"][0]["Values"])
 
 
+@PROMETHEUS
 def test_a_completed_and_a_compensated_saga_move_prometheus_and_cloudwatch(admin, aws, local_stack):
     before = settled(local_stack)
     cw_before = {status: cloudwatch_sum(aws, "RetailPlatform", "Sagas", {"service": "sagas", "status": status})
@@ -112,6 +116,7 @@ def test_a_completed_and_a_compensated_saga_move_prometheus_and_cloudwatch(admin
     assert eventually(lambda: cloudwatch_sum(aws, "AWS/ApiGateway", "Count", api) >= cw_requests_before + 4)
 
 
+@PROMETHEUS
 def test_a_throttled_request_moves_the_throttle_counters(frontend, local_stack, aws):
     consumer = f"{local_stack.stack_name}-frontend"
     before = value(scrape(local_stack), "api_throttled_requests_total", consumer=consumer, reason="rate")

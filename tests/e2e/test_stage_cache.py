@@ -26,6 +26,9 @@ ITEM = "~1api~1v1~1products~1{product_id}/GET"
 LIST = "~1api~1v1~1products/GET"
 WARNING = "199 Cache-control headers were ignored because the caller was unauthorized."
 
+PROMETHEUS = pytest.mark.only_on("embedded", reason="GET /metrics (Prometheus) is served by the embedded cloud's endpoint; "
+                                "LocalStack exposes no Prometheus metrics")
+
 
 def eventually(check, timeout: float = DEADLINE, interval: float = 0.3):
     deadline = time.monotonic() + timeout
@@ -281,6 +284,7 @@ def prometheus(local_stack, name: str, **labels: str) -> float:
                if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
 
 
+@PROMETHEUS
 def test_cache_hits_and_misses_reach_cloudwatch_and_prometheus(admin, aws, local_stack):
     api = {"ApiName": local_stack.api_name, "Stage": local_stack.stage}
     per_method = {**api, "Resource": "/api/v1/locations", "Method": "GET"}

@@ -17,7 +17,7 @@ from unittest import mock
 import psutil
 import pytest
 
-from infra.local import LocalStackRunner, free_port
+from infra.local import StackRunner, free_port
 from tests.conftest import TEST_STACK_PARAMETERS, Api
 
 pytestmark = pytest.mark.integration
@@ -48,12 +48,12 @@ class SmallDemoData:
 def stack_on_disk(tmp_path_factory):
     """Starts stacks on one state directory and the same ports, as `make run` does; stops them all."""
     state_dir, ports, seeder = tmp_path_factory.mktemp("kept"), (free_port(), free_port()), SmallDemoData()
-    runners: list[LocalStackRunner] = []
+    runners: list[StackRunner] = []
 
-    def start() -> LocalStackRunner:
+    def start() -> StackRunner:
         # its own stack name: pynamodb keeps a model's connection (and so its endpoint) while
         # the table name stays the same, and the session's stack seeds in this process too
-        runner = LocalStackRunner(*ports, state_dir=state_dir, persist=True, seeder=seeder, stack_name="kept",
+        runner = StackRunner(*ports, state_dir=state_dir, persist=True, seeder=seeder, stack_name="kept",
                                   parameters=TEST_STACK_PARAMETERS)
         runners.append(runner)
         return runner.start()
@@ -64,7 +64,7 @@ def stack_on_disk(tmp_path_factory):
         runner.stop()
 
 
-def admin_of(runner: LocalStackRunner) -> Api:
+def admin_of(runner: StackRunner) -> Api:
     return Api(runner.gateway_url, runner.api_keys()["admin"])
 
 
@@ -113,13 +113,13 @@ def saga_ids(admin: Api) -> list[str]:
     return [s["saga_id"] for s in ok(admin.get("/api/v1/sagas", params={"limit": 100}))["items"]]
 
 
-def web_session_secret(runner: LocalStackRunner) -> str:
+def web_session_secret(runner: StackRunner) -> str:
     sm = runner._secretsmanager()
     [secret] = sm.list_secrets()["SecretList"]
     return sm.get_secret_value(SecretId=secret["ARN"])["SecretString"]
 
 
-def kill_the_whole_tree(runner: LocalStackRunner) -> None:
+def kill_the_whole_tree(runner: StackRunner) -> None:
     """kill -9 of every process the stack runs (the cloud, DynamoDB Local, the Lambda workers and
     their template processes, each in its own process group), all at once, as a crash would."""
     cloud = psutil.Process(runner.procs[0].pid)

@@ -62,8 +62,8 @@ def test_a_deploy_with_defaults_lets_api_gateway_generate_every_key(template):
 
 
 def test_the_local_stack_passes_its_dev_keys_explicitly():
-    from infra.local import LocalStackRunner
+    from infra.local import StackRunner
 
-    runner = LocalStackRunner(1, 2)
+    runner = StackRunner(1, 2)
     for name in KEY_PARAMETERS:
         assert runner.parameters[name] == DEV_API_KEYS[name]

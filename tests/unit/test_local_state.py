@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.local import LocalStackRunner, free_port
+from infra.local import StackRunner, free_port
 
 
 class Started(Exception):
@@ -14,7 +14,7 @@ class Started(Exception):
 def start_until_the_cloud(tmp_path, monkeypatch, **options) -> tuple[list[str], list[str]]:
     """Starts a runner whose cloud does not start; returns the cloud's arguments and what was
     left of the state directory at that moment."""
-    runner = LocalStackRunner(free_port(), free_port(), state_dir=tmp_path, **options)
+    runner = StackRunner(free_port(), free_port(), state_dir=tmp_path, **options)
     spawned = []
 
     def spawn(name, args):
