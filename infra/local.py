@@ -34,6 +34,19 @@ from typing import Any, Callable
 from localstack_client.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class CloudSession(Session):
+    """localstack-client's session with every service at one endpoint, whatever the environment
+    says: localstack-client lets ``AWS_ENDPOINT_URL`` win over the host it is given, and a test
+    process runs several stacks (and the demo-data loader points the environment at the one it
+    loads) at once."""
+
+    def __init__(self, endpoint_url: str, region_name: str):
+        super().__init__(aws_access_key_id="test", aws_secret_access_key="test", region_name=region_name)
+        self._service_endpoint_mapping = dict.fromkeys(self._service_endpoint_mapping, endpoint_url)
+
+
 log = logging.getLogger("local")
 
 
@@ -327,11 +340,9 @@ class StackRunner:
                 pass
 
     def session(self) -> Session:
-        """A boto3 session on this stack's cloud, either target (localstack-client: every service
-        at ``endpoint_url``; an ``AWS_ENDPOINT_URL`` in the environment would win, so the tests
-        and ``make run`` do not pass one on)."""
-        return Session(aws_access_key_id="test", aws_secret_access_key="test",
-                       region_name=self.region, localstack_host=f"127.0.0.1:{self.cloud_port}")
+        """A boto3 session on this stack's cloud, either target (localstack-client's session, every
+        service at ``endpoint_url``)."""
+        return CloudSession(self.endpoint_url, region_name=self.region)
 
     def client(self, service: str):
         return self.session().client(service)
