@@ -183,7 +183,10 @@ class _ContractRequestValidation(OpenAPIRequestValidationMiddleware):
 
     - a body is JSON: powertools also parses form and multipart bodies (and fails with a 500 on a
       multipart type without a boundary); any content type but ``application/json`` is a 415;
-    - an ``Idempotency-Key`` header on an effectful request has the documented form (else 422).
+    - an ``Idempotency-Key`` header on an effectful request has the documented form (else 422);
+    - every request body of the API is a JSON object: powertools 3.37 reads a non-empty array as
+      its first element (a rule meant for repeated query parameters), so an array, string or
+      number body on a route that takes one is a 422 here, before that happens.
     """
 
     def handler(self, app, next_middleware):  # noqa: ANN001, ANN201 - powertools' signature
@@ -205,7 +208,13 @@ class _ContractRequestValidation(OpenAPIRequestValidationMiddleware):
                 errors=[{"type": "unsupported_content_type", "loc": ("body",),
                          "msg": f"Unsupported content type: {content_type}"}],
             )
-        return super()._get_body(app)
+        body = super()._get_body(app)
+        if body is not None and not isinstance(body, dict) and app.context["_route"].dependant.body_params:
+            raise RequestValidationError([{
+                "loc": ("body",), "type": "model_attributes_type",
+                "msg": f"the body must be a JSON object, not {type(body).__name__}",
+            }])
+        return body
 
 
 def create_resolver(logger: Logger) -> APIGatewayRestResolver:
