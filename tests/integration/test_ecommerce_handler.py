@@ -10,23 +10,24 @@ missing from the template fails here.
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from tests.integration.handler_harness import (
-    FakeContext,
+    REGION,
+    RestApi,
+    all_pages,
+    create_tables,
     dynamodb_local_endpoint,
+    environment,
     handler_module,
     invoke_as_lambda,
     load_template,
@@ -34,8 +35,6 @@ from tests.integration.handler_harness import (
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"
 FUNCTION = "EcommerceFunction"
 SAGA_FUNCTIONS = {
     "EcommerceCreateOrderFunction": "create_order_handler",
@@ -59,51 +58,9 @@ def dynamodb_endpoint() -> Iterator[str]:
     yield from dynamodb_local_endpoint()
 
 
-def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, str]:
-    """Create the tables EcommerceFunction's environment refers to; returns that environment."""
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
-    resources = template["Resources"]
-    suffix = uuid.uuid4().hex[:8]
-    env: dict[str, str] = {}
-    for name, value in template["Globals"]["Function"]["Environment"]["Variables"].items():
-        if isinstance(value, str):
-            env[name] = value
-    for name, value in resources[FUNCTION]["Properties"]["Environment"]["Variables"].items():
-        if isinstance(value, str):
-            env[name] = value
-            continue
-        logical_id = value["Ref"]
-        resource = resources[logical_id]
-        assert resource["Type"] == "AWS::DynamoDB::Table", f"{name} must !Ref a table"
-        properties = resource["Properties"]
-        table_name = f"{logical_id}-{suffix}"
-        if table_name in env.values():   # two variables, one table (the idempotency records)
-            env[name] = table_name
-            continue
-        kwargs: dict[str, Any] = {
-            "TableName": table_name,
-            "AttributeDefinitions": properties["AttributeDefinitions"],
-            "KeySchema": properties["KeySchema"],
-            "BillingMode": properties["BillingMode"],
-        }
-        if properties.get("GlobalSecondaryIndexes"):
-            kwargs["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
-        if properties.get("StreamSpecification"):
-            kwargs["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
-        client.create_table(**kwargs)
-        env[name] = table_name
-    return env
-
-
 @pytest.fixture(scope="module")
 def ecommerce_env(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, str]]:
-    env = create_tables(template, dynamodb_endpoint)
-    patch = pytest.MonkeyPatch()
-    for name, value in env.items():
-        patch.setenv(name, value)
-    patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    yield env
-    patch.undo()
+    yield from environment(create_tables(template, [FUNCTION], dynamodb_endpoint).values())
 
 
 @dataclass
@@ -144,107 +101,8 @@ def catalogue(ecommerce_env: dict[str, str]) -> dict[str, Product]:
 
 # ---------------------------------------------------------------- events
 @pytest.fixture(scope="module")
-def routes(template: dict[str, Any]) -> list[tuple[str, str]]:
-    events = template["Resources"][FUNCTION]["Properties"]["Events"].values()
-    return [(event["Properties"]["Method"].upper(), event["Properties"]["Path"]) for event in events]
-
-
-def match_resource(routes: list[tuple[str, str]], method: str, path: str) -> tuple[str, dict[str, str]] | None:
-    for route_method, resource in routes:
-        if route_method != method:
-            continue
-        pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource)) + "$"
-        found = re.match(pattern, path)
-        if found:
-            return resource, found.groupdict()
-    return None
-
-
-def rest_event(
-    method: str,
-    path: str,
-    *,
-    resource: str,
-    path_parameters: dict[str, str] | None,
-    query: dict[str, str] | None = None,
-    body: Any = None,
-    raw_body: str | None = None,
-) -> dict[str, Any]:
-    """An API Gateway REST proxy (v1) event."""
-    headers = {"Content-Type": "application/json", "x-api-key": "test-key"}
-    if raw_body is None and body is not None:
-        raw_body = json.dumps(body)
-    return {
-        "version": "1.0",
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {key: [value] for key, value in headers.items()},
-        "queryStringParameters": query or None,
-        "multiValueQueryStringParameters": {key: [value] for key, value in query.items()} if query else None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "retailapi",
-            "httpMethod": method,
-            "identity": {"sourceIp": "192.168.0.1", "userAgent": "pytest", "apiKey": "test-key"},
-            "path": f"/prod{path}",
-            "protocol": "HTTP/1.1",
-            "requestId": str(uuid.uuid4()),
-            "requestTimeEpoch": 1583349317135,
-            "resourceId": "abc123",
-            "resourcePath": resource,
-            "stage": "prod",
-        },
-        "pathParameters": path_parameters or None,
-        "stageVariables": None,
-        "body": raw_body,
-        "isBase64Encoded": False,
-    }
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any
-
-    @property
-    def error_code(self) -> str | None:
-        return self.body["error"]["code"] if isinstance(self.body, dict) and "error" in self.body else None
-
-    @property
-    def details(self) -> list[dict[str, Any]]:
-        return self.body["error"]["details"]
-
-
-def assert_error_shape(reply: Reply) -> None:
-    assert isinstance(reply.body, dict) and set(reply.body) == {"error"}, reply.body
-    error = reply.body["error"]
-    assert set(error) == {"code", "message", "details"}, error
-    assert isinstance(error["code"], str) and isinstance(error["message"], str)
-    assert isinstance(error["details"], list)
-
-
-
-@pytest.fixture(scope="module")
-def call(ecommerce_env, catalogue, routes):
-    handler = handler_module("ecommerce.handlers.api").lambda_handler
-
-    def _call(method: str, path: str, **kwargs: Any) -> Reply:
-        matched = match_resource(routes, method, path)
-        assert matched, f"{method} {path} is not wired in template.yaml"
-        resource, params = matched
-        response = handler(rest_event(method, path, resource=resource, path_parameters=params, **kwargs), FakeContext(FUNCTION))
-        text = response.get("body") or ""
-        if response.get("isBase64Encoded"):
-            text = base64.b64decode(text).decode()
-        reply = Reply(response["statusCode"], json.loads(text) if text else None)
-        assert reply.status < 500, f"{method} {path} -> {reply.status} {reply.body}"
-        if reply.status >= 400:
-            assert_error_shape(reply)
-        return reply
-
-    return _call
+def call(ecommerce_env, catalogue, template) -> RestApi:
+    return RestApi(template, {FUNCTION: handler_module("ecommerce.handlers.api").lambda_handler})
 
 
 @pytest.fixture(scope="module")
@@ -291,19 +149,6 @@ def expected_totals(*lines: tuple[Product, int]) -> dict[str, str]:
     return {"subtotal": money(subtotal), "tax": money(tax), "total": money(subtotal + tax)}
 
 
-def all_pages(call, path: str, query: dict[str, str]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    token = None
-    for _ in range(100):
-        reply = call("GET", path, query={**query, **({"next_token": token} if token else {})})
-        assert reply.status == 200, reply.body
-        items.extend(reply.body["items"])
-        token = reply.body["next_token"]
-        if token is None:
-            return items
-    raise AssertionError("too many pages")
-
-
 def key() -> str:
     return f"saga-{uuid.uuid4()}"
 
@@ -340,7 +185,7 @@ def test_customer_create_get_list_and_email_filter(call):
     assert call("GET", "/api/v1/customers", query={"email": "nobody@nowhere.example"}).body["items"] == []
 
     other = new_customer(call)
-    items = all_pages(call, "/api/v1/customers", {"limit": "1"})
+    items = all_pages(call, "/api/v1/customers", {"limit": "1"})[0]
     ids = [item["customer_id"] for item in items]
     assert customer["customer_id"] in ids and other["customer_id"] in ids and len(ids) == len(set(ids))
 
@@ -485,9 +330,9 @@ def test_guest_cart_update_attach_and_list(call, catalogue):
     assert call("GET", "/api/v1/carts/99999").status == 404
 
     second = call("POST", "/api/v1/carts", body={"customer_id": cid}).body
-    listed = all_pages(call, "/api/v1/carts", {"customer_id": str(cid), "limit": "1"})
+    listed = all_pages(call, "/api/v1/carts", {"customer_id": str(cid), "limit": "1"})[0]
     assert [cart["cart_id"] for cart in listed] == [second["cart_id"], guest["cart_id"]]  # newest first
-    everything = all_pages(call, "/api/v1/carts", {"limit": "2"})
+    everything = all_pages(call, "/api/v1/carts", {"limit": "2"})[0]
     assert {guest["cart_id"], second["cart_id"]} <= {cart["cart_id"] for cart in everything}
     unknown = call("GET", "/api/v1/carts", query={"customer_id": "99999"})
     assert unknown.status == 404 and unknown.error_code == "invalid_reference"
@@ -602,7 +447,7 @@ def test_order_idempotency_key_over_the_api(call, catalogue):
     first = call("POST", "/api/v1/orders", body=body)
     second = call("POST", "/api/v1/orders", body=body)
     assert first.status == second.status == 201 and first.body == second.body
-    assert len(all_pages(call, "/api/v1/orders", {"customer_id": str(customer["customer_id"])})) == 1
+    assert len(all_pages(call, "/api/v1/orders", {"customer_id": str(customer["customer_id"])})[0]) == 1
     conflict = call("POST", "/api/v1/orders", body={**body, "lines": [{"product_id": 1, "quantity": 2}]})
     assert conflict.status == 409 and conflict.error_code == "idempotency_conflict"
 
@@ -611,17 +456,17 @@ def test_order_listings(call, catalogue):
     customer = new_customer(call)
     cid = str(customer["customer_id"])
     orders = [create_order(call, customer, (catalogue["mug"], n)) for n in (1, 2, 3)]
-    listed = all_pages(call, "/api/v1/orders", {"customer_id": cid, "limit": "2"})
+    listed = all_pages(call, "/api/v1/orders", {"customer_id": cid, "limit": "2"})[0]
     assert [o["order_id"] for o in listed] == [o["order_id"] for o in reversed(orders)]  # newest first
-    pending = all_pages(call, "/api/v1/orders", {"customer_id": cid, "status": "pending", "limit": "1"})
+    pending = all_pages(call, "/api/v1/orders", {"customer_id": cid, "status": "pending", "limit": "1"})[0]
     assert len(pending) == 3
     assert call("GET", "/api/v1/orders", query={"customer_id": cid, "status": "confirmed"}).body["items"] == []
-    by_status = all_pages(call, "/api/v1/orders", {"status": "pending", "limit": "50"})
+    by_status = all_pages(call, "/api/v1/orders", {"status": "pending", "limit": "50"})[0]
     assert {o["order_id"] for o in orders} <= {o["order_id"] for o in by_status}
     assert all(o["status"] == "pending" for o in by_status)
     stamps = [datetime.fromisoformat(o["created_at"]) for o in by_status]
     assert stamps == sorted(stamps, reverse=True)
-    everything = all_pages(call, "/api/v1/orders", {"limit": "100"})
+    everything = all_pages(call, "/api/v1/orders", {"limit": "100"})[0]
     assert {o["order_id"] for o in orders} <= {o["order_id"] for o in everything}
     token = call("GET", "/api/v1/orders", query={"customer_id": cid, "limit": "1"}).body["next_token"]
     other_scope = call("GET", "/api/v1/orders", query={"status": "pending", "limit": "1", "next_token": token})
@@ -644,7 +489,7 @@ def test_pay_an_order(call, catalogue):
 
     twice = call("POST", "/api/v1/payments", body={"order_id": order["order_id"], "amount": order["total"], "payment_method": "paypal"})
     assert twice.status == 409 and twice.error_code == "already_paid"
-    captured = all_pages(call, "/api/v1/payments", {"status": "captured", "limit": "100"})
+    captured = all_pages(call, "/api/v1/payments", {"status": "captured", "limit": "100"})[0]
     assert payment["payment_id"] in {p["payment_id"] for p in captured}
 
 
@@ -692,7 +537,7 @@ def test_payment_idempotency_key_over_the_api(call, catalogue):
 
 # ---------------------------------------------------------------- saga participant functions
 def orders_of(call, customer: dict[str, Any]) -> list[dict[str, Any]]:
-    return all_pages(call, "/api/v1/orders", {"customer_id": str(customer["customer_id"])})
+    return all_pages(call, "/api/v1/orders", {"customer_id": str(customer["customer_id"])})[0]
 
 
 def test_saga_happy_path(call, saga, catalogue):

@@ -9,25 +9,26 @@ or a variable missing from the template fails here.
 from __future__ import annotations
 
 import base64
-import importlib
-import json
 import re
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from tests.integration.handler_harness import FakeContext, dynamodb_local_endpoint, load_template
+from tests.integration.handler_harness import (
+    RestApi,
+    all_pages,
+    create_tables,
+    dynamodb_local_endpoint,
+    environment,
+    handler_module,
+    load_template,
+)
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"
 FUNCTION = "InventoryFunction"
 
 
@@ -42,170 +43,28 @@ def dynamodb_endpoint() -> Iterator[str]:
     yield from dynamodb_local_endpoint()
 
 
-def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, str]:
-    """Create the tables InventoryFunction's environment refers to; returns that environment."""
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
-    resources = template["Resources"]
-    suffix = uuid.uuid4().hex[:8]
-    env: dict[str, str] = {}
-    for name, value in (template["Globals"]["Function"]["Environment"]["Variables"]).items():
-        if isinstance(value, str):
-            env[name] = value
-    for name, value in resources[FUNCTION]["Properties"]["Environment"]["Variables"].items():
-        if isinstance(value, str):
-            env[name] = value
-            continue
-        logical_id = value["Ref"]
-        resource = resources[logical_id]
-        assert resource["Type"] == "AWS::DynamoDB::Table", f"{name} must !Ref a table"
-        properties = resource["Properties"]
-        table_name = f"{logical_id}-{suffix}"
-        kwargs: dict[str, Any] = {
-            "TableName": table_name,
-            "AttributeDefinitions": properties["AttributeDefinitions"],
-            "KeySchema": properties["KeySchema"],
-            "BillingMode": properties["BillingMode"],
-        }
-        if properties.get("GlobalSecondaryIndexes"):
-            kwargs["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
-        client.create_table(**kwargs)
-        env[name] = table_name
-    return env
-
-
 @pytest.fixture(scope="session")
 def inventory_env(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, str]]:
     """A fresh set of tables, with the function's environment applied to os.environ."""
-    env = create_tables(template, dynamodb_endpoint)
-    patch = pytest.MonkeyPatch()
-    for name, value in env.items():
-        patch.setenv(name, value)
-    patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    yield env
-    patch.undo()
+    yield from environment(create_tables(template, [FUNCTION], dynamodb_endpoint).values())
 
 
 @pytest.fixture(scope="session")
 def handler(inventory_env: dict[str, str]):
     from inventory.dal import catalog
 
-    module = importlib.import_module("inventory.handlers.api")
     for location_id, name, kind in (
         ("warehouse", "Central warehouse", "warehouse"),
         ("store-1", "Store 1", "store"),
         ("store-2", "Store 2", "store"),
     ):
         catalog.put_location(location_id, name, kind, None)
-    return module.lambda_handler
-
-
-# ---------------------------------------------------------------- events
-@pytest.fixture(scope="session")
-def routes(template: dict[str, Any]) -> list[tuple[str, str]]:
-    events = template["Resources"][FUNCTION]["Properties"]["Events"].values()
-    return [(event["Properties"]["Method"].upper(), event["Properties"]["Path"]) for event in events]
-
-
-def match_resource(routes: list[tuple[str, str]], method: str, path: str) -> tuple[str, dict[str, str]] | None:
-    for route_method, resource in routes:
-        if route_method != method:
-            continue
-        pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource)) + "$"
-        found = re.match(pattern, path)
-        if found:
-            return resource, found.groupdict()
-    return None
-
-
-def rest_event(
-    method: str,
-    path: str,
-    *,
-    resource: str,
-    path_parameters: dict[str, str] | None,
-    query: dict[str, str] | None = None,
-    body: Any = None,
-    raw_body: str | None = None,
-    headers: dict[str, str] | None = None,
-    base64_body: bool = False,
-) -> dict[str, Any]:
-    """An API Gateway REST proxy (v1) event, shaped like powertools' apiGatewayProxyEvent.json."""
-    headers = {"Content-Type": "application/json", "x-api-key": "test-key", **(headers or {})}
-    if raw_body is None and body is not None:
-        raw_body = json.dumps(body)
-    if raw_body is not None and base64_body:
-        raw_body = base64.b64encode(raw_body.encode()).decode()
-    return {
-        "version": "1.0",
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {key: [value] for key, value in headers.items()},
-        "queryStringParameters": query or None,
-        "multiValueQueryStringParameters": {key: [value] for key, value in query.items()} if query else None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "retailapi",
-            "domainName": "retailapi.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "retailapi",
-            "extendedRequestId": "request-id",
-            "httpMethod": method,
-            "identity": {"sourceIp": "192.168.0.1", "userAgent": "pytest", "apiKey": "test-key"},
-            "path": f"/prod{path}",
-            "protocol": "HTTP/1.1",
-            "requestId": str(uuid.uuid4()),
-            "requestTime": "04/Mar/2020:19:15:17 +0000",
-            "requestTimeEpoch": 1583349317135,
-            "resourceId": "abc123",
-            "resourcePath": resource,
-            "stage": "prod",
-        },
-        "pathParameters": path_parameters or None,
-        "stageVariables": None,
-        "body": raw_body,
-        "isBase64Encoded": base64_body,
-    }
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: dict[str, str]
-
-    @property
-    def error_code(self) -> str | None:
-        return self.body["error"]["code"] if isinstance(self.body, dict) and "error" in self.body else None
+    return handler_module("inventory.handlers.api").lambda_handler
 
 
 @pytest.fixture(scope="session")
-def call(handler, routes):
-    def _call(method: str, path: str, *, wired: bool = True, **kwargs: Any) -> Reply:
-        matched = match_resource(routes, method, path)
-        if wired:
-            assert matched, f"{method} {path} is not wired in template.yaml"
-        resource, params = matched or (path, {})
-        response = handler(rest_event(method, path, resource=resource, path_parameters=params, **kwargs), FakeContext(FUNCTION))
-        text = response.get("body") or ""
-        if response.get("isBase64Encoded"):
-            text = base64.b64decode(text).decode()
-        body = json.loads(text) if text else None
-        reply = Reply(response["statusCode"], body, response.get("headers") or {})
-        assert reply.status < 500, f"{method} {path} -> {reply.status} {reply.body}"
-        if reply.status >= 400:
-            assert_error_shape(reply)
-        return reply
-
-    return _call
-
-
-def assert_error_shape(reply: Reply) -> None:
-    assert isinstance(reply.body, dict) and set(reply.body) == {"error"}, reply.body
-    error = reply.body["error"]
-    assert set(error) == {"code", "message", "details"}, error
-    assert isinstance(error["code"], str) and isinstance(error["message"], str)
-    assert isinstance(error["details"], list)
+def call(handler, template) -> RestApi:
+    return RestApi(template, {FUNCTION: handler})
 
 
 # ---------------------------------------------------------------- data helpers
@@ -231,24 +90,6 @@ def new_product(call, category, supplier=None, **overrides: Any) -> dict[str, An
     reply = call("POST", "/api/v1/products", body=body)
     assert reply.status == 201, reply.body
     return reply.body
-
-
-def all_pages(call, path: str, query: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
-    items: list[dict[str, Any]] = []
-    pages = 0
-    token = None
-    while True:
-        page_query = dict(query)
-        if token:
-            page_query["next_token"] = token
-        reply = call("GET", path, query=page_query)
-        assert reply.status == 200, reply.body
-        pages += 1
-        items.extend(reply.body["items"])
-        token = reply.body["next_token"]
-        if token is None:
-            return items, pages
-        assert pages < 100
 
 
 # ---------------------------------------------------------------- categories, suppliers, locations
@@ -753,7 +594,7 @@ def test_nothing_a_client_sends_is_a_5xx(call):
 def test_seed_is_idempotent_and_useful(template, dynamodb_endpoint, call, monkeypatch):
     from infra.seed.inventory import seed
 
-    env = create_tables(template, dynamodb_endpoint)
+    env = create_tables(template, [FUNCTION], dynamodb_endpoint)[FUNCTION]
     first = seed(env)  # how long it takes is `make run`'s readiness figure (README, Performance), not a test
     assert first["products"] == 200 and first["locations"] == 6 and first["stock_rows"] == 1200
     assert first["created"] == {"categories": first["categories"], "suppliers": first["suppliers"], "products": 200}

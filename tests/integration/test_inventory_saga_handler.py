@@ -9,8 +9,6 @@ template fails here.
 
 from __future__ import annotations
 
-import base64
-import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -21,8 +19,11 @@ import boto3
 import pytest
 
 from tests.integration.handler_harness import (
-    FakeContext,
+    REGION,
+    RestApi,
+    create_tables,
     dynamodb_local_endpoint,
+    environment,
     handler_module,
     invoke_as_lambda,
     load_template,
@@ -30,7 +31,6 @@ from tests.integration.handler_harness import (
 
 pytestmark = pytest.mark.integration
 
-REGION = "us-east-1"
 API_FUNCTION = "InventoryFunction"
 SAGA_FUNCTIONS = {
     "InventoryCheckStockFunction": "check_stock_handler",
@@ -51,51 +51,12 @@ def dynamodb_endpoint() -> Iterator[str]:
     yield from dynamodb_local_endpoint()
 
 
-def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, str]:
-    """Create every table the API's and the saga functions' environments refer to (a variable
-    names the same table in each); returns the union of those environments."""
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
-    resources = template["Resources"]
-    suffix = uuid.uuid4().hex[:8]
-    env: dict[str, str] = {}
-    for name, value in template["Globals"]["Function"]["Environment"]["Variables"].items():
-        if isinstance(value, str):
-            env[name] = value
-    refs: dict[str, str] = {}
-    for function in (API_FUNCTION, *SAGA_FUNCTIONS):
-        for name, value in resources[function]["Properties"]["Environment"]["Variables"].items():
-            if isinstance(value, str):
-                env.setdefault(name, value)
-            elif "Ref" in value:
-                assert refs.setdefault(name, value["Ref"]) == value["Ref"], f"{name} names two tables"
-    for name, logical_id in refs.items():
-        properties = resources[logical_id]["Properties"]
-        assert resources[logical_id]["Type"] == "AWS::DynamoDB::Table", f"{name} must !Ref a table"
-        table_name = f"{logical_id}-{suffix}"
-        kwargs: dict[str, Any] = {
-            "TableName": table_name,
-            "AttributeDefinitions": properties["AttributeDefinitions"],
-            "KeySchema": properties["KeySchema"],
-            "BillingMode": properties["BillingMode"],
-        }
-        if properties.get("GlobalSecondaryIndexes"):
-            kwargs["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
-        client.create_table(**kwargs)
-        env[name] = table_name
-    return env
-
-
 @pytest.fixture(scope="module")
 def inventory_env(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, str]]:
-    env = create_tables(template, dynamodb_endpoint)
-    patch = pytest.MonkeyPatch()
-    for name, value in env.items():
-        patch.setenv(name, value)
-    patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    patch.setenv("SAGA_FAULT_INJECTION", "disabled")
-    yield env
-    patch.undo()
-
+    """The tables the API's and the saga functions' environments name (a variable names the
+    same table in each), their union in os.environ."""
+    envs = create_tables(template, (API_FUNCTION, *SAGA_FUNCTIONS), dynamodb_endpoint)
+    yield from environment(envs.values(), SAGA_FAULT_INJECTION="disabled")
 
 
 @pytest.fixture(scope="module")
@@ -108,41 +69,9 @@ def locations(inventory_env):
 
 
 @pytest.fixture(scope="module")
-def api(inventory_env, locations, template):
-    """api("GET", "/api/v1/stock", query=...) -> (status, body): the inventory REST API in-process."""
-    handler = handler_module("inventory.handlers.api").lambda_handler
-
-    def _call(method: str, path: str, *, resource: str, params: dict[str, str] | None = None,
-              query: dict[str, str] | None = None, body: Any = None) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json", "x-api-key": "test-key"}
-        event = {
-            "version": "1.0",
-            "resource": resource,
-            "path": path,
-            "httpMethod": method,
-            "headers": headers,
-            "multiValueHeaders": {key: [value] for key, value in headers.items()},
-            "queryStringParameters": query or None,
-            "multiValueQueryStringParameters": {key: [value] for key, value in query.items()} if query else None,
-            "requestContext": {
-                "accountId": "123456789012", "apiId": "retailapi", "httpMethod": method, "path": f"/prod{path}",
-                "identity": {"sourceIp": "192.168.0.1", "userAgent": "pytest", "apiKey": "test-key"},
-                "protocol": "HTTP/1.1", "requestId": str(uuid.uuid4()), "requestTimeEpoch": 1583349317135,
-                "resourceId": "abc123", "resourcePath": resource, "stage": "prod",
-            },
-            "pathParameters": params or None,
-            "stageVariables": None,
-            "body": json.dumps(body) if body is not None else None,
-            "isBase64Encoded": False,
-        }
-        response = handler(event, FakeContext(API_FUNCTION))
-        text = response.get("body") or ""
-        if response.get("isBase64Encoded"):
-            text = base64.b64decode(text).decode()
-        assert response["statusCode"] < 500, (method, path, response)
-        return response["statusCode"], json.loads(text) if text else None
-
-    return _call
+def api(inventory_env, locations, template) -> RestApi:
+    """api("GET", "/api/v1/stock", query=...) -> Reply: the inventory REST API in-process."""
+    return RestApi(template, {API_FUNCTION: handler_module("inventory.handlers.api").lambda_handler})
 
 
 @pytest.fixture(scope="module")
@@ -167,10 +96,9 @@ def saga_id() -> str:
 
 @pytest.fixture(scope="module")
 def category(api) -> int:
-    status, body = api("POST", "/api/v1/categories", resource="/api/v1/categories",
-                       body={"name": f"Saga {uuid.uuid4().hex[:8]}"})
-    assert status == 201, body
-    return body["category_id"]
+    reply = api("POST", "/api/v1/categories", body={"name": f"Saga {uuid.uuid4().hex[:8]}"})
+    assert reply.status == 201, reply.body
+    return reply.body["category_id"]
 
 
 @pytest.fixture(scope="module")
@@ -178,12 +106,12 @@ def product(api, category):
     """product(warehouse=10, **{"store-1": 3}) -> product_id with that available stock."""
 
     def _new(reorder_level: int = 2, **stock: int) -> int:
-        status, body = api("POST", "/api/v1/products", resource="/api/v1/products", body={
+        reply = api("POST", "/api/v1/products", body={
             "sku": f"SAGA-{uuid.uuid4().hex[:10]}".upper(), "name": "Saga test product",
             "category_id": category, "price": "9.99", "reorder_level": reorder_level,
         })
-        assert status == 201, body
-        product_id = body["product_id"]
+        assert reply.status == 201, reply.body
+        product_id = reply.body["product_id"]
         for location_id, quantity in stock.items():
             set_stock(api, product_id, location_id.replace("_", "-"), quantity)
         return product_id
@@ -192,28 +120,25 @@ def product(api, category):
 
 
 def set_stock(api, product_id: int, location_id: str, quantity: int) -> None:
-    status, body = api("PUT", f"/api/v1/stock/{product_id}", resource="/api/v1/stock/{product_id}",
-                       params={"product_id": str(product_id)},
-                       body={"location_id": location_id, "quantity": quantity, "reason": "test stock"})
-    assert status == 200, body
+    reply = api("PUT", f"/api/v1/stock/{product_id}",
+                body={"location_id": location_id, "quantity": quantity, "reason": "test stock"})
+    assert reply.status == 200, reply.body
 
 
 def stock(api, product_id: int, location_id: str = "warehouse") -> tuple[int, int]:
     """(available, reserved) as GET /stock shows them."""
-    status, body = api("GET", "/api/v1/stock", resource="/api/v1/stock",
-                       query={"product_id": str(product_id), "location_id": location_id})
-    assert status == 200 and len(body["items"]) == 1, body
-    row = body["items"][0]
+    reply = api("GET", "/api/v1/stock", query={"product_id": str(product_id), "location_id": location_id})
+    assert reply.status == 200 and len(reply.body["items"]) == 1, reply.body
+    row = reply.body["items"][0]
     assert row["on_hand"] == row["available"] + row["reserved"]
     return row["available"], row["reserved"]
 
 
 def movements(api, product_id: int) -> list[dict[str, Any]]:
     """Movements of a product, newest first, leaving out the test's own stock settings."""
-    status, body = api("GET", f"/api/v1/stock/{product_id}/movements", resource="/api/v1/stock/{product_id}/movements",
-                       params={"product_id": str(product_id)}, query={"limit": "100"})
-    assert status == 200, body
-    return [m for m in body["items"] if m["kind"] not in ("set", "adjust")]
+    reply = api("GET", f"/api/v1/stock/{product_id}/movements", query={"limit": "100"})
+    assert reply.status == 200, reply.body
+    return [m for m in reply.body["items"] if m["kind"] not in ("set", "adjust")]
 
 
 def reservation_item(inventory_env, reservation_id: str) -> dict[str, Any] | None:
@@ -260,9 +185,7 @@ def test_deleted_products_are_not_found(saga, api, product):
     from inventory.errors import ProductNotFound
 
     gone = product(warehouse=5)
-    status, _ = api("DELETE", f"/api/v1/products/{gone}", resource="/api/v1/products/{product_id}",
-                    params={"product_id": str(gone)})
-    assert status == 204
+    assert api("DELETE", f"/api/v1/products/{gone}").status == 204
     for function in (CHECK, RESERVE):
         with pytest.raises(ProductNotFound):
             saga(function, {"saga_id": saga_id(), "lines": lines((gone, 1))})

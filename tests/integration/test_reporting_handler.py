@@ -10,29 +10,32 @@ environment the template gives it, so a key or a variable missing from the templ
 
 from __future__ import annotations
 
-import base64
 import importlib
 import itertools
-import json
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 
-from tests.integration.handler_harness import FakeContext, dynamodb_local_endpoint, load_template
+from tests.integration.handler_harness import (
+    REGION,
+    FakeContext,
+    RestApi,
+    create_tables,
+    dynamodb_local_endpoint,
+    environment,
+    handler_module,
+    load_template,
+)
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"
 API_FUNCTION = "ReportingFunction"
 STREAM_FUNCTION = "ReportingStreamFunction"
 _serializer = TypeSerializer()
@@ -50,50 +53,13 @@ def dynamodb_endpoint() -> Iterator[str]:
     yield from dynamodb_local_endpoint()
 
 
-def function_env(template: dict[str, Any], logical_id: str, tables: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in template["Globals"]["Function"]["Environment"]["Variables"].items() if isinstance(v, str)}
-    for name, value in template["Resources"][logical_id]["Properties"]["Environment"]["Variables"].items():
-        env[name] = value if isinstance(value, str) else tables[value["Ref"]]
-    return env
-
-
 @pytest.fixture(scope="module")
 def aws(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, Any]]:
     """Every table the two functions name, created from the template; both environments."""
-    client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=REGION)
-    resources = template["Resources"]
-    suffix = uuid.uuid4().hex[:8]
-    tables: dict[str, str] = {}
-    for logical_id in (API_FUNCTION, STREAM_FUNCTION):
-        for value in resources[logical_id]["Properties"]["Environment"]["Variables"].values():
-            if isinstance(value, str) or value["Ref"] in tables:
-                continue
-            table_id = value["Ref"]
-            properties = resources[table_id]["Properties"]
-            assert resources[table_id]["Type"] == "AWS::DynamoDB::Table"
-            kwargs: dict[str, Any] = {
-                "TableName": f"{table_id}-{suffix}",
-                "AttributeDefinitions": properties["AttributeDefinitions"],
-                "KeySchema": properties["KeySchema"],
-                "BillingMode": properties["BillingMode"],
-            }
-            for key in ("GlobalSecondaryIndexes", "StreamSpecification"):
-                if properties.get(key):
-                    kwargs[key] = properties[key]
-            if "StreamSpecification" in kwargs:
-                kwargs["StreamSpecification"] = {"StreamEnabled": True, **kwargs["StreamSpecification"]}
-            client.create_table(**kwargs)
-            tables[table_id] = kwargs["TableName"]
-    api_env = function_env(template, API_FUNCTION, tables)
-    stream_env = function_env(template, STREAM_FUNCTION, tables)
-    patch = pytest.MonkeyPatch()
-    for name, value in {**api_env, **stream_env}.items():
-        if name != "POWERTOOLS_SERVICE_NAME":
-            patch.setenv(name, value)
-    patch.setenv("POWERTOOLS_SERVICE_NAME", "reporting")
-    patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    yield {"client": client, "tables": tables, "api_env": api_env, "stream_env": stream_env}
-    patch.undo()
+    envs = create_tables(template, (API_FUNCTION, STREAM_FUNCTION), dynamodb_endpoint)
+    for _ in environment(envs.values(), POWERTOOLS_SERVICE_NAME="reporting"):
+        yield {"client": boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=REGION),
+               "api_env": envs[API_FUNCTION], "stream_env": envs[STREAM_FUNCTION]}
 
 
 # ---------------------------------------------------------------- stream events
@@ -166,59 +132,21 @@ def stream(aws):
 
 
 # ---------------------------------------------------------------- API calls
-def rest_event(path: str, query: dict[str, str] | None) -> dict[str, Any]:
-    headers = {"x-api-key": "test-key"}
-    return {
-        "version": "1.0", "resource": path, "path": path, "httpMethod": "GET", "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": query or None,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "retailapi", "httpMethod": "GET", "path": f"/prod{path}",
-            "identity": {"sourceIp": "192.168.0.1", "apiKey": "test-key"}, "requestId": str(uuid.uuid4()),
-            "resourcePath": path, "stage": "prod",
-        },
-        "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
-    }
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any
-
-
 @pytest.fixture(scope="module")
 def call(aws, template):
-    module = importlib.import_module("reporting.handlers.api")
-    wired = {
-        (event["Properties"]["Method"].upper(), event["Properties"]["Path"])
-        for event in template["Resources"][API_FUNCTION]["Properties"]["Events"].values()
-    }
-
-    def _call(path: str, **query: str) -> Reply:
-        assert ("GET", path) in wired, f"GET {path} is not wired in template.yaml"
-        response = module.lambda_handler(rest_event(path, query), FakeContext(API_FUNCTION, remaining_ms=60_000))
-        text = response.get("body") or ""
-        if response.get("isBase64Encoded"):
-            text = base64.b64decode(text).decode()
-        reply = Reply(response["statusCode"], json.loads(text) if text else None)
-        assert reply.status < 500, reply.body
-        if reply.status >= 400:
-            assert set(reply.body) == {"error"} and set(reply.body["error"]) == {"code", "message", "details"}
-        return reply
-
-    return _call
+    """call("/api/v1/reports/sales", store_id="1") -> Reply: GET through ReportingFunction's handler."""
+    api = RestApi(template, {API_FUNCTION: handler_module("reporting.handlers.api").lambda_handler})
+    return lambda path, **query: api("GET", path, query=query)
 
 
 # ---------------------------------------------------------------- the data
 def put_inventory(aws) -> None:
     """Inventory's items as inventory writes them (functions/inventory/README.md)."""
-    client, tables = aws["client"], aws["tables"]
+    client, env = aws["client"], aws["api_env"]
     now = "2026-03-01T00:00:00.000000+0000"
     for location_id, name, kind in (("warehouse", "Central warehouse", "warehouse"), ("store-1", "Store 1", "store"),
                                     ("store-2", "Store 2", "store")):
-        client.put_item(TableName=tables["InventoryLocationsTable"], Item=dynamo(
+        client.put_item(TableName=env["LOCATIONS_TABLE"], Item=dynamo(
             {"location_id": location_id, "name": name, "kind": kind, "created_at": now}))
     products = {1: ("10.00", 5), 2: ("2.50", 10), 3: ("100.00", 1), 4: ("7.00", 3)}
     for product_id, (price, reorder) in products.items():
@@ -227,17 +155,17 @@ def put_inventory(aws) -> None:
                 "created_at": now, "updated_at": now}
         if product_id == 4:
             item["deleted_at"] = now
-        client.put_item(TableName=tables["InventoryProductsTable"], Item=dynamo(item))
+        client.put_item(TableName=env["PRODUCTS_TABLE"], Item=dynamo(item))
     stock = [
         (1, "warehouse", 100, 0), (1, "store-1", 5, 2), (1, "store-2", 6, 0),
         (2, "warehouse", 40, 0), (2, "store-1", 3, 0), (2, "store-2", 10, 0),
         (3, "warehouse", 2, 0), (3, "store-1", 0, 0), (3, "store-2", 1, 0),
     ]
     for product_id, location_id, available, reserved in stock:
-        client.put_item(TableName=tables["InventoryStockTable"], Item=dynamo({
+        client.put_item(TableName=env["STOCK_TABLE"], Item=dynamo({
             "product_id": product_id, "location_id": location_id, "available": available, "reserved": reserved,
             "reorder_level": products[product_id][1], "updated_at": now}))
-    client.put_item(TableName=tables["InventoryStockTable"], Item=dynamo({
+    client.put_item(TableName=env["STOCK_TABLE"], Item=dynamo({
         "product_id": 4, "location_id": "warehouse", "available": 0, "reserved": 0, "reorder_level": 3,
         "discontinued": True, "updated_at": now}))
 
@@ -429,7 +357,7 @@ def test_dashboard(call, data):
 
 # ---------------------------------------------------------------- exactly once, at scale, on DynamoDB
 def test_markers_are_written_with_a_ttl(data):
-    client, table = data["client"], data["tables"]["ReportingProcessedEventsTable"]
+    client, table = data["client"], data["stream_env"]["PROCESSED_EVENTS_TABLE"]
     item = client.get_item(TableName=table, Key={"event_key": {"S": "sale#1"}})["Item"]
     expires = int(item["expires_at"]["N"])
     assert 6 * 86400 < expires - time.time() <= 7 * 86400 + 60

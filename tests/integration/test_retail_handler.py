@@ -9,30 +9,31 @@ index or a variable missing from the template fails here.
 
 from __future__ import annotations
 
-import base64
-import importlib
-import io
 import json
 import re
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import redirect_stdout
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from tests.integration.handler_harness import FakeContext, dynamodb_local_endpoint, load_template
+from tests.integration.handler_harness import (
+    Reply,
+    RestApi,
+    all_pages,
+    create_tables,
+    dynamodb_local_endpoint,
+    environment,
+    handler_module,
+    load_template,
+)
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"
 FUNCTIONS = ("RetailFunction", "InventoryFunction")
 HANDLERS = {"RetailFunction": "retail.handlers.api", "InventoryFunction": "inventory.handlers.api"}
 
@@ -48,174 +49,23 @@ def dynamodb_endpoint() -> Iterator[str]:
     yield from dynamodb_local_endpoint()
 
 
-def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, dict[str, str]]:
-    """Create every table the retail and inventory functions refer to (once each, shared);
-    returns each function's environment."""
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
-    resources = template["Resources"]
-    suffix = uuid.uuid4().hex[:8]
-    globals_env = {k: v for k, v in template["Globals"]["Function"]["Environment"]["Variables"].items() if isinstance(v, str)}
-    created: dict[str, str] = {}
-    envs: dict[str, dict[str, str]] = {}
-    for function in FUNCTIONS:
-        env = dict(globals_env)
-        for name, value in resources[function]["Properties"]["Environment"]["Variables"].items():
-            if isinstance(value, str):
-                env[name] = value
-                continue
-            logical_id = value["Ref"]
-            if logical_id not in created:
-                resource = resources[logical_id]
-                assert resource["Type"] == "AWS::DynamoDB::Table", f"{name} must !Ref a table"
-                properties = resource["Properties"]
-                kwargs: dict[str, Any] = {
-                    "TableName": f"{logical_id}-{suffix}",
-                    "AttributeDefinitions": properties["AttributeDefinitions"],
-                    "KeySchema": properties["KeySchema"],
-                    "BillingMode": properties["BillingMode"],
-                }
-                if properties.get("GlobalSecondaryIndexes"):
-                    kwargs["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
-                if properties.get("StreamSpecification"):
-                    kwargs["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
-                client.create_table(**kwargs)
-                created[logical_id] = kwargs["TableName"]
-            env[name] = created[logical_id]
-        envs[function] = env
-    return envs
-
-
 @pytest.fixture(scope="module")
 def envs(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, dict[str, str]]]:
     """Fresh tables; os.environ holds the union of both functions' environments (the shared
     inventory variables name the same tables in both)."""
-    envs = create_tables(template, dynamodb_endpoint)
-    patch = pytest.MonkeyPatch()
-    for env in envs.values():
-        for name, value in env.items():
-            if name != "POWERTOOLS_SERVICE_NAME":
-                patch.setenv(name, value)
-    patch.setenv("POWERTOOLS_SERVICE_NAME", "retail")
-    patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    yield envs
-    patch.undo()
+    envs = create_tables(template, FUNCTIONS, dynamodb_endpoint)
+    for _ in environment(envs.values(), POWERTOOLS_SERVICE_NAME="retail"):
+        yield envs
 
 
 @pytest.fixture(scope="module")
-def handlers(envs) -> dict[str, Any]:
-    return {function: importlib.import_module(module).lambda_handler for function, module in HANDLERS.items()}
-
-
-# ---------------------------------------------------------------- events
-@pytest.fixture(scope="module")
-def routes(template: dict[str, Any]) -> list[tuple[str, str, str]]:
-    found = []
-    for function in FUNCTIONS:
-        for event in template["Resources"][function]["Properties"]["Events"].values():
-            found.append((function, event["Properties"]["Method"].upper(), event["Properties"]["Path"]))
-    return found
-
-
-def match_route(routes, method: str, path: str) -> tuple[str, str, dict[str, str]] | None:
-    for function, route_method, resource in routes:
-        if route_method != method:
-            continue
-        pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource)) + "$"
-        found = re.match(pattern, path)
-        if found:
-            return function, resource, found.groupdict()
-    return None
-
-
-def rest_event(method: str, path: str, *, resource: str, path_parameters, query=None, body=None, raw_body=None,
-               authorizer: dict | None = None) -> dict:
-    headers = {"Content-Type": "application/json", "x-api-key": "test-key"}
-    if raw_body is None and body is not None:
-        raw_body = json.dumps(body)
-    return {
-        "version": "1.0",
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {key: [value] for key, value in headers.items()},
-        "queryStringParameters": query or None,
-        "multiValueQueryStringParameters": {key: [value] for key, value in query.items()} if query else None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "retailapi",
-            "httpMethod": method,
-            "identity": {"sourceIp": "192.168.0.1", "userAgent": "pytest", "apiKey": "test-key"},
-            "path": f"/prod{path}",
-            "protocol": "HTTP/1.1",
-            "requestId": str(uuid.uuid4()),
-            "requestTimeEpoch": 1583349317135,
-            "resourceId": "abc123",
-            "resourcePath": resource,
-            "stage": "prod",
-            **({"authorizer": authorizer} if authorizer else {}),
-        },
-        "pathParameters": path_parameters or None,
-        "stageVariables": None,
-        "body": raw_body,
-        "isBase64Encoded": False,
-    }
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    stdout: str = ""
-
-    @property
-    def error_code(self) -> str | None:
-        return self.body["error"]["code"] if isinstance(self.body, dict) and "error" in self.body else None
-
-
-@pytest.fixture(scope="module")
-def call(handlers, routes):
-    def _call(method: str, path: str, *, wired: bool = True, capture: bool = False, **kwargs: Any) -> Reply:
-        matched = match_route(routes, method, path)
-        if wired:
-            assert matched, f"{method} {path} is not wired in template.yaml"
-        function, resource, params = matched or ("RetailFunction", path, {})
-        event = rest_event(method, path, resource=resource, path_parameters=params, **kwargs)
-        out = io.StringIO()
-        if capture:
-            with redirect_stdout(out):
-                response = handlers[function](event, FakeContext(function_name=function))
-        else:
-            response = handlers[function](event, FakeContext(function_name=function))
-        text = response.get("body") or ""
-        if response.get("isBase64Encoded"):
-            text = base64.b64decode(text).decode()
-        reply = Reply(response["statusCode"], json.loads(text) if text else None, out.getvalue())
-        assert reply.status < 500, f"{method} {path} -> {reply.status} {reply.body}"
-        if reply.status >= 400:
-            assert set(reply.body) == {"error"} and set(reply.body["error"]) == {"code", "message", "details"}, reply.body
-        return reply
-
-    return _call
+def call(envs, template) -> RestApi:
+    return RestApi(template, {function: handler_module(module).lambda_handler for function, module in HANDLERS.items()})
 
 
 # ---------------------------------------------------------------- data helpers
 def unique(prefix: str) -> str:
     return f"{prefix} {uuid.uuid4().hex[:8]}"
-
-
-def all_pages(call, path: str, query: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
-    items: list[dict[str, Any]] = []
-    pages, token = 0, None
-    while True:
-        reply = call("GET", path, query={**query, **({"next_token": token} if token else {})})
-        assert reply.status == 200, reply.body
-        pages += 1
-        items.extend(reply.body["items"])
-        token = reply.body["next_token"]
-        if token is None:
-            return items, pages
-        assert pages < 200
 
 
 @pytest.fixture(scope="module")
@@ -802,7 +652,7 @@ def test_seed_is_idempotent_and_consistent(template, dynamodb_endpoint, call, mo
     from infra.seed.retail import DAYS
     from infra.seed.retail import seed as seed_retail
 
-    envs = create_tables(template, dynamodb_endpoint)
+    envs = create_tables(template, FUNCTIONS, dynamodb_endpoint)
     seed_inventory(envs["InventoryFunction"])
     first = seed_retail(envs["RetailFunction"])  # its duration is measured by `make run`, not asserted here
     assert first["stores"] == 5 and 10 <= first["registers"] <= 20
