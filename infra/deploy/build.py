@@ -4,7 +4,8 @@
   build-<LogicalId>`` in its CodeUri folder, with ``ARTIFACTS_DIR`` set to an empty folder, whose
   content is the package. That is SAM CLI's makefile builder ("Building Lambda functions with
   custom runtimes in AWS SAM", https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/building-custom-runtimes.html);
-  our functions/Makefile puts in a function's domain and the shared package only. One
+  our functions/Makefile puts in a function's domain and the shared package (and what it needs
+  at run time from elsewhere, such as docs/openapi.json for the function serving it). One
   difference: ``REQUIREMENTS=`` (no pip install per function), as the local workers import the
   libraries from the project's .venv; ``--bundle-dependencies`` adds them once for every package
   (``vendored_dependencies``).
