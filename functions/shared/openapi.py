@@ -7,7 +7,9 @@ component defined twice with different content is an error) and adds what API Ga
 (the ``x-api-key`` security scheme). The same document is
 
 - written to ``docs/openapi.json`` by ``python -m infra.openapi`` (``make openapi``), and
-- served at ``GET /api/v1/openapi.json`` (``shared.api.add_openapi_route``).
+- served at ``GET /api/v1/openapi.json`` (``shared.api.add_openapi_route``): the function's package
+  holds its own domain only (docs/adr/0002-per-domain-packaging.md), so its build adds the
+  generated ``docs/openapi.json`` (:func:`document_json`).
 
 Powertools' own 422 ``HTTPValidationError`` and ``ResponseValidationError`` schemas are replaced by
 the shared ``ErrorResponse`` shape, which is what the resolvers really return.
@@ -55,6 +57,8 @@ DESCRIPTION = (
     "opaque `next_token`."
 )
 FUNCTIONS_ROOT = Path(__file__).resolve().parent.parent
+# docs/openapi.json, put at the root of the package of the function serving it (functions/Makefile)
+PACKAGED_DOCUMENT = FUNCTIONS_ROOT / "openapi.json"
 RESOLVER_ATTRIBUTE = "app"
 API_KEY_SCHEME = "api_key"
 API_KEY_SECURITY = {
@@ -394,8 +398,12 @@ _cached_json: str | None = None
 
 
 def document_json() -> str:
-    """The merged document as compact JSON, built once per process."""
+    """The merged document as compact JSON, once per process: the generated ``docs/openapi.json``
+    the serving function's package holds (:data:`PACKAGED_DOCUMENT`; a package has no other
+    domain's code to build it from), else built from the code (tests, the source tree)."""
     global _cached_json
     if _cached_json is None:
-        _cached_json = json.dumps(build_document(strict=False), separators=(",", ":"), ensure_ascii=False)
+        document = (json.loads(PACKAGED_DOCUMENT.read_text()) if PACKAGED_DOCUMENT.is_file()
+                    else build_document(strict=False))
+        _cached_json = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     return _cached_json

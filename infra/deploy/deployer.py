@@ -20,7 +20,8 @@ import boto3
 from botocore.config import Config
 
 from infra.deploy.intrinsics import Resolver, TemplateError, dependencies
-from infra.deploy.resources import PROVISIONERS, Context, Provisioned, code_sha256, package_code
+from infra.deploy.build import CodeSource
+from infra.deploy.resources import PROVISIONERS, Context, Provisioned, code_sha256
 from infra.deploy.stack_record import record_stack, stack_record
 from infra.deploy.template import load_yaml, package_locally, to_cloudformation
 
@@ -36,7 +37,7 @@ class StackResult:
     outputs: dict[str, Any]
     parameters: dict[str, Any]
     changes: list[str] = field(default_factory=list)
-    code_folders: dict[str, Path] = field(default_factory=dict)   # function name -> its CodeUri folder
+    code_sources: dict[str, CodeSource] = field(default_factory=dict)   # function name -> its code
     bundle_dependencies: bool = False
 
     def physical_id(self, logical_id: str) -> str:
@@ -134,27 +135,24 @@ def deploy(endpoint_url: str, *, template_path: Path = ROOT / "template.yaml", s
         outputs[name] = resolver.resolve(out["Value"])
     result = StackResult(stack_name, created, {k: wanted[k]["Type"] for k in created}, outputs,
                          {k: v for k, v in params.items() if not k.startswith("AWS::")}, ctx.changes,
-                         ctx.code_folders, bundle_dependencies)
+                         ctx.code_sources, bundle_dependencies)
     record_stack(endpoint_url, stack_name, stack_record(result, template_path.read_text(), cfn, region))
     return result
 
 
 def sync_code(endpoint_url: str, stack: StackResult, region: str = "us-east-1",
-              folders: set[Path] | None = None) -> list[str]:
-    """`sam sync --code`: UpdateFunctionCode for each function of the stack whose package (from
-    its CodeUri folder, or only those in ``folders``) differs from the deployed one; nothing else
-    is touched. Returns the names of the functions updated."""
+              changed: set[Path] | None = None) -> list[str]:
+    """`sam sync --code`: builds again each function of the stack (only those whose sources are
+    among the ``changed`` files, if given) and calls UpdateFunctionCode for those whose package
+    differs from the deployed one; nothing else is touched. Returns the names of the functions
+    updated."""
     lam = clients_for(endpoint_url, region)("lambda")
-    packages: dict[Path, tuple[bytes, str]] = {}
     updated = []
-    for name, folder in sorted(stack.code_folders.items()):
-        if folders is not None and folder not in folders:
+    for name, source in sorted(stack.code_sources.items()):
+        if changed is not None and not source.affected_by(changed):
             continue
-        if folder not in packages:
-            zip_bytes = package_code(folder, stack.bundle_dependencies)
-            packages[folder] = zip_bytes, code_sha256(zip_bytes)
-        zip_bytes, sha = packages[folder]
-        if lam.get_function_configuration(FunctionName=name).get("CodeSha256") != sha:
+        zip_bytes = source.package(stack.bundle_dependencies)
+        if lam.get_function_configuration(FunctionName=name).get("CodeSha256") != code_sha256(zip_bytes):
             lam.update_function_code(FunctionName=name, ZipFile=zip_bytes)
             updated.append(name)
     return updated

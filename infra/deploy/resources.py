@@ -16,9 +16,12 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from infra.deploy.build import CodeSource
 
 log = logging.getLogger("deployer")
 
@@ -35,10 +38,10 @@ class Context:
     region: str
     account_id: str
     client: Callable[[str], Any]          # service name -> boto3 client on the target endpoint
-    artifacts: dict[str, Path]            # s3 key placeholder -> local folder (see template.py)
+    artifacts: dict[str, CodeSource]      # s3 key placeholder -> what to build and package (template.py)
     bundle_dependencies: bool = False     # vendor requirements.txt into the package (LocalStack, AWS)
     changes: list[str] = field(default_factory=list)
-    code_folders: dict[str, Path] = field(default_factory=dict)   # function name -> its CodeUri folder
+    code_sources: dict[str, CodeSource] = field(default_factory=dict)   # function name -> its code
 
     def physical_name(self, logical_id: str, max_len: int = 64) -> str:
         name = f"{self.stack_name}-{logical_id}"
@@ -151,12 +154,6 @@ def packaged(rel: Path) -> bool:
     return "__pycache__" not in rel.parts and rel.suffix != ".pyc" and not rel.parts[0].startswith(".")
 
 
-def package_code(folder: Path, bundle_dependencies: bool = False) -> bytes:
-    """A function's deployment package: its CodeUri folder (+ its requirements when bundling)."""
-    deps = vendored_dependencies(folder) if bundle_dependencies else None
-    return package_folder(folder, deps) if deps else package_folder(folder)
-
-
 def code_sha256(zip_bytes: bytes) -> str:
     """A package's CodeSha256 as the Lambda API reports it (base64 of the digest)."""
     return base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
@@ -191,7 +188,7 @@ def _code_zip(ctx: Context, code: dict[str, Any]) -> bytes:
     key = code.get("S3Key")
     if key not in ctx.artifacts:
         raise ValueError(f"code at s3://{code.get('S3Bucket')}/{key} is not a local folder")
-    return package_code(ctx.artifacts[key], ctx.bundle_dependencies)
+    return ctx.artifacts[key].package(ctx.bundle_dependencies)
 
 
 def provision_function(ctx: Context, logical_id: str, props: dict[str, Any]) -> Provisioned:
@@ -199,7 +196,7 @@ def provision_function(ctx: Context, logical_id: str, props: dict[str, Any]) -> 
     name = props.get("FunctionName") or ctx.physical_name(logical_id)
     zip_bytes = _code_zip(ctx, props["Code"])
     if props["Code"].get("S3Key") in ctx.artifacts:
-        ctx.code_folders[name] = ctx.artifacts[props["Code"]["S3Key"]]
+        ctx.code_sources[name] = ctx.artifacts[props["Code"]["S3Key"]]
     sha = code_sha256(zip_bytes)
     config: dict[str, Any] = {
         "Role": props["Role"],

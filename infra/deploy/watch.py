@@ -2,8 +2,9 @@
 
 A thread polls the modification times of what the stack was deployed from, every half second:
 
-- a file in a function's CodeUri folder: UpdateFunctionCode for each function whose package
-  changed (``sync_code``), nothing else. The runtime gives the next invocation a new worker
+- a file in a function's CodeUri folder: each function whose package it may change (a file of its
+  domain or of the shared package; see ``build.CodeSource.affected_by``) is built again, and gets
+  UpdateFunctionCode if its package changed (``sync_code``), nothing else. The runtime gives the next invocation a new worker
   (the code hash is part of a function's revision) and stops the warm ones of the old code;
   invocations under way finish on the old code. A handler that no longer imports (a syntax
   error) answers its init error, as on Lambda, until the file is fixed.
@@ -71,10 +72,9 @@ class HotReload:
         if any(p in self._template_files() for p in changed):
             self._redeploy(what, started)
             return
-        folders = {f for f in set(self.stack.code_folders.values()) if any(p.is_relative_to(f) for p in changed)}
-        updated = sync_code(self.endpoint_url, self.stack, self.region, folders)
+        updated = sync_code(self.endpoint_url, self.stack, self.region, set(changed))
         if updated:
-            log.info("%s changed: new code for %s (%.1f s)", what, _functions(updated, len(self.stack.code_folders)),
+            log.info("%s changed: new code for %s (%.1f s)", what, _functions(updated, len(self.stack.code_sources)),
                      time.monotonic() - started)
         else:
             log.info("%s changed: no function's package differs, nothing to do", what)
@@ -111,7 +111,7 @@ class HotReload:
 
     def _snapshot(self) -> Snapshot:
         files = set(self._template_files())
-        for folder in set(self.stack.code_folders.values()):
+        for folder in {source.folder for source in self.stack.code_sources.values()}:
             files |= {p for p in folder.rglob("*") if p.is_file() and packaged(p.relative_to(folder))}
         snapshot: Snapshot = {}
         for path in files:

@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from infra.deploy import deploy
+from infra.deploy.build import CodeSource
+from infra.deploy.resources import code_sha256
+from infra.deploy.template import load_yaml
 from sagas.logic.history import execution_of
 
 pytestmark = pytest.mark.integration  # starts the whole stack (the session's local_stack)
@@ -54,6 +57,37 @@ def test_cli_lambda_invoke_runs_the_real_handler(local_stack, tmp_path):
     body = json.loads(response["body"])
     assert body["status"] == "healthy"
     assert [d["status"] for d in body["dependencies"] if d["type"] == "stepfunctions"] == ["ACTIVE"]
+
+
+def test_every_deployed_function_runs_its_own_domain_s_package(aws, local_stack):
+    """Per-domain packaging (docs/adr/0002-per-domain-packaging.md): each function of the stack
+    runs the package `make build-<LogicalId>` of functions/Makefile builds, as `sam build` would:
+    its handler's domain and the shared package; one package per domain (the function serving
+    the OpenAPI document has that document too)."""
+    resources = load_yaml(ROOT / "template.yaml")["Resources"]
+    packages = {}
+    for logical_id, resource in resources.items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        built = CodeSource(ROOT / "functions", logical_id).package()
+        deployed = aws("lambda").get_function_configuration(FunctionName=local_stack.stack.physical_id(logical_id))
+        assert deployed["CodeSha256"] == code_sha256(built), logical_id
+        if logical_id != "InventoryFunction":
+            packages.setdefault(resource["Properties"]["Handler"].split(".")[0], set()).add(deployed["CodeSha256"])
+    assert len(packages) >= 9 and all(len(shas) == 1 for shas in packages.values()), packages
+    assert len(set().union(*packages.values())) == len(packages)
+
+
+def test_the_deployed_openapi_route_serves_the_whole_api_s_document(aws, local_stack):
+    """The function serving GET /api/v1/openapi.json has its own domain's code only: its package
+    holds the generated docs/openapi.json (functions/Makefile), which it serves."""
+    event = {"resource": "/api/v1/openapi.json", "path": "/api/v1/openapi.json", "httpMethod": "GET",
+             "headers": {}, "requestContext": {"requestId": "openapi-test", "stage": local_stack.stage}}
+    reply = aws("lambda").invoke(FunctionName=local_stack.stack.physical_id("InventoryFunction"),
+                                 Payload=json.dumps(event).encode())
+    response = json.loads(reply["Payload"].read())
+    assert "FunctionError" not in reply and response["statusCode"] == 200, response
+    assert json.loads(response["body"]) == json.loads((ROOT / "docs" / "openapi.json").read_text())
 
 
 def test_the_stage_has_the_templates_access_log_settings(aws, local_stack):

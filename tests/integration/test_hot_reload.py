@@ -18,21 +18,31 @@ from infra.deploy import deploy
 from infra.deploy.watch import HotReload
 
 FIXTURE = Path(__file__).parent / "fixtures" / "reload_stack"
+DOMAINS = Path(__file__).parent / "fixtures" / "domains_stack"   # per-domain packages (BuildMethod: makefile)
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 30.0   # generous: the suite may run on two busy cores
 
 
-@pytest.fixture
-def reload_stack(local_stack, tmp_path, caplog):
+def watched_copy(fixture: Path, stack_name: str, local_stack, tmp_path, caplog):
     folder = tmp_path / "stack"
-    shutil.copytree(FIXTURE, folder)
-    stack = deploy(local_stack.endpoint_url, template_path=folder / "template.yaml", stack_name="reload",
+    shutil.copytree(fixture, folder)
+    stack = deploy(local_stack.endpoint_url, template_path=folder / "template.yaml", stack_name=stack_name,
                    region=local_stack.region)
     caplog.set_level(logging.INFO, logger="hot-reload")
     watcher = HotReload(local_stack.endpoint_url, stack, folder / "template.yaml", region=local_stack.region,
                         interval=0.2).start()
     yield folder, stack
     watcher.stop()
+
+
+@pytest.fixture
+def reload_stack(local_stack, tmp_path, caplog):
+    yield from watched_copy(FIXTURE, "reload", local_stack, tmp_path, caplog)
+
+
+@pytest.fixture
+def domains_stack(local_stack, tmp_path, caplog):
+    yield from watched_copy(DOMAINS, "domains", local_stack, tmp_path, caplog)
 
 
 def invoke(aws, name: str) -> tuple[dict, str | None]:
@@ -104,6 +114,29 @@ def test_a_template_change_redeploys_and_a_broken_template_keeps_the_stack_servi
     eventually("the failure logged", lambda: "template.yaml changed: NOT redeployed" in caplog.text)
     body, error = invoke(aws, fn)
     assert error is None and (body["answer"], body["greeting"]) == ("v1", "bonjour")
+
+
+def test_a_domain_s_file_reloads_its_functions_only_and_a_shared_one_every_function(aws, domains_stack, caplog):
+    """Each function's package is its domain and the shared package (built by the stack's
+    Makefile, as `sam build` does): a save in one domain builds and updates that domain's
+    functions only; the other keeps its code and its warm worker."""
+    folder, stack = domains_stack
+    alpha, beta = stack.physical_id("AlphaFunction"), stack.physical_id("BetaFunction")
+    first, error = invoke(aws, alpha)
+    assert error is None and (first["answer"], first["beta_importable"]) == ("v1", False), first
+    beta_pid = invoke(aws, beta)[0]["pid"]
+    beta_sha = aws("lambda").get_function_configuration(FunctionName=beta)["CodeSha256"]
+
+    save(folder / "src" / "alpha" / "answer.py", 'ANSWER = "v2"\n')
+    eventually("alpha's new answer", lambda: invoke(aws, alpha)[0].get("answer") == "v2")
+    assert f"src/alpha/answer.py changed: new code for {alpha} (" in caplog.text
+    assert aws("lambda").get_function_configuration(FunctionName=beta)["CodeSha256"] == beta_sha
+    assert invoke(aws, beta)[0]["pid"] == beta_pid, "the other domain's warm worker keeps serving"
+
+    save(folder / "src" / "shared" / "greeting.py", 'GREETING = "bonjour"\n')
+    for fn in (alpha, beta):
+        eventually(f"{fn}'s new greeting", lambda: invoke(aws, fn)[0].get("greeting") == "bonjour")
+    assert "src/shared/greeting.py changed: new code for every function (2)" in caplog.text
 
 
 def test_the_lambda_template_process_loads_no_function_code():

@@ -21,11 +21,15 @@ from pathlib import Path
 import pytest
 
 from infra.cloud.lambda_runtime import FunctionSpec, InvocationRecord, LambdaRuntime
+from infra.deploy.build import CodeSource
+from infra.deploy.resources import code_sha256
 
 try:
     import psutil
 except ImportError:   # /proc is enough on Linux
     psutil = None
+
+ROOT = Path(__file__).resolve().parents[2]
 
 HANDLERS = '''
 import os, subprocess, sys, time
@@ -431,6 +435,36 @@ def test_functions_share_their_package_on_disk_and_a_replaced_one_is_removed(clo
     assert _eventually(lambda: cloud.runtime.prune_code(keep_for=0) == 1, 5)
     assert [p.name for p in (cloud.work_dir / "code").iterdir()] == ["new"]
     assert cloud.invoke("one")[1]["cwd"] == second["cwd"]
+
+
+PROBE = '''
+import importlib, os
+
+
+def handler(event, context):
+    try:
+        importlib.import_module(event["module"])
+    except ImportError as exc:
+        return {"imported": False, "error": repr(exc)}
+    return {"imported": True, "task_root": sorted(set(os.listdir(os.environ["LAMBDA_TASK_ROOT"])) - {"__pycache__"})}
+'''
+
+
+def test_a_function_packaged_per_domain_imports_its_domain_and_shared_but_no_other_domain(cloud):
+    """The package functions/Makefile builds for ReportingFunction (as `sam build` and the local
+    deployer build it; docs/adr/0002-per-domain-packaging.md), in a real worker: its own domain
+    and the shared package import, another domain's code does not. A probe module is added."""
+    with zipfile.ZipFile(io.BytesIO(CodeSource(ROOT / "functions", "ReportingFunction").package())) as built:
+        files = {name: built.read(name) for name in built.namelist()}
+    package = _zip({**files, "probe.py": PROBE})
+    cloud.add("reporting", "probe.handler", code_zip=package, code_sha256=code_sha256(package))
+    for module in ("reporting.logic", "reporting.schemas", "shared.errors"):
+        body = cloud.invoke("reporting", {"module": module})[1]
+        assert body["imported"], (module, body)
+    assert body["task_root"] == ["probe.py", "reporting", "shared"]
+    for module in ("web.app", "inventory.logic", "health", "sagas.schemas"):
+        body = cloud.invoke("reporting", {"module": module})[1]
+        assert not body["imported"] and f"No module named '{module.split('.')[0]}'" in body["error"], (module, body)
 
 
 def test_shutdown_kills_every_worker_and_their_children(tmp_path):

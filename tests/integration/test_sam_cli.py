@@ -1,6 +1,6 @@
 """The deployed stack as CloudFormation shows it, and the real SAM CLI's ``--stack-name``
 commands against the local cloud, run as a developer types them (``AWS_ENDPOINT_URL`` in the
-environment, dummy credentials)."""
+environment, dummy credentials); and `sam build`, which builds the packages the deployer deploys."""
 from __future__ import annotations
 
 import base64
@@ -14,6 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+
+from infra.deploy.build import CodeSource
+from infra.deploy.resources import package_folder
+from infra.deploy.template import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = Path(sys.executable).with_name("sam")
@@ -171,3 +175,21 @@ def test_sam_logs_tail_follows_new_lines(aws, local_stack):
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+# ---------------------------------------------------------------- sam build
+def test_sam_build_builds_the_packages_the_deployer_deploys(tmp_path):
+    """`sam build` runs functions/Makefile (BuildMethod: makefile) as the deployer does, so each
+    function's build folder is the package the local stack runs: its domain and shared/
+    (docs/adr/0002-per-domain-packaging.md). REQUIREMENTS= : no pip install (offline)."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE"))},
+           "REQUIREMENTS": "", "SAM_CLI_TELEMETRY": "0"}
+    result = subprocess.run([str(SAM), "build", "--build-dir", str(tmp_path / "build")], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    functions = [lid for lid, r in load_yaml(ROOT / "template.yaml")["Resources"].items()
+                 if r["Type"] == "AWS::Serverless::Function"]
+    for logical_id in functions:
+        built = tmp_path / "build" / logical_id
+        assert package_folder(built) == CodeSource(ROOT / "functions", logical_id).package(), logical_id
+    assert sorted(p.name for p in (tmp_path / "build" / "ReportingFunction").iterdir()) == ["reporting", "shared"]

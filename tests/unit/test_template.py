@@ -4,9 +4,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from infra.deploy.build import BuildError, CodeSource
 from infra.deploy.resources import PROVISIONERS, package_folder
 from infra.deploy.template import load_yaml, package_locally, to_cloudformation
 from infra.openapi import load_template, template_routes
+from shared.api import OPENAPI_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -37,7 +41,9 @@ def test_offline_transform_only_produces_types_the_deployer_provisions():
     cfn, artifacts = translated(EnableTestHooks="true")
     types = {r["Type"] for r in cfn["Resources"].values()}
     assert types <= PROVISIONERS.keys(), types - PROVISIONERS.keys()
-    assert artifacts == {"functions": ROOT / "functions"}
+    functions = {lid for lid, r in load_yaml(ROOT / "template.yaml")["Resources"].items()
+                 if r["Type"] == "AWS::Serverless::Function"}
+    assert artifacts == {f".aws-sam/build/{lid}": CodeSource(ROOT / "functions", lid) for lid in functions}
 
 
 def _when_test_hooks_on(node):
@@ -73,6 +79,54 @@ def test_api_key_values_are_generated_or_meet_api_gateway_minimum_length():
         allowed = re.compile(params[name]["AllowedPattern"])
         assert params[name]["Default"] == "" and allowed.fullmatch("")   # empty: API Gateway generates the key
         assert allowed.fullmatch("k" * 20) and not allowed.fullmatch("k" * 19) and not allowed.fullmatch("k" * 129)
+
+
+def temporary_cross_domain(domain: str) -> set[str]:
+    """functions/Makefile's TEMPORARY_CROSS_DOMAIN_<domain>: the domains it still imports."""
+    result = subprocess.run(["make", "-s", "--no-print-directory", "--eval", "print-%: ; @echo $($*)",
+                             f"print-TEMPORARY_CROSS_DOMAIN_{domain}"], cwd=ROOT / "functions",
+                            capture_output=True, text=True, check=True)
+    return set(result.stdout.split())
+
+
+def test_every_function_is_packaged_with_its_domain_and_the_shared_package_only():
+    """Each function is built by functions/Makefile (as `sam build` does with BuildMethod:
+    makefile), and its package holds the domain of its handler and shared/, nothing else."""
+    template = load_yaml(ROOT / "template.yaml")
+    assert template["Globals"]["Function"]["CodeUri"] == "functions/"
+    functions = {lid: r for lid, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    assert len(functions) >= 20
+    serves_openapi = template_routes(load_template())[("get", OPENAPI_PATH)]
+    for logical_id, resource in functions.items():
+        assert resource.get("Metadata") == {"BuildMethod": "makefile"}, logical_id
+        assert "CodeUri" not in resource["Properties"], logical_id
+        domain = resource["Properties"]["Handler"].split(".")[0]
+        document = {"openapi.json"} if logical_id == serves_openapi else set()
+        with CodeSource(ROOT / "functions", logical_id).built() as built:
+            assert {p.name for p in built.iterdir()} == {domain, "shared"} | temporary_cross_domain(domain) | document, logical_id
+            assert not list(built.rglob("__pycache__")), logical_id
+            if document:   # the whole API's document, as its package cannot build it (shared.openapi.document_json)
+                assert (built / "openapi.json").read_text() == (ROOT / "docs" / "openapi.json").read_text()
+
+
+def test_a_function_the_makefile_does_not_know_fails_to_build():
+    with pytest.raises(BuildError, match="NoSuchFunction has no domain"):
+        with CodeSource(ROOT / "functions", "NoSuchFunction").built():
+            pass
+
+
+def test_a_saved_file_rebuilds_the_functions_whose_package_holds_it_only():
+    """What hot reload builds again (infra/deploy/watch.py): a file of the domain, of shared/, or
+    beside the Makefile; not a file of another domain."""
+    functions = ROOT / "functions"
+    inventory = CodeSource(functions, "InventoryFunction")
+    with inventory.built():
+        pass
+    for path in ("inventory/logic/stock.py", "shared/errors.py", "Makefile", "requirements.txt"):
+        assert inventory.affected_by([functions / path]), path
+    for path in ("web/app.py", "reporting/handlers/api.py", "newdomain/module.py"):
+        assert not inventory.affected_by([functions / path]), path
+    assert not inventory.affected_by([ROOT / "infra" / "local.py"])
 
 
 def test_function_package_is_reproducible(tmp_path):
