@@ -175,10 +175,11 @@ def generate_orders(
 @contextmanager
 def _ecommerce_environment(env: Mapping[str, str]) -> Iterator[None]:
     """Point the data-access layer at the deployed tables for the duration of the seed."""
-    from ecommerce.settings import EcommerceSettings
+    from ecommerce.settings import CatalogSettings, EcommerceSettings
 
     EcommerceSettings.from_env(env)  # fails early, naming the missing variable
-    names = EcommerceSettings.env_names()
+    CatalogSettings.from_env(env)  # the catalogue: inventory's interface function
+    names = [*EcommerceSettings.env_names(), *CatalogSettings.env_names()]
     saved = {name: os.environ.get(name) for name in names}
     for name in names:
         if name in env:

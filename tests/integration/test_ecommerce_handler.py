@@ -3,9 +3,11 @@ cloud), called in-process: the API with REST proxy v1 events, the saga participa
 with the JSON events a state machine sends.
 
 The tables are created from template.yaml's own ``AWS::DynamoDB::Table`` definitions and the
-functions' environment is the one the template gives EcommerceFunction (inventory's products
-table included: the catalogue is written here directly), so a key, an index or a variable
-missing from the template fails here.
+functions' environment is the one the template gives EcommerceFunction, so a key, an index or a
+variable missing from the template fails here. The catalogue is inventory's: e-commerce reads
+it through the inventory interface function (``INVENTORY_FUNCTION``), whose Lambda invokes are
+answered in-process by its handler, on its own tables (the products are written into
+inventory's table directly).
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ import pytest
 
 from tests.integration.handler_harness import (
     FakeContext,
+    InProcessInvokes,
+    create_table,
     dynamodb_local_endpoint,
+    function_ref,
     handler_module,
     invoke_as_lambda,
     load_template,
@@ -37,6 +42,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 FUNCTION = "EcommerceFunction"
+INTERFACE = "InventoryInterfaceFunction"  # the catalogue, answered in-process
 SAGA_FUNCTIONS = {
     "EcommerceCreateOrderFunction": "create_order_handler",
     "EcommerceCancelOrderFunction": "cancel_order_handler",
@@ -60,7 +66,8 @@ def dynamodb_endpoint() -> Iterator[str]:
 
 
 def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, str]:
-    """Create the tables EcommerceFunction's environment refers to; returns that environment."""
+    """Create the tables EcommerceFunction's and the inventory interface's environments refer
+    to; returns their union (INVENTORY_FUNCTION: the interface's logical id)."""
     client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
     resources = template["Resources"]
     suffix = uuid.uuid4().hex[:8]
@@ -68,41 +75,33 @@ def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, str]:
     for name, value in template["Globals"]["Function"]["Environment"]["Variables"].items():
         if isinstance(value, str):
             env[name] = value
-    for name, value in resources[FUNCTION]["Properties"]["Environment"]["Variables"].items():
-        if isinstance(value, str):
-            env[name] = value
-            continue
-        logical_id = value["Ref"]
-        resource = resources[logical_id]
-        assert resource["Type"] == "AWS::DynamoDB::Table", f"{name} must !Ref a table"
-        properties = resource["Properties"]
-        table_name = f"{logical_id}-{suffix}"
-        if table_name in env.values():   # two variables, one table (the idempotency records)
+    for function in (INTERFACE, FUNCTION):  # the e-commerce function's POWERTOOLS_SERVICE_NAME last
+        for name, value in resources[function]["Properties"]["Environment"]["Variables"].items():
+            if isinstance(value, str):
+                env[name] = value
+                continue
+            if function_ref(template, value):
+                env[name] = function_ref(template, value)
+                continue
+            logical_id = value["Ref"]
+            table_name = f"{logical_id}-{suffix}"
+            if table_name not in env.values():   # two variables, one table (the idempotency records)
+                create_table(client, template, logical_id, table_name)
             env[name] = table_name
-            continue
-        kwargs: dict[str, Any] = {
-            "TableName": table_name,
-            "AttributeDefinitions": properties["AttributeDefinitions"],
-            "KeySchema": properties["KeySchema"],
-            "BillingMode": properties["BillingMode"],
-        }
-        if properties.get("GlobalSecondaryIndexes"):
-            kwargs["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
-        if properties.get("StreamSpecification"):
-            kwargs["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
-        client.create_table(**kwargs)
-        env[name] = table_name
     return env
 
 
 @pytest.fixture(scope="module")
 def ecommerce_env(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, str]]:
+    from shared.contracts.inventory import lambda_client
+
     env = create_tables(template, dynamodb_endpoint)
     patch = pytest.MonkeyPatch()
     for name, value in env.items():
         patch.setenv(name, value)
     patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    yield env
+    with InProcessInvokes(template, {INTERFACE}).on(lambda_client()):
+        yield env
     patch.undo()
 
 
@@ -116,8 +115,8 @@ class Product:
 
 @pytest.fixture(scope="module")
 def catalogue(ecommerce_env: dict[str, str]) -> dict[str, Product]:
-    """Products written straight into (inventory's) products table: three live, one deleted."""
-    from ecommerce.dal.tables import CatalogProduct
+    """Products written straight into inventory's products table: three live, one deleted."""
+    from inventory.dal.tables import ProductRecord
 
     now = datetime.now(UTC)
     products = {
@@ -127,7 +126,7 @@ def catalogue(ecommerce_env: dict[str, str]) -> dict[str, Product]:
         "gone": Product(4, "HOM-00004", "Discontinued Lamp", Decimal("30.00")),
     }
     for product in products.values():
-        CatalogProduct(
+        ProductRecord(
             product.product_id,
             sku=product.sku,
             name=product.name,

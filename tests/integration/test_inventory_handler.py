@@ -22,7 +22,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.integration.handler_harness import FakeContext, dynamodb_local_endpoint, load_template
+from tests.integration.handler_harness import FakeContext, create_table, dynamodb_local_endpoint, load_template
 
 pytestmark = pytest.mark.integration
 
@@ -56,19 +56,8 @@ def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, str]:
             env[name] = value
             continue
         logical_id = value["Ref"]
-        resource = resources[logical_id]
-        assert resource["Type"] == "AWS::DynamoDB::Table", f"{name} must !Ref a table"
-        properties = resource["Properties"]
         table_name = f"{logical_id}-{suffix}"
-        kwargs: dict[str, Any] = {
-            "TableName": table_name,
-            "AttributeDefinitions": properties["AttributeDefinitions"],
-            "KeySchema": properties["KeySchema"],
-            "BillingMode": properties["BillingMode"],
-        }
-        if properties.get("GlobalSecondaryIndexes"):
-            kwargs["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
-        client.create_table(**kwargs)
+        create_table(client, template, logical_id, table_name)
         env[name] = table_name
     return env
 

@@ -22,6 +22,7 @@ import pytest
 
 from tests.integration.handler_harness import (
     FakeContext,
+    create_table,
     dynamodb_local_endpoint,
     handler_module,
     invoke_as_lambda,
@@ -69,18 +70,8 @@ def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, str]:
             elif "Ref" in value:
                 assert refs.setdefault(name, value["Ref"]) == value["Ref"], f"{name} names two tables"
     for name, logical_id in refs.items():
-        properties = resources[logical_id]["Properties"]
-        assert resources[logical_id]["Type"] == "AWS::DynamoDB::Table", f"{name} must !Ref a table"
         table_name = f"{logical_id}-{suffix}"
-        kwargs: dict[str, Any] = {
-            "TableName": table_name,
-            "AttributeDefinitions": properties["AttributeDefinitions"],
-            "KeySchema": properties["KeySchema"],
-            "BillingMode": properties["BillingMode"],
-        }
-        if properties.get("GlobalSecondaryIndexes"):
-            kwargs["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
-        client.create_table(**kwargs)
+        create_table(client, template, logical_id, table_name)
         env[name] = table_name
     return env
 

@@ -1,6 +1,8 @@
 """The retail Lambda handler against DynamoDB (AWS's DynamoDB Local, as in the embedded cloud),
-called in-process with REST proxy v1 events, together with the inventory handler whose tables
-(products, locations, stock, movements) a sale or a return writes.
+called in-process with REST proxy v1 events, together with the inventory handler (products and
+stock set up through inventory's API) and the inventory interface function, which retail
+invokes for a sale's or a return's stock, prices and a store's location: its Lambda invokes are
+answered in-process by the interface's handler (``InProcessInvokes``).
 
 The tables are created from template.yaml's own ``AWS::DynamoDB::Table`` definitions (retail's
 and inventory's) and each function gets the environment the template gives it, so a key, an
@@ -27,13 +29,22 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.integration.handler_harness import FakeContext, dynamodb_local_endpoint, load_template
+from tests.integration.handler_harness import (
+    FakeContext,
+    InProcessInvokes,
+    create_table,
+    dynamodb_local_endpoint,
+    function_ref,
+    invoke_as_lambda,
+    load_template,
+)
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
-FUNCTIONS = ("RetailFunction", "InventoryFunction")
+FUNCTIONS = ("RetailFunction", "InventoryFunction", "InventoryInterfaceFunction")
+API_FUNCTIONS = ("RetailFunction", "InventoryFunction")
 HANDLERS = {"RetailFunction": "retail.handlers.api", "InventoryFunction": "inventory.handlers.api"}
 
 
@@ -63,23 +74,13 @@ def create_tables(template: dict[str, Any], endpoint: str) -> dict[str, dict[str
             if isinstance(value, str):
                 env[name] = value
                 continue
+            if function_ref(template, value):  # INVENTORY_FUNCTION: the interface, answered in-process
+                env[name] = function_ref(template, value)
+                continue
             logical_id = value["Ref"]
             if logical_id not in created:
-                resource = resources[logical_id]
-                assert resource["Type"] == "AWS::DynamoDB::Table", f"{name} must !Ref a table"
-                properties = resource["Properties"]
-                kwargs: dict[str, Any] = {
-                    "TableName": f"{logical_id}-{suffix}",
-                    "AttributeDefinitions": properties["AttributeDefinitions"],
-                    "KeySchema": properties["KeySchema"],
-                    "BillingMode": properties["BillingMode"],
-                }
-                if properties.get("GlobalSecondaryIndexes"):
-                    kwargs["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
-                if properties.get("StreamSpecification"):
-                    kwargs["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
-                client.create_table(**kwargs)
-                created[logical_id] = kwargs["TableName"]
+                create_table(client, template, logical_id, f"{logical_id}-{suffix}")
+                created[logical_id] = f"{logical_id}-{suffix}"
             env[name] = created[logical_id]
         envs[function] = env
     return envs
@@ -102,7 +103,16 @@ def envs(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str,
 
 
 @pytest.fixture(scope="module")
-def handlers(envs) -> dict[str, Any]:
+def invokes(envs, template) -> Iterator[InProcessInvokes]:
+    """Retail's invokes of the inventory interface, answered in-process."""
+    from shared.contracts.inventory import lambda_client
+
+    with InProcessInvokes(template, {"InventoryInterfaceFunction"}).on(lambda_client()) as routed:
+        yield routed
+
+
+@pytest.fixture(scope="module")
+def handlers(envs, invokes) -> dict[str, Any]:
     return {function: importlib.import_module(module).lambda_handler for function, module in HANDLERS.items()}
 
 
@@ -110,7 +120,7 @@ def handlers(envs) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def routes(template: dict[str, Any]) -> list[tuple[str, str, str]]:
     found = []
-    for function in FUNCTIONS:
+    for function in API_FUNCTIONS:
         for event in template["Resources"][function]["Properties"]["Events"].values():
             found.append((function, event["Properties"]["Method"].upper(), event["Properties"]["Path"]))
     return found
@@ -420,8 +430,11 @@ def test_insufficient_stock_writes_nothing_and_names_the_product(call, shop):
 
 def test_insufficient_stock_found_by_the_transaction_itself(call, shop, monkeypatch):
     """The stock drops between the read and the write: the transaction's condition refuses the
-    line (CancellationReasons name it) and nothing is written."""
-    from retail.dal import inventory as inventory_dal
+    line (CancellationReasons name it) and nothing is written. (The read and the write are the
+    inventory interface's, answered in-process: the race is staged at its data-access seam.)"""
+    from inventory.logic import interface
+
+    inventory_dal = interface.dal
 
     store, register = shop["stores"][0], shop["registers"][0]
     sid = store["store_id"]
@@ -734,13 +747,14 @@ def test_concurrent_returns_of_the_same_units(call, sold):
 
 def test_transaction_conflicts_are_retried_then_reported(call, shop, monkeypatch):
     """DynamoDB cancels a transaction that collides with another one (TransactionConflict);
-    DynamoDB Local serializes them, so the collision is simulated at the data-access seam."""
-    from retail.dal.stock import TransactionConflictError
-    from retail.logic import sales as sales_logic
+    DynamoDB Local serializes them, so the collision is simulated at the data-access seam of
+    the inventory interface (which applies a sale's stock, answered in-process here)."""
+    from inventory.logic import interface
+    from shared.dynamo import TransactionConflictError
 
     store, register = shop["stores"][0], shop["registers"][0]
     product = new_product(call, shop, stock={store["store_id"]: 5})
-    real = sales_logic.dal.write_sale
+    real = interface.dal.apply_changes
     attempts: list[int] = []
 
     def conflicting(*args, **kwargs):
@@ -749,7 +763,7 @@ def test_transaction_conflicts_are_retried_then_reported(call, shop, monkeypatch
             raise TransactionConflictError()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sales_logic.dal, "write_sale", conflicting)
+    monkeypatch.setattr(interface.dal, "apply_changes", conflicting)
     reply = sell(call, store, register, [{"product_id": product["product_id"], "quantity": 2}])
     assert reply.status == 201 and len(attempts) == 3
     assert available(call, product["product_id"], store["store_id"]) == 3
@@ -757,11 +771,12 @@ def test_transaction_conflicts_are_retried_then_reported(call, shop, monkeypatch
     def always(*args, **kwargs):
         raise TransactionConflictError()
 
-    monkeypatch.setattr(sales_logic.dal, "write_sale", always)
-    monkeypatch.setattr(sales_logic, "backoff", lambda attempt: 0)
+    monkeypatch.setattr(interface.dal, "apply_changes", always)
+    monkeypatch.setattr(interface, "backoff", lambda attempt: 0)
     reply = sell(call, store, register, [{"product_id": product["product_id"], "quantity": 1}])
     assert reply.status == 409 and reply.error_code == "concurrent_modification"
     assert available(call, product["product_id"], store["store_id"]) == 3
+
 
 # ---------------------------------------------------------------- inventory's view
 def test_inventory_lists_sale_and_return_movements(call, sold):
@@ -803,6 +818,10 @@ def test_seed_is_idempotent_and_consistent(template, dynamodb_endpoint, call, mo
     from infra.seed.retail import seed as seed_retail
 
     envs = create_tables(template, dynamodb_endpoint)
+    for env in envs.values():  # the inventory interface (in-process) and the API read these tables
+        for name, value in env.items():
+            if name != "POWERTOOLS_SERVICE_NAME":
+                monkeypatch.setenv(name, value)
     seed_inventory(envs["InventoryFunction"])
     first = seed_retail(envs["RetailFunction"])  # its duration is measured by `make run`, not asserted here
     assert first["stores"] == 5 and 10 <= first["registers"] <= 20
@@ -813,10 +832,6 @@ def test_seed_is_idempotent_and_consistent(template, dynamodb_endpoint, call, mo
     assert second["created"] == {"stores": 0, "registers": 0, "sales": 0, "returns": 0}
     assert {k: v for k, v in second.items() if k != "created"} == {k: v for k, v in first.items() if k != "created"}
 
-    for env in envs.values():
-        for name, value in env.items():
-            if name != "POWERTOOLS_SERVICE_NAME":
-                monkeypatch.setenv(name, value)
     stores = call("GET", "/api/v1/stores").body["items"]
     locations = {loc["location_id"]: loc for loc in call("GET", "/api/v1/locations").body["items"]}
     assert sorted(s["store_id"] for s in stores) == [1, 2, 3, 4, 5]
