@@ -4,7 +4,9 @@
     seed({"STORES_TABLE": "...", ...})   # the RetailFunction's environment variables
 
 Runs after the inventory seed (``infra.seed.SEEDERS`` order): store N is inventory's location
-``store-N`` with its name and address, and sales sell inventory's products.
+``store-N`` with its name and address, and sales sell inventory's products. Inventory's data
+(the catalogue, a missing store location) is reached through inventory's interface function
+(``INVENTORY_FUNCTION``), never its tables.
 
 - deterministic: everything is drawn from ``random.Random(42)`` (register counts, then the
   history), relative to the moment of the first run;
