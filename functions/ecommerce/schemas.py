@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.contracts.orders import (  # noqa: F401  (the order types the saga API shares: shared.contracts)
     CardToken,
@@ -22,7 +22,7 @@ from shared.contracts.orders import (  # noqa: F401  (the order types the saga A
     PaymentMethod,
 )
 from shared.pagination import Page
-from shared.types import WHITESPACE, EntityId, Money, MoneyOut, Name, schema_rules, text
+from shared.types import WHITESPACE, EntityId, Money, MoneyOut, schema_rules, text
 
 EMAIL_PATTERN = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[^@{WHITESPACE}]+$"  # (pydantic EmailStr needs email-validator, not a dependency)
 PHONE_PATTERN = r"^[0-9+()\-. ]{3,30}$"

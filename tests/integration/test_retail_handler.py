@@ -35,7 +35,6 @@ from tests.integration.handler_harness import (
     create_table,
     dynamodb_local_endpoint,
     function_ref,
-    invoke_as_lambda,
     load_template,
 )
 
