@@ -13,16 +13,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.contracts.orders import (  # noqa: F401  (the order types the saga API shares: shared.contracts)
+    CardToken,
+    CustomerAddress,
+    OrderAddress,
+    PaymentMethod,
+)
 from shared.pagination import Page
-from shared.types import WHITESPACE, EntityId, Money, MoneyOut, Name, schema_rules, text
+from shared.types import WHITESPACE, EntityId, Money, MoneyOut, schema_rules, text
 
 EMAIL_PATTERN = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[^@{WHITESPACE}]+$"  # (pydantic EmailStr needs email-validator, not a dependency)
 PHONE_PATTERN = r"^[0-9+()\-. ]{3,30}$"
-POSTAL_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,18}[A-Za-z0-9]$"
-PAYMENT_METHOD_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
-CARD_TOKEN_PATTERN = r"^tok_[A-Za-z0-9_]{1,60}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"  # printable ASCII, no spaces (execution ARNs fit)
 
 MAX_LINES = 100  # distinct products in one cart or order
@@ -47,31 +50,10 @@ Email = Annotated[
 ]
 PersonName = text(100)
 Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN), Field(examples=["+1 514-555-0199"])]
-AddressText = text(200)
-CountryCode = Annotated[
-    str,
-    StringConstraints(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$"),
-    AfterValidator(str.upper),
-    Field(description="ISO 3166-1 alpha-2 (stored upper-case).", examples=["CA"]),
-]
 LineQuantity = Annotated[
     int,
     Field(ge=1, le=MAX_LINE_QUANTITY, description=f"Units, 1..{MAX_LINE_QUANTITY}."),
     BeforeValidator(_not_bool),
-]
-PaymentMethod = Annotated[
-    str,
-    StringConstraints(pattern=PAYMENT_METHOD_PATTERN),
-    Field(
-        description="`credit_card`, `debit_card`, `paypal`, `gift_card` ... The simulated provider "
-        "declines `declined_card` and authorizes and captures everything else.",
-        examples=["credit_card"],
-    ),
-]
-CardToken = Annotated[
-    str,
-    StringConstraints(pattern=CARD_TOKEN_PATTERN),
-    Field(description="Tokenized card (`tok_visa` ...); `tok_declined` is always declined.", examples=["tok_visa"]),
 ]
 IdempotencyKey = Annotated[
     str,
@@ -84,62 +66,7 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-# ---------------------------------------------------------------- addresses
-class CustomerAddress(_Input):
-    label: text(40) | None = Field(
-        default=None, examples=["home"]
-    )
-    recipient: Name | None = Field(default=None, description="Name on the parcel (defaults to the customer's).")
-    line1: AddressText = Field(examples=["1100 Rue Sainte-Catherine O"])
-    line2: AddressText | None = None
-    city: text(100) = Field(
-        examples=["Montréal"]
-    )
-    region: text(100) | None = Field(
-        default=None, description="Province or state.", examples=["QC"]
-    )
-    postal_code: Annotated[str, StringConstraints(pattern=POSTAL_CODE_PATTERN)] = Field(
-        examples=["H3B 1A7"]
-    )
-    country: CountryCode = "CA"
-
-
-
-def _or_one_line(schema: dict[str, Any]) -> None:
-    from pydantic import TypeAdapter
-
-    structured = dict(schema)
-    schema.clear()
-    schema["anyOf"] = [TypeAdapter(AddressText).json_schema(), structured]
-
-
-def _one_line_address(value: Any) -> Any:
-    if isinstance(value, str):
-        return {"line1": value}
-    return value
-
-
-class OrderAddress(CustomerAddress):
-    """An order's shipping or billing address: structured, or one line of text.
-
-    ``"123 Main St"`` (what the reference API sends) is read as ``{"line1": "123 Main St"}``;
-    ``city`` and ``postal_code`` may then be absent. Customer records keep the strict
-    :class:`CustomerAddress`. The schema says so: a string (``line1``'s rules) or the object.
-    """
-
-    model_config = ConfigDict(json_schema_extra=lambda schema, model: _or_one_line(schema))
-
-    city: text(100) | None = Field(
-        default=None, examples=["Montréal"]
-    )
-    postal_code: Annotated[str, StringConstraints(pattern=POSTAL_CODE_PATTERN)] | None = Field(
-        default=None, examples=["H3B 1A7"]
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_text(cls, value: Any) -> Any:
-        return _one_line_address(value)
+# ---------------------------------------------------------------- addresses: shared.contracts.orders
 
 
 # ---------------------------------------------------------------- lines (carts and orders)

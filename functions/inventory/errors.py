@@ -10,8 +10,7 @@ is transient and worth a retry.
 
 | errorType                 | HTTP | code                      | when |
 | ------------------------- | ---- | ------------------------- | ---- |
-| ``InsufficientStockError``| 409  | ``insufficient_stock``    | REST: PUT /stock would take ``available`` below zero |
-| ``InsufficientStock``     | 409  | ``insufficient_stock``    | saga check/reserve: a line asks for more than is available (every short line is named; nothing written) |
+| ``InsufficientStock``     | 409  | ``insufficient_stock``    | REST: PUT /stock would take ``available`` below zero; saga check/reserve and the interface's apply: a line asks for more than is available (every short line is named; nothing written). One type for the rule in every domain: ``shared.errors`` |
 | ``ProductNotFound``       | 422  | ``invalid_reference``     | saga check/reserve: unknown or deleted product, or no live (non-discontinued) stock row at the location |
 | ``LocationNotFound``      | 422  | ``invalid_reference``     | saga check/reserve: unknown ``location_id`` |
 | ``ReservationConflict``   | 409  | ``reservation_conflict``  | reserve: the saga id already reserved other lines or another location |
@@ -19,72 +18,24 @@ is transient and worth a retry.
 | ``ReservationNotFound``   | 422  | ``invalid_reference``     | commit: no reservation with the saga id |
 | ``ReservationReleased``   | 409  | ``reservation_released``  | commit: the reservation was released (the units are back in ``available``) |
 | ``ReservationCommitted``  | 409  | ``reservation_committed`` | release: the reservation was committed (the units left the warehouse) |
-| ``InvalidInput``          | -    | -                         | a saga function's input failed validation (a state machine bug) |
+| ``StockRowMissing``       | 409  | ``stock_row_missing``     | interface apply: units come back to a location without a stock row for the product (``shared.errors``) |
+| ``LocationExists``        | 409  | ``location_exists``       | interface open_location: the location exists, opened by another reference |
+| ``ReferenceConflict``     | 409  | ``reference_conflict``    | interface apply/open: the reference was already used for other changes |
+| ``InvalidInput``          | -    | -                         | a saga or interface function's input failed validation (a caller bug) |
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from shared.errors import AppError, ConflictError, InvalidReferenceError
+from shared.errors import InsufficientStock, Shortage, StockRowMissing  # noqa: F401  (one type per rule: shared)
 from shared.saga import InvalidInput  # noqa: F401  (re-exported: saga functions raise it)
-
-
-class InsufficientStockError(ConflictError):
-    """An adjustment would take the available quantity below zero."""
-
-    code = "insufficient_stock"
-
-    def __init__(self, product_id: int, location_id: str, available: int, delta: int) -> None:
-        super().__init__(
-            f"product {product_id} has {available} available at {location_id}; "
-            f"an adjustment of {delta} would make it negative",
-            details=[
-                {
-                    "product_id": product_id,
-                    "location_id": location_id,
-                    "available": available,
-                    "delta": delta,
-                }
-            ],
-        )
 
 
 # ---------------------------------------------------------------- order saga (stock reservations)
 class InventoryBusinessError(AppError):
     """Base of the saga's business errors (final answers, never worth a retry)."""
-
-
-@dataclass(frozen=True)
-class Shortage:
-    """A line the location's stock cannot serve."""
-
-    product_id: int
-    requested: int
-    available: int
-
-
-class InsufficientStock(ConflictError, InventoryBusinessError):
-    code = "insufficient_stock"
-
-    def __init__(self, location_id: str, shortages: list[Shortage]) -> None:
-        parts = [f"product {s.product_id} has {s.available} available, {s.requested} requested" for s in shortages]
-        super().__init__(
-            f"insufficient stock at {location_id}: " + "; ".join(parts),
-            details=[
-                {
-                    "type": "insufficient_stock",
-                    "product_id": s.product_id,
-                    "location_id": location_id,
-                    "available": s.available,
-                    "requested": s.requested,
-                }
-                for s in shortages
-            ],
-        )
-        self.location_id = location_id
-        self.shortages = shortages
 
 
 class ProductNotFound(InvalidReferenceError, InventoryBusinessError):
@@ -140,3 +91,23 @@ class ReservationReleased(_ReservationState):
 class ReservationCommitted(_ReservationState):
     code = "reservation_committed"
     template = "the stock reservation of saga {id} was committed: it cannot be released"
+
+
+# ---------------------------------------------------------------- the inventory interface (handlers/interface.py)
+class LocationExists(ConflictError, InventoryBusinessError):
+    code = "location_exists"
+
+    def __init__(self, location_id: str) -> None:
+        super().__init__(f"location {location_id} already exists", details=[{"location_id": location_id}])
+        self.location_id = location_id
+
+
+class ReferenceConflict(ConflictError, InventoryBusinessError):
+    code = "reference_conflict"
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(
+            f"reference {reference} was already used for other stock changes; use a new reference",
+            details=[{"reference": reference}],
+        )
+        self.reference = reference

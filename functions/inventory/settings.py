@@ -4,8 +4,9 @@ Each function names only the tables it uses:
 
 | settings class            | variables | functions |
 | ------------------------- | --------- | --------- |
-| :class:`StockSettings`    | ``PRODUCTS_TABLE``, ``LOCATIONS_TABLE``, ``STOCK_TABLE``, ``STOCK_MOVEMENTS_TABLE`` | every inventory function (also the names retail uses for these tables) |
-| :class:`InventorySettings`| the above + ``CATEGORIES_TABLE``, ``SUPPLIERS_TABLE``, ``INVENTORY_REGISTRY_TABLE`` | ``InventoryFunction`` (the REST API) |
+| :class:`StockSettings`    | ``PRODUCTS_TABLE``, ``LOCATIONS_TABLE``, ``STOCK_TABLE``, ``STOCK_MOVEMENTS_TABLE`` | every inventory function (no other domain names these tables) |
+| :class:`RegistrySettings` | the above + ``INVENTORY_REGISTRY_TABLE`` | ``InventoryInterfaceFunction`` (other domains' calls: its "applied" markers live in the registry) |
+| :class:`InventorySettings`| the above + ``CATEGORIES_TABLE``, ``SUPPLIERS_TABLE`` | ``InventoryFunction`` (the REST API) |
 | :class:`ReservationSettings` | the above four + ``RESERVATIONS_TABLE`` | the order saga's stock functions (check, reserve, release, commit) |
 
 A model reads its table name from the smallest class that holds it (``dal/tables.py``), so a
@@ -27,10 +28,13 @@ class StockSettings(EnvSettings):
     stock_movements_table: str = Field(alias="STOCK_MOVEMENTS_TABLE", min_length=1)
 
 
-class InventorySettings(StockSettings):
+class RegistrySettings(StockSettings):
+    registry_table: str = Field(alias="INVENTORY_REGISTRY_TABLE", min_length=1)
+
+
+class InventorySettings(RegistrySettings):
     categories_table: str = Field(alias="CATEGORIES_TABLE", min_length=1)
     suppliers_table: str = Field(alias="SUPPLIERS_TABLE", min_length=1)
-    registry_table: str = Field(alias="INVENTORY_REGISTRY_TABLE", min_length=1)
 
 
 class ReservationSettings(StockSettings):
@@ -39,6 +43,10 @@ class ReservationSettings(StockSettings):
 
 def settings() -> InventorySettings:
     return InventorySettings.current()
+
+
+def registry_settings() -> RegistrySettings:
+    return RegistrySettings.current()
 
 
 def stock_settings() -> StockSettings:

@@ -1,20 +1,16 @@
-"""Business errors of the retail domain (status and code live on each class)."""
+"""Business errors of the retail domain (status and code live on each class).
+
+A sale short of stock is the shared ``InsufficientStock`` (409 ``insufficient_stock``), a return
+to a store without the product's stock row the shared ``StockRowMissing`` (409
+``stock_row_missing``): the rules are inventory's, one type each in every domain
+(``shared.errors``); retail names the request's lines in them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from shared.errors import ConflictError, UnknownReferenceError, UnprocessableError
-
-
-@dataclass(frozen=True)
-class Shortage:
-    """A sale line that the store's stock cannot serve."""
-
-    line: int  # index in the request's lines
-    product_id: int
-    requested: int
-    available: int
 
 
 @dataclass(frozen=True)
@@ -30,30 +26,6 @@ class Excess:
     @property
     def returnable(self) -> int:
         return max(self.sold - self.already_returned, 0)
-
-
-class InsufficientStockError(ConflictError):
-    """A sale asks for more units than the store has available (nothing is written)."""
-
-    code = "insufficient_stock"
-
-    def __init__(self, location_id: str, shortages: list[Shortage]) -> None:
-        parts = [f"product {s.product_id} has {s.available} available ({s.requested} requested)" for s in shortages]
-        super().__init__(
-            f"not enough stock at {location_id}: " + "; ".join(parts),
-            details=[
-                {
-                    "loc": ["body", "lines", s.line, "quantity"],
-                    "type": "insufficient_stock",
-                    "product_id": s.product_id,
-                    "location_id": location_id,
-                    "available": s.available,
-                    "requested": s.requested,
-                }
-                for s in shortages
-            ],
-        )
-        self.shortages = shortages
 
 
 class ReturnExceedsSaleError(ConflictError):
@@ -140,7 +112,8 @@ class InvalidPeriodError(UnprocessableError):
 
 
 class LocationTakenError(ConflictError):
-    """The inventory location a new store would own already exists (created outside retail)."""
+    """The inventory location a new store would own already exists (created outside retail:
+    the interface's ``LocationExists``)."""
 
     code = "location_exists"
 
@@ -149,9 +122,3 @@ class LocationTakenError(ConflictError):
             f"inventory location {location_id} already exists without a store; retry to get the next store id",
             details=[{"location_id": location_id}],
         )
-
-
-class StockRowMissingError(ConflictError):
-    """The sale's store has no stock row for a product being returned (a row deleted outside the API)."""
-
-    code = "stock_row_missing"

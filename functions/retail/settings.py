@@ -1,8 +1,8 @@
-"""The retail function's environment (set in template.yaml from the tables' ``!Ref``).
+"""The retail function's environment (set in template.yaml from the tables' and functions' ``!Ref``).
 
-Retail owns its stores, cash registers, sales, returns and registry tables, and writes four of
-inventory's tables (stock levels and movements on a sale or a return, locations when a store
-opens, products read for their prices): their variables carry inventory's names.
+Retail owns its stores, cash registers, sales, returns and registry tables. Inventory's data
+(prices, stock, locations) it reaches only through the inventory interface function, named by
+``INVENTORY_FUNCTION`` (``shared.contracts.inventory``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,7 @@ class RetailSettings(EnvSettings):
     sales_table: str = Field(alias="SALES_TABLE", min_length=1)
     returns_table: str = Field(alias="RETURNS_TABLE", min_length=1)
     registry_table: str = Field(alias="RETAIL_REGISTRY_TABLE", min_length=1)
-    # inventory's tables, under the names inventory's own function uses
-    products_table: str = Field(alias="PRODUCTS_TABLE", min_length=1)
-    locations_table: str = Field(alias="LOCATIONS_TABLE", min_length=1)
-    stock_table: str = Field(alias="STOCK_TABLE", min_length=1)
-    stock_movements_table: str = Field(alias="STOCK_MOVEMENTS_TABLE", min_length=1)
+    inventory_function: str = Field(alias="INVENTORY_FUNCTION", min_length=1)
 
 
 def settings() -> RetailSettings:

@@ -1,7 +1,7 @@
 """Request and response models of the saga API (pydantic v2).
 
 The request is the reference system's order-processing payload. Its addresses and payment
-fields are e-commerce's own types (``ecommerce.schemas``), so a request the order step would
+fields are the types the e-commerce API uses too (``shared.contracts.orders``), so a request the order step would
 refuse is refused here with a 422 before a saga starts.
 """
 
@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from ecommerce.schemas import CardToken, OrderAddress, PaymentMethod
 from sagas.logic.history import COMPENSATIONS, SAGA_STATUSES, STEPS
+from shared.contracts.orders import CardToken, OrderAddress, PaymentMethod
 from shared.pagination import Page
 from shared.types import EntityId
 

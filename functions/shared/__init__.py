@@ -9,6 +9,8 @@
 - ``shared.types``       reusable pydantic field types (ids, money, quantities, text)
 - ``shared.jsonutil``    strict JSON parsing and Decimal-aware JSON encoding
 - ``shared.openapi``     the registry of API resolvers and the merged OpenAPI document
+- ``shared.contracts``   what one domain asks of another (e.g. the inventory interface's models
+                         and client), so that no domain imports another
 
 Nothing in here knows where it runs: table names come from environment variables, AWS
 endpoints and region from the standard AWS variables.

@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import os
+import random
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -203,3 +204,24 @@ def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
 def is_conditional_failure(exc: Exception) -> bool:
     """True when a single-item write failed its condition expression."""
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+TRANSACTION_CONFLICT = "TransactionConflict"
+
+
+class TransactionConflictError(Exception):
+    """DynamoDB cancelled a transaction because another one touched the same items (retry)."""
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before retrying a conflicting transaction (full jitter)."""
+    return random.uniform(0, min(0.2, 0.01 * 2**attempt))
+
+
+def raw_number(item: dict[str, Any] | None, name: str, default: int = 0) -> int:
+    """An integer attribute of a raw DynamoDB item (``{"available": {"N": "3"}}``), e.g. the item
+    a failed condition returned (``ReturnValuesOnConditionCheckFailure=ALL_OLD``)."""
+    if not item or name not in item or "N" not in item[name]:
+        return default
+    return int(item[name]["N"])

@@ -8,12 +8,13 @@ mapping lives. ``shared.api`` turns any :class:`AppError` into::
 
 Domains subclass the generic types below for their own business errors, e.g.::
 
-    class InsufficientStockError(ConflictError):
-        code = "insufficient_stock"
+    class ReturnExceedsSaleError(ConflictError):
+        code = "return_exceeds_sale"
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -125,3 +126,82 @@ class InvalidReferenceError(UnknownReferenceError):
             f"{resource} {identifier} does not exist",
             details=[{"loc": loc, "type": "invalid_reference", "resource": resource, "id": identifier}],
         )
+
+
+# ---------------------------------------------------------------- stock (one type per rule, every domain)
+@dataclass(frozen=True)
+class Shortage:
+    """A line the location's stock cannot serve. ``line`` is its index in the request's
+    ``lines`` when the request has lines (a retail sale), else ``None``."""
+
+    product_id: int
+    requested: int
+    available: int
+    line: int | None = None
+
+
+def shortage_message(location_id: str, shortages: list[Shortage]) -> str:
+    """The message of :class:`InsufficientStock`: a request with lines (a retail sale) says it as
+    the sales API always has, one without (the order saga's steps) as the saga history shows it."""
+    if shortages and all(s.line is not None for s in shortages):
+        parts = [f"product {s.product_id} has {s.available} available ({s.requested} requested)" for s in shortages]
+        return f"not enough stock at {location_id}: " + "; ".join(parts)
+    parts = [f"product {s.product_id} has {s.available} available, {s.requested} requested" for s in shortages]
+    return f"insufficient stock at {location_id}: " + "; ".join(parts)
+
+
+class InsufficientStock(ConflictError):
+    """Stock cannot go below zero: a sale, a reservation or an adjustment asks for more units than
+    are available (nothing is written). The one error of that rule in every domain: inventory
+    raises it (REST, the order saga's ``errorType`` ``InsufficientStock``, the inventory
+    interface), retail answers it as is."""
+
+    code = "insufficient_stock"
+
+    def __init__(self, location_id: str, shortages: list[Shortage], *, message: str | None = None,
+                 details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(
+            message or shortage_message(location_id, shortages),
+            details=details if details is not None else [
+                {
+                    **({"loc": ["body", "lines", s.line, "quantity"]} if s.line is not None else {}),
+                    "type": "insufficient_stock",
+                    "product_id": s.product_id,
+                    "location_id": location_id,
+                    "available": s.available,
+                    "requested": s.requested,
+                }
+                for s in shortages
+            ],
+        )
+        self.location_id = location_id
+        self.shortages = shortages
+
+    @classmethod
+    def adjustment(cls, product_id: int, location_id: str, available: int, delta: int) -> InsufficientStock:
+        """PUT /stock: an adjustment by ``delta`` would take ``available`` below zero."""
+        return cls(
+            location_id,
+            [Shortage(product_id, -delta, available)],
+            message=f"product {product_id} has {available} available at {location_id}; "
+            f"an adjustment of {delta} would make it negative",
+            details=[{"product_id": product_id, "location_id": location_id, "available": available, "delta": delta}],
+        )
+
+    @classmethod
+    def from_details(cls, message: str, details: list[dict[str, Any]]) -> InsufficientStock:
+        """The error as another process reported it (its message and details, e.g. through the
+        inventory interface's ``errorMessage``)."""
+        shortages = [
+            Shortage(int(d["product_id"]), int(d["requested"]), int(d["available"]))
+            for d in details if "requested" in d
+        ]
+        location_id = next((str(d["location_id"]) for d in details if "location_id" in d), "")
+        return cls(location_id, shortages, message=message, details=details)
+
+
+class StockRowMissing(ConflictError):
+    """Units come back to a location that has no stock row for the product (a row deleted
+    outside the API): nothing is written."""
+
+    code = "stock_row_missing"

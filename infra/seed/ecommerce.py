@@ -1,11 +1,12 @@
 """E-commerce demo data: 50 customers, three weeks of orders with their payments, a few carts.
 
     from infra.seed.ecommerce import seed
-    seed({"ORDERS_TABLE": "...", "PRODUCTS_TABLE": "...", ...})   # EcommerceFunction's environment
+    seed({"ORDERS_TABLE": "...", "INVENTORY_FUNCTION": "...", ...})   # EcommerceFunction's environment
 
 Writes through the e-commerce data-access layer (``functions/`` must be importable and the AWS
 endpoint/region/credentials set in the environment, as ``infra.seed.seed_all`` does). Orders
-are priced from the inventory catalogue, so inventory's demo data must be loaded first.
+are priced from the inventory catalogue (read through inventory's interface function), so
+inventory's demo data must be loaded first.
 
 - deterministic: customers and orders are generated from ``random.Random(42)`` (orders from
   the catalogue as it is: the same catalogue gives the same orders); dates are relative to
@@ -175,10 +176,11 @@ def generate_orders(
 @contextmanager
 def _ecommerce_environment(env: Mapping[str, str]) -> Iterator[None]:
     """Point the data-access layer at the deployed tables for the duration of the seed."""
-    from ecommerce.settings import EcommerceSettings
+    from ecommerce.settings import CatalogSettings, EcommerceSettings
 
     EcommerceSettings.from_env(env)  # fails early, naming the missing variable
-    names = EcommerceSettings.env_names()
+    CatalogSettings.from_env(env)  # the catalogue: inventory's interface function
+    names = [*EcommerceSettings.env_names(), *CatalogSettings.env_names()]
     saved = {name: os.environ.get(name) for name in names}
     for name in names:
         if name in env:

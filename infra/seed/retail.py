@@ -4,7 +4,9 @@
     seed({"STORES_TABLE": "...", ...})   # the RetailFunction's environment variables
 
 Runs after the inventory seed (``infra.seed.SEEDERS`` order): store N is inventory's location
-``store-N`` with its name and address, and sales sell inventory's products.
+``store-N`` with its name and address, and sales sell inventory's products. Inventory's data
+(the catalogue, a missing store location) is reached through inventory's interface function
+(``INVENTORY_FUNCTION``), never its tables.
 
 - deterministic: everything is drawn from ``random.Random(42)`` (register counts, then the
   history), relative to the moment of the first run;
@@ -155,25 +157,28 @@ def _store_locations() -> list[tuple[int, str, str | None]]:
 
 def _ensure_stores(created: dict[str, int]) -> list[int]:
     from retail.dal import bulk
+    from retail.dal import inventory as inventory_dal
     from retail.dal import stores as dal
-    from retail.dal.tables import StoreLocation, StoreRecord
+    from retail.dal.tables import StoreRecord
     from retail.logic.rules import location_of_store
+    from shared.contracts.inventory import InventoryRefusal
     from shared.dynamo import utcnow
 
     created["stores"] = 0
     store_ids = []
     for store_id, name, address in _store_locations():
         location_id = location_of_store(store_id)
-        location = bulk.get_location(location_id)
-        if location is None:  # inventory not seeded: open the location as POST /stores would
-            location = StoreLocation(location_id, name=name, kind="store", address=address, created_at=utcnow())
-            location.save()
         if dal.get_store(store_id, consistent=True) is None:
+            try:  # inventory not seeded: open the location as POST /stores would (inventory's interface)
+                inventory_dal.open_location(f"store-{store_id}", location_id, name, address)
+            except InventoryRefusal as exc:
+                if exc.error_type != "LocationExists":  # the inventory seed opened it
+                    raise
             bulk.put_store(
                 StoreRecord(
                     store_id,
-                    name=location.name,
-                    address=location.address,
+                    name=name,
+                    address=address,
                     phone=f"+1 514-555-01{store_id:02d}",
                     location_id=location_id,
                     created_at=utcnow(),
@@ -216,7 +221,8 @@ def _ensure_history(rng: random.Random, registers: Mapping[int, Sequence[int]], 
     from retail.dal import bulk
     from retail.dal import stores as dal
     from retail.dal.returns import returned_key
-    from retail.dal.tables import CatalogueProduct, RetailRegistry
+    from retail.dal import inventory as inventory_dal
+    from retail.dal.tables import RetailRegistry
     from retail.logic import rules
     from retail.logic.returns import return_record
     from retail.logic.sales import sale_record
@@ -226,10 +232,7 @@ def _ensure_history(rng: random.Random, registers: Mapping[int, Sequence[int]], 
     if done is not None:
         return {"sales": int(done.counter or 0), "returns": int(done.owner_id or 0)}
 
-    products = {
-        record.product_id: record.price
-        for record in CatalogueProduct.scan(CatalogueProduct.deleted_at.does_not_exist())
-    }
+    products = {product.product_id: product.price for product in inventory_dal.all_live_products()}
     if not products or not registers:
         return {"sales": 0, "returns": 0}
 

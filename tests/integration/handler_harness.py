@@ -17,7 +17,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import redirect_stdout
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -300,3 +300,53 @@ def all_pages(call: Callable[..., Reply], path: str, query: dict[str, str]) -> t
         if token is None:
             return items, pages
         assert pages < 500, f"{path} never ends"
+
+
+# ---------------------------------------------------------------- Lambda invokes between functions
+class InProcessInvokes:
+    """Lambda ``Invoke`` calls of a boto3 client answered in-process by the template's handlers,
+    as Lambda would run them: the event is the JSON payload, the answer is serialised, and an
+    exception becomes a function error (``X-Amz-Function-Error: Unhandled``, a payload with
+    ``errorType`` = its class name and ``errorMessage`` = its text). botocore still serialises
+    the request and parses the answer (a ``before-send`` handler: botocore's documented way to
+    answer a request without sending it), so the caller's client code runs as deployed.
+
+        with InProcessInvokes(template, {"InventoryInterfaceFunction"}).on(client): ...
+    """
+
+    INVOKE = re.compile(r"/2015-03-31/functions/(?P<name>[^/]+)/invocations")
+
+    def __init__(self, template: dict[str, Any], functions: set[str]) -> None:
+        self.template, self.functions = template, functions
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        from urllib.parse import unquote
+
+        from botocore.awsrequest import AWSResponse
+        from moto.core.botocore_stubber import MockRawResponse
+
+        found = self.INVOKE.search(request.url)
+        if request.method != "POST" or not found:
+            return None
+        name = unquote(found["name"]).rsplit(":", 1)[-1]
+        if name not in self.functions:
+            body = json.dumps({"Type": "User", "message": f"Function not found: {name}"}).encode()
+            return AWSResponse(request.url, 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, MockRawResponse(body))
+        event = json.loads(request.body or b"null")
+        self.calls.append((name, event))
+        headers = {"Content-Type": "application/json", "X-Amz-Executed-Version": "$LATEST"}
+        try:
+            payload = invoke_as_lambda(self.template, name, event)
+        except Exception as exc:  # as awslambdaric reports an unhandled error
+            payload = {"errorMessage": str(exc), "errorType": type(exc).__name__, "requestId": "", "stackTrace": []}
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        return AWSResponse(request.url, 200, headers, MockRawResponse(json.dumps(payload).encode()))
+
+    @contextmanager
+    def on(self, client: Any) -> Iterator[InProcessInvokes]:
+        client.meta.events.register_first("before-send.lambda.Invoke", self)
+        try:
+            yield self
+        finally:
+            client.meta.events.unregister("before-send.lambda.Invoke", self)

@@ -3,9 +3,11 @@ cloud), called in-process: the API with REST proxy v1 events, the saga participa
 with the JSON events a state machine sends.
 
 The tables are created from template.yaml's own ``AWS::DynamoDB::Table`` definitions and the
-functions' environment is the one the template gives EcommerceFunction (inventory's products
-table included: the catalogue is written here directly), so a key, an index or a variable
-missing from the template fails here.
+functions' environment is the one the template gives EcommerceFunction, so a key, an index or a
+variable missing from the template fails here. The catalogue is inventory's: e-commerce reads
+it through the inventory interface function (``INVENTORY_FUNCTION``), whose Lambda invokes are
+answered in-process by its handler, on its own tables (the products are written into
+inventory's table directly).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pytest
 
 from tests.integration.handler_harness import (
     REGION,
+    InProcessInvokes,
     RestApi,
     all_pages,
     create_tables,
@@ -36,6 +39,7 @@ from tests.integration.handler_harness import (
 pytestmark = pytest.mark.integration
 
 FUNCTION = "EcommerceFunction"
+INTERFACE = "InventoryInterfaceFunction"  # the catalogue, answered in-process
 SAGA_FUNCTIONS = {
     "EcommerceCreateOrderFunction": "create_order_handler",
     "EcommerceCancelOrderFunction": "cancel_order_handler",
@@ -60,7 +64,15 @@ def dynamodb_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def ecommerce_env(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, str]]:
-    yield from environment(create_tables(template, [FUNCTION], dynamodb_endpoint).values())
+    """The tables EcommerceFunction's and the inventory interface's environments name, their
+    union in os.environ (the e-commerce function's POWERTOOLS_SERVICE_NAME last), and the
+    interface's invokes answered in-process."""
+    from shared.contracts.inventory import lambda_client
+
+    envs = create_tables(template, (INTERFACE, FUNCTION), dynamodb_endpoint)
+    for env in environment(envs.values()):
+        with InProcessInvokes(template, {INTERFACE}).on(lambda_client()):
+            yield env
 
 
 @dataclass
@@ -73,8 +85,8 @@ class Product:
 
 @pytest.fixture(scope="module")
 def catalogue(ecommerce_env: dict[str, str]) -> dict[str, Product]:
-    """Products written straight into (inventory's) products table: three live, one deleted."""
-    from ecommerce.dal.tables import CatalogProduct
+    """Products written straight into inventory's products table: three live, one deleted."""
+    from inventory.dal.tables import ProductRecord
 
     now = datetime.now(UTC)
     products = {
@@ -84,7 +96,7 @@ def catalogue(ecommerce_env: dict[str, str]) -> dict[str, Product]:
         "gone": Product(4, "HOM-00004", "Discontinued Lamp", Decimal("30.00")),
     }
     for product in products.values():
-        CatalogProduct(
+        ProductRecord(
             product.product_id,
             sku=product.sku,
             name=product.name,

@@ -1,6 +1,8 @@
 """The retail Lambda handler against DynamoDB (AWS's DynamoDB Local, as in the embedded cloud),
-called in-process with REST proxy v1 events, together with the inventory handler whose tables
-(products, locations, stock, movements) a sale or a return writes.
+called in-process with REST proxy v1 events, together with the inventory handler (products and
+stock set up through inventory's API) and the inventory interface function, which retail
+invokes for a sale's or a return's stock, prices and a store's location: its Lambda invokes are
+answered in-process by the interface's handler (``InProcessInvokes``).
 
 The tables are created from template.yaml's own ``AWS::DynamoDB::Table`` definitions (retail's
 and inventory's) and each function gets the environment the template gives it, so a key, an
@@ -22,6 +24,7 @@ import boto3
 import pytest
 
 from tests.integration.handler_harness import (
+    InProcessInvokes,
     Reply,
     RestApi,
     all_pages,
@@ -34,7 +37,7 @@ from tests.integration.handler_harness import (
 
 pytestmark = pytest.mark.integration
 
-FUNCTIONS = ("RetailFunction", "InventoryFunction")
+FUNCTIONS = ("RetailFunction", "InventoryFunction", "InventoryInterfaceFunction")
 HANDLERS = {"RetailFunction": "retail.handlers.api", "InventoryFunction": "inventory.handlers.api"}
 
 
@@ -59,7 +62,16 @@ def envs(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str,
 
 
 @pytest.fixture(scope="module")
-def call(envs, template) -> RestApi:
+def invokes(envs, template) -> Iterator[InProcessInvokes]:
+    """Retail's invokes of the inventory interface, answered in-process."""
+    from shared.contracts.inventory import lambda_client
+
+    with InProcessInvokes(template, {"InventoryInterfaceFunction"}).on(lambda_client()) as routed:
+        yield routed
+
+
+@pytest.fixture(scope="module")
+def call(envs, invokes, template) -> RestApi:
     return RestApi(template, {function: handler_module(module).lambda_handler for function, module in HANDLERS.items()})
 
 
@@ -270,8 +282,11 @@ def test_insufficient_stock_writes_nothing_and_names_the_product(call, shop):
 
 def test_insufficient_stock_found_by_the_transaction_itself(call, shop, monkeypatch):
     """The stock drops between the read and the write: the transaction's condition refuses the
-    line (CancellationReasons name it) and nothing is written."""
-    from retail.dal import inventory as inventory_dal
+    line (CancellationReasons name it) and nothing is written. (The read and the write are the
+    inventory interface's, answered in-process: the race is staged at its data-access seam.)"""
+    from inventory.logic import interface
+
+    inventory_dal = interface.dal
 
     store, register = shop["stores"][0], shop["registers"][0]
     sid = store["store_id"]
@@ -584,13 +599,14 @@ def test_concurrent_returns_of_the_same_units(call, sold):
 
 def test_transaction_conflicts_are_retried_then_reported(call, shop, monkeypatch):
     """DynamoDB cancels a transaction that collides with another one (TransactionConflict);
-    DynamoDB Local serializes them, so the collision is simulated at the data-access seam."""
-    from retail.dal.stock import TransactionConflictError
-    from retail.logic import sales as sales_logic
+    DynamoDB Local serializes them, so the collision is simulated at the data-access seam of
+    the inventory interface (which applies a sale's stock, answered in-process here)."""
+    from inventory.logic import interface
+    from shared.dynamo import TransactionConflictError
 
     store, register = shop["stores"][0], shop["registers"][0]
     product = new_product(call, shop, stock={store["store_id"]: 5})
-    real = sales_logic.dal.write_sale
+    real = interface.dal.apply_changes
     attempts: list[int] = []
 
     def conflicting(*args, **kwargs):
@@ -599,7 +615,7 @@ def test_transaction_conflicts_are_retried_then_reported(call, shop, monkeypatch
             raise TransactionConflictError()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sales_logic.dal, "write_sale", conflicting)
+    monkeypatch.setattr(interface.dal, "apply_changes", conflicting)
     reply = sell(call, store, register, [{"product_id": product["product_id"], "quantity": 2}])
     assert reply.status == 201 and len(attempts) == 3
     assert available(call, product["product_id"], store["store_id"]) == 3
@@ -607,11 +623,12 @@ def test_transaction_conflicts_are_retried_then_reported(call, shop, monkeypatch
     def always(*args, **kwargs):
         raise TransactionConflictError()
 
-    monkeypatch.setattr(sales_logic.dal, "write_sale", always)
-    monkeypatch.setattr(sales_logic, "backoff", lambda attempt: 0)
+    monkeypatch.setattr(interface.dal, "apply_changes", always)
+    monkeypatch.setattr(interface, "backoff", lambda attempt: 0)
     reply = sell(call, store, register, [{"product_id": product["product_id"], "quantity": 1}])
     assert reply.status == 409 and reply.error_code == "concurrent_modification"
     assert available(call, product["product_id"], store["store_id"]) == 3
+
 
 # ---------------------------------------------------------------- inventory's view
 def test_inventory_lists_sale_and_return_movements(call, sold):
@@ -653,6 +670,10 @@ def test_seed_is_idempotent_and_consistent(template, dynamodb_endpoint, call, mo
     from infra.seed.retail import seed as seed_retail
 
     envs = create_tables(template, FUNCTIONS, dynamodb_endpoint)
+    for env in envs.values():  # the inventory interface (in-process) and the API read these tables
+        for name, value in env.items():
+            if name != "POWERTOOLS_SERVICE_NAME":
+                monkeypatch.setenv(name, value)
     seed_inventory(envs["InventoryFunction"])
     first = seed_retail(envs["RetailFunction"])  # its duration is measured by `make run`, not asserted here
     assert first["stores"] == 5 and 10 <= first["registers"] <= 20
@@ -663,10 +684,6 @@ def test_seed_is_idempotent_and_consistent(template, dynamodb_endpoint, call, mo
     assert second["created"] == {"stores": 0, "registers": 0, "sales": 0, "returns": 0}
     assert {k: v for k, v in second.items() if k != "created"} == {k: v for k, v in first.items() if k != "created"}
 
-    for env in envs.values():
-        for name, value in env.items():
-            if name != "POWERTOOLS_SERVICE_NAME":
-                monkeypatch.setenv(name, value)
     stores = call("GET", "/api/v1/stores").body["items"]
     locations = {loc["location_id"]: loc for loc in call("GET", "/api/v1/locations").body["items"]}
     assert sorted(s["store_id"] for s in stores) == [1, 2, 3, 4, 5]

@@ -22,6 +22,8 @@ SAGA_FUNCTIONS = {
     "EcommerceRefundPaymentFunction": "refund_payment_handler",
 }
 ALL_FUNCTIONS = (FUNCTION, *SAGA_FUNCTIONS)
+PRICING_FUNCTIONS = {FUNCTION, "EcommerceCreateOrderFunction"}  # read the catalogue: the inventory interface
+INTERFACE = "InventoryInterfaceFunction"
 
 
 @contextmanager
@@ -77,7 +79,7 @@ def test_events_require_the_api_key_and_use_the_shared_api(template):
 
 @pytest.mark.parametrize("logical_id", ALL_FUNCTIONS)
 def test_environment_and_policies(template, logical_id):
-    from ecommerce.settings import EcommerceSettings
+    from ecommerce.settings import CatalogSettings, EcommerceSettings
 
     properties = template["Resources"][logical_id]["Properties"]
     variables = properties["Environment"]["Variables"]
@@ -88,21 +90,26 @@ def test_environment_and_policies(template, logical_id):
     from shared.idempotency import IdempotencySettings
 
     api_only = set(IdempotencySettings.env_names()) if logical_id == FUNCTION else set()
+    catalog = set(CatalogSettings.env_names()) if logical_id in PRICING_FUNCTIONS else set()
     assert set(variables) - {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_TRACER_CAPTURE_RESPONSE"} - saga_only == set(
-        EcommerceSettings.env_names()) | api_only
+        EcommerceSettings.env_names()) | api_only | catalog
     EcommerceSettings.from_env({name: value if isinstance(value, str) else "t" for name, value in variables.items()})
     table_vars = {name: value["Ref"] for name, value in variables.items()
-                  if isinstance(value, dict) and "Ref" in value and name != "IDEMPOTENCY_TABLE"}
-    assert table_vars["PRODUCTS_TABLE"] == "InventoryProductsTable"
+                  if isinstance(value, dict) and "Ref" in value and name not in ("IDEMPOTENCY_TABLE", "INVENTORY_FUNCTION")}
     crud = {p["DynamoDBCrudPolicy"]["TableName"]["Ref"] for p in properties["Policies"] if "DynamoDBCrudPolicy" in p}
-    read = {p["DynamoDBReadPolicy"]["TableName"]["Ref"] for p in properties["Policies"] if "DynamoDBReadPolicy" in p}
-    assert read == {"InventoryProductsTable"} and "InventoryProductsTable" not in crud  # the catalogue is read only
+    assert not [p for p in properties["Policies"] if "DynamoDBReadPolicy" in p]  # no other domain's table
+    invoke = [p for p in properties["Policies"] if "LambdaInvokePolicy" in p]
+    if logical_id in PRICING_FUNCTIONS:  # the catalogue: inventory's interface, never its tables
+        assert variables["INVENTORY_FUNCTION"] == {"Ref": INTERFACE}
+        assert invoke == [{"LambdaInvokePolicy": {"FunctionName": {"Ref": INTERFACE}}}]
+        CatalogSettings.from_env({"INVENTORY_FUNCTION": "t"})
+    else:
+        assert "INVENTORY_FUNCTION" not in variables and not invoke
     for name, logical in table_vars.items():
         table = template["Resources"][logical]
         assert table["Type"] == "AWS::DynamoDB::Table", name
         assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
-        if logical != "InventoryProductsTable":
-            assert logical.startswith("Ecommerce") and logical in crud, name
+        assert logical.startswith("Ecommerce") and logical in crud, name
 
 
 @pytest.mark.parametrize("logical_id", SAGA_FUNCTIONS)
@@ -118,6 +125,7 @@ def test_saga_functions_are_separate_functions_without_api_events(template, logi
             name: value
             for name, value in template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"].items()
             if name not in ("POWERTOOLS_TRACER_CAPTURE_RESPONSE", "IDEMPOTENCY_TABLE", "IDEMPOTENCY_KEY_ATTR")  # API only
+            and (name != "INVENTORY_FUNCTION" or logical_id in PRICING_FUNCTIONS)  # the catalogue: pricing only
         }
         | {"SAGA_FAULT_INJECTION": {"Fn::If": ["TestHooksEnabled", "enabled", "disabled"]}}
     }
@@ -138,7 +146,8 @@ def test_table_keys_and_indexes_match_the_pynamodb_models(template, monkeypatch)
     from ecommerce.dal.tables import ALL_MODELS
 
     variables = template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"]
-    table_vars = {name: value["Ref"] for name, value in variables.items() if isinstance(value, dict) and name != "IDEMPOTENCY_TABLE"}
+    table_vars = {name: value["Ref"] for name, value in variables.items()
+                  if isinstance(value, dict) and name not in ("IDEMPOTENCY_TABLE", "INVENTORY_FUNCTION")}
     for name in table_vars:
         monkeypatch.setenv(name, f"table-from-{name}")
     model_of = {model.Meta.table_name.removeprefix("table-from-"): model for model in ALL_MODELS}

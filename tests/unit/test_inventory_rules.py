@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from inventory.errors import InsufficientStockError
 from inventory.logic.stock import crossed_into_low_stock, is_low, new_available
 from inventory.schemas import CategoryCreate, ProductCreate, ProductOut, ProductUpdate, StockUpdate, SupplierCreate
 from shared.errors import (
     AlreadyExistsError,
     AppError,
     ConcurrentModificationError,
+    InsufficientStock,
     InvalidPaginationTokenError,
     InvalidReferenceError,
     NotFoundError,
@@ -32,7 +32,7 @@ def test_set_replaces_and_adjust_adds():
 
 
 def test_stock_never_goes_negative():
-    with pytest.raises(InsufficientStockError) as raised:
+    with pytest.raises(InsufficientStock) as raised:
         new_available(7, quantity=None, delta=-8, product_id=5, location_id="store-1")
     error = raised.value
     assert error.status == 409 and error.code == "insufficient_stock"
@@ -152,7 +152,7 @@ def test_category_and_supplier_inputs():
         (NotFoundError("product", 5), 404, "not_found"),
         (AlreadyExistsError("product", "sku", "A-1"), 409, "already_exists"),
         (ConcurrentModificationError("retry"), 409, "concurrent_modification"),
-        (InsufficientStockError(1, "store-1", 0, -1), 409, "insufficient_stock"),
+        (InsufficientStock.adjustment(1, "store-1", 0, -1), 409, "insufficient_stock"),
         (InvalidReferenceError(["body", "category_id"], "category", 9), 404, "invalid_reference"),
         (InvalidPaginationTokenError(), 400, "invalid_pagination_token"),
     ],

@@ -18,10 +18,8 @@ WRITTEN_TABLES = {  # tables the function writes: DynamoDBCrudPolicy
     "RetailSalesTable",
     "RetailReturnsTable",
     "RetailRegistryTable",
-    "InventoryLocationsTable",
-    "InventoryStockTable",
-    "InventoryStockMovementsTable",
 }
+INTERFACE = "InventoryInterfaceFunction"  # inventory's data: through its interface function only
 
 
 def import_api():
@@ -49,9 +47,14 @@ def table_env(function, monkeypatch) -> dict[str, str]:
     """variable -> logical id of the table, with each variable set to `table-from-<variable>`."""
     variables = function["Properties"]["Environment"]["Variables"]
     # IDEMPOTENCY_TABLE is the shared Idempotency-Key middleware's (tests/unit/test_idempotency_tables.py)
-    table_vars = {name: value["Ref"] for name, value in variables.items() if isinstance(value, dict) and name != "IDEMPOTENCY_TABLE"}
+    table_vars = {
+        name: value["Ref"]
+        for name, value in variables.items()
+        if isinstance(value, dict) and name != "IDEMPOTENCY_TABLE" and value["Ref"].endswith("Table")
+    }
     for name in table_vars:
         monkeypatch.setenv(name, f"table-from-{name}")
+    monkeypatch.setenv("INVENTORY_FUNCTION", "inventory-interface")  # not a table: the settings need it
     return table_vars
 
 
@@ -73,22 +76,20 @@ def test_events_require_the_api_key_and_use_the_shared_api(function):
 
 
 def test_environment_and_policies(template, function, table_env):
-    from inventory.settings import InventorySettings
     from retail.settings import RetailSettings
 
     variables = function["Properties"]["Environment"]["Variables"]
     assert variables["POWERTOOLS_SERVICE_NAME"] == "retail"
-    assert set(table_env) == set(RetailSettings.env_names())
-    # inventory's tables under inventory's own variable names, pointing at the same tables
-    inventory_vars = template["Resources"]["InventoryFunction"]["Properties"]["Environment"]["Variables"]
-    shared = set(table_env) & set(InventorySettings.env_names())
-    assert shared == {"PRODUCTS_TABLE", "LOCATIONS_TABLE", "STOCK_TABLE", "STOCK_MOVEMENTS_TABLE"}
-    for name in shared:
-        assert inventory_vars[name] == {"Ref": table_env[name]}
-    crud = {p["DynamoDBCrudPolicy"]["TableName"]["Ref"] for p in function["Properties"]["Policies"] if "DynamoDBCrudPolicy" in p}
-    read = {p["DynamoDBReadPolicy"]["TableName"]["Ref"] for p in function["Properties"]["Policies"] if "DynamoDBReadPolicy" in p}
+    assert set(table_env) | {"INVENTORY_FUNCTION"} == set(RetailSettings.env_names())
+    # retail's own tables only; inventory's data through inventory's interface function
+    assert variables["INVENTORY_FUNCTION"] == {"Ref": INTERFACE}
+    assert all(logical_id.startswith("Retail") for logical_id in table_env.values())
+    policies = function["Properties"]["Policies"]
+    crud = {p["DynamoDBCrudPolicy"]["TableName"]["Ref"] for p in policies if "DynamoDBCrudPolicy" in p}
     assert crud == WRITTEN_TABLES | {"RetailIdempotencyTable"}
-    assert set(table_env.values()) <= crud | read
+    assert not [p for p in policies if "DynamoDBReadPolicy" in p]
+    assert {"LambdaInvokePolicy": {"FunctionName": {"Ref": INTERFACE}}} in policies
+    assert set(table_env.values()) <= crud
     for logical_id in set(table_env.values()):
         table = template["Resources"][logical_id]
         assert table["Type"] == "AWS::DynamoDB::Table" and table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
@@ -110,7 +111,7 @@ def _key_schema(items: list[dict[str, str]]) -> dict[str, str]:
 def test_table_keys_and_indexes_match_the_pynamodb_models(template, table_env):
     from retail.dal import tables
 
-    models = [*tables.ALL_MODELS, tables.CatalogueProduct, tables.StoreStock, tables.StockMovement, tables.StoreLocation]
+    models = list(tables.ALL_MODELS)
     model_of = {model.Meta.table_name.removeprefix("table-from-"): model for model in models}
     assert set(model_of) == set(table_env)
     for name, logical_id in table_env.items():
@@ -125,24 +126,6 @@ def test_table_keys_and_indexes_match_the_pynamodb_models(template, table_env):
         template_types = {item["AttributeName"]: item["AttributeType"] for item in properties["AttributeDefinitions"]}
         model_types = {item["AttributeName"]: item["AttributeType"] for item in schema["attribute_definitions"]}
         assert template_types == model_types, name
-
-
-def test_inventory_models_are_reused_unchanged(table_env):
-    """Retail's views of inventory's tables have inventory's attributes exactly, and leave
-    inventory's own models alone (table names, indexes)."""
-    from inventory.dal import tables as inventory
-    from retail.dal import tables as retail
-
-    for mine, theirs in (
-        (retail.CatalogueProduct, inventory.ProductRecord),
-        (retail.StoreStock, inventory.StockRecord),
-        (retail.StockMovement, inventory.StockMovementRecord),
-        (retail.StoreLocation, inventory.LocationRecord),
-    ):
-        assert issubclass(mine, theirs)
-        assert {n: type(a) for n, a in mine.get_attributes().items()} == {n: type(a) for n, a in theirs.get_attributes().items()}
-    assert retail.StoreStock.by_location._model is retail.StoreStock
-    assert inventory.StockRecord.by_location._model is inventory.StockRecord
 
 
 def test_sale_item_shape_for_the_stream_consumers(table_env):

@@ -8,25 +8,20 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from retail.errors import InsufficientStockError, InvalidLineReferenceError, InvalidPeriodError, ReturnExceedsSaleError
+from retail.errors import InvalidLineReferenceError, InvalidPeriodError, ReturnExceedsSaleError
 from retail.logic import rules
 from retail.schemas import CashRegisterCreate, ReturnCreate, SaleCreate, StoreCreate
 
 
-# ---------------------------------------------------------------- transaction size
-def test_line_limits_come_from_the_transaction_item_count():
-    assert rules.TRANSACTION_MAX_ITEMS == 100
-    assert rules.max_lines(1, 2) == 49 and rules.max_lines(1, 3) == 33
-    assert rules.MAX_RETURN_LINES == 33
-    # a sale must stay returnable in one return: the return's capacity bounds the sale
-    assert rules.MAX_SALE_LINES == min(rules.max_lines(1, 2), rules.MAX_RETURN_LINES) == 33
+# ---------------------------------------------------------------- line limits
+def test_a_sale_and_its_return_fit_in_one_inventory_transaction():
+    from shared.contracts.inventory import MAX_CHANGE_LINES
 
-
-def test_largest_sale_and_return_fit_in_one_transaction_and_one_more_line_does_not():
-    assert rules.sale_transaction_items(rules.MAX_SALE_LINES) <= 100
-    assert rules.return_transaction_items(rules.MAX_RETURN_LINES) <= 100
-    assert rules.return_transaction_items(rules.MAX_RETURN_LINES + 1) > 100
-    assert rules.sale_transaction_items(rules.max_lines(1, 2) + 1) > 100
+    assert rules.MAX_SALE_LINES == rules.MAX_RETURN_LINES == 33  # the API's limit, unchanged
+    # the inventory interface applies a sale's (or a return's) lines in one transaction:
+    # the "applied" record + a stock update and a movement per line <= 100 items
+    assert 1 + 2 * MAX_CHANGE_LINES <= 100 < 1 + 2 * (MAX_CHANGE_LINES + 1)
+    assert rules.MAX_SALE_LINES <= MAX_CHANGE_LINES
 
 
 # ---------------------------------------------------------------- line validation
@@ -114,11 +109,13 @@ def test_lines_are_priced_from_the_catalogue_exactly():
     assert str(rules.sale_total(rules.price_lines([(1, 10)], {1: Decimal("0.1")}))) == "1.00"
 
 
-def test_shortages_name_every_short_line_and_missing_rows_count_as_zero():
-    shortages = rules.find_shortages([(1, 5), (2, 1), (3, 2)], {1: 4, 3: 2})
-    assert [(s.line, s.product_id, s.requested, s.available) for s in shortages] == [(0, 1, 5, 4), (1, 2, 1, 0)]
-    assert rules.find_shortages([(1, 4)], {1: 4}) == []
-    error = InsufficientStockError("store-1", shortages)
+def test_a_sale_short_of_stock_names_its_lines():
+    from retail.logic.sales import shortage_of_lines
+    from shared.errors import InsufficientStock, Shortage
+
+    remote = InsufficientStock("store-1", [Shortage(1, 5, 4), Shortage(2, 1, 0)])  # as inventory answers it
+    error = shortage_of_lines(remote, [(1, 5), (2, 1), (3, 2)])
+    assert [(s.line, s.product_id, s.requested, s.available) for s in error.shortages] == [(0, 1, 5, 4), (1, 2, 1, 0)]
     assert error.status == 409 and error.code == "insufficient_stock"
     assert "product 1 has 4 available (5 requested)" in error.message and "product 2 has 0 available" in error.message
     assert error.details[0]["loc"] == ["body", "lines", 0, "quantity"]

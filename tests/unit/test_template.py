@@ -81,14 +81,6 @@ def test_api_key_values_are_generated_or_meet_api_gateway_minimum_length():
         assert allowed.fullmatch("k" * 20) and not allowed.fullmatch("k" * 19) and not allowed.fullmatch("k" * 129)
 
 
-def temporary_cross_domain(domain: str) -> set[str]:
-    """functions/Makefile's TEMPORARY_CROSS_DOMAIN_<domain>: the domains it still imports."""
-    result = subprocess.run(["make", "-s", "--no-print-directory", "--eval", "print-%: ; @echo $($*)",
-                             f"print-TEMPORARY_CROSS_DOMAIN_{domain}"], cwd=ROOT / "functions",
-                            capture_output=True, text=True, check=True)
-    return set(result.stdout.split())
-
-
 def test_every_function_is_packaged_with_its_domain_and_the_shared_package_only():
     """Each function is built by functions/Makefile (as `sam build` does with BuildMethod:
     makefile), and its package holds the domain of its handler and shared/, nothing else."""
@@ -103,7 +95,7 @@ def test_every_function_is_packaged_with_its_domain_and_the_shared_package_only(
         domain = resource["Properties"]["Handler"].split(".")[0]
         document = {"openapi.json"} if logical_id == serves_openapi else set()
         with CodeSource(ROOT / "functions", logical_id).built() as built:
-            assert {p.name for p in built.iterdir()} == {domain, "shared"} | temporary_cross_domain(domain) | document, logical_id
+            assert {p.name for p in built.iterdir()} == {domain, "shared"} | document, logical_id
             assert not list(built.rglob("__pycache__")), logical_id
             if document:   # the whole API's document, as its package cannot build it (shared.openapi.document_json)
                 assert (built / "openapi.json").read_text() == (ROOT / "docs" / "openapi.json").read_text()

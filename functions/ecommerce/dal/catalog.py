@@ -1,27 +1,23 @@
-"""Reads of the inventory catalogue (inventory's products table, read only)."""
+"""The inventory catalogue as e-commerce reads it: through the inventory interface function
+(``shared.contracts.inventory``), never inventory's tables."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ecommerce.dal.tables import CatalogProduct
+from ecommerce.settings import catalog_settings
+from shared.contracts.inventory import InventoryClient, Product
 
 
-def live_products(product_ids: Iterable[int]) -> dict[int, CatalogProduct]:
+def client() -> InventoryClient:
+    return InventoryClient(catalog_settings().inventory_function)
+
+
+def live_products(product_ids: Iterable[int]) -> dict[int, Product]:
     """product id -> product, for the ids that name a live (not deleted) product."""
-    ids = sorted(set(product_ids))
-    if not ids:
-        return {}
-    found: dict[int, CatalogProduct] = {}
-    for record in CatalogProduct.batch_get(ids, attributes_to_get=["product_id", "sku", "name", "price", "deleted_at"]):
-        if record.deleted_at is None:
-            found[record.product_id] = record
-    return found
+    return client().get_products(list(product_ids))
 
 
-def all_live_products() -> list[CatalogProduct]:
-    """The whole live catalogue (demo data only: a scan)."""
-    return sorted(
-        (record for record in CatalogProduct.scan(CatalogProduct.deleted_at.does_not_exist())),
-        key=lambda record: record.product_id,
-    )
+def all_live_products() -> list[Product]:
+    """The whole live catalogue (demo data)."""
+    return client().list_products()

@@ -18,7 +18,6 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ecommerce.settings import settings
-from inventory.dal.tables import ProductRecord
 from shared.dynamo import BaseMeta, DecimalAttribute, IntegerAttribute, Lazy, RegistryModel
 
 CUSTOMER_INDEX = "customer-index"
@@ -239,20 +238,7 @@ class IdempotencyRecord(Model):
     created_at = IsoDateTimeAttribute()
 
 
-# ---------------------------------------------------------------- the inventory catalogue (read only)
-class CatalogProduct(ProductRecord):
-    """Inventory's product model, bound to this function's ``PRODUCTS_TABLE`` (read only).
-
-    Inventory's own model reads its table name from the inventory settings, which need every
-    inventory variable; this subclass keeps the attribute definitions and changes only where
-    the table name comes from. (Its indexes stay bound to inventory's model: not used here.)
-    """
-
-    class Meta(BaseMeta):
-        table_name = Lazy(lambda: settings().products_table)
-
-
-OWN_MODELS: tuple[type[Model], ...] = (
+ALL_MODELS: tuple[type[Model], ...] = (
     CustomerRecord,
     CartRecord,
     OrderRecord,
@@ -260,4 +246,3 @@ OWN_MODELS: tuple[type[Model], ...] = (
     EcommerceRegistry,
     IdempotencyRecord,
 )
-ALL_MODELS: tuple[type[Model], ...] = (*OWN_MODELS, CatalogProduct)

@@ -23,7 +23,7 @@ from datetime import datetime
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from inventory.dal.stock import new_movement_id
+from inventory.dal.stock import new_movement_id, stock_rows  # noqa: F401  (read by the logic as dal.stock_rows)
 from inventory.dal.tables import (
     ProductRecord,
     ReservationLine,
@@ -31,10 +31,14 @@ from inventory.dal.tables import (
     StockMovementRecord,
     StockRecord,
 )
-from shared.dynamo import cancellation_codes, is_conditional_failure, transact_write
-
-CONDITION_FAILED = "ConditionalCheckFailed"
-TRANSACTION_CONFLICT = "TransactionConflict"
+from shared.dynamo import (  # noqa: F401  (TransactionConflictError: raised here, caught by the logic)
+    CONDITION_FAILED,
+    TRANSACTION_CONFLICT,
+    TransactionConflictError,
+    cancellation_codes,
+    is_conditional_failure,
+    transact_write,
+)
 
 RESERVED, RELEASED, COMMITTED = "reserved", "released", "committed"
 
@@ -52,10 +56,6 @@ class StockConditionFailed(Exception):
     def __init__(self, product_ids: list[int]) -> None:
         super().__init__(f"stock conditions failed for products {product_ids}")
         self.product_ids = product_ids
-
-
-class TransactionConflictError(Exception):
-    """DynamoDB cancelled the transaction because another one touched the same items (retry)."""
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,6 @@ def live_products(product_ids: Iterable[int]) -> set[int]:
         for record in ProductRecord.batch_get(sorted(set(product_ids)), consistent_read=True)
         if record.deleted_at is None
     }
-
-
-def stock_rows(location_id: str, product_ids: Iterable[int]) -> dict[int, StockRecord]:
-    """The stock rows of ``product_ids`` at ``location_id`` (consistent read; missing rows left out)."""
-    keys = [(product_id, location_id) for product_id in sorted(set(product_ids))]
-    return {row.product_id: row for row in StockRecord.batch_get(keys, consistent_read=True)}
 
 
 # ---------------------------------------------------------------- writes

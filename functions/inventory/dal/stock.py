@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
@@ -81,6 +81,14 @@ def list_stock(
         key_names=key_names,
         page_size=max(limit + 1, FILTERED_PAGE_SIZE) if low_stock else None,
     )
+
+
+def stock_rows(location_id: str, product_ids: Iterable[int]) -> dict[int, StockRecord]:
+    """The stock rows of ``product_ids`` at ``location_id`` (consistent read; missing rows left out)."""
+    keys = [(product_id, location_id) for product_id in sorted(set(product_ids))]
+    if not keys:
+        return {}
+    return {row.product_id: row for row in StockRecord.batch_get(keys, consistent_read=True)}
 
 
 def new_movement_id(now: datetime) -> str:

@@ -10,7 +10,7 @@ from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, U
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from inventory.settings import reservation_settings, settings, stock_settings
+from inventory.settings import registry_settings, reservation_settings, settings, stock_settings
 from shared.dynamo import BaseMeta, DecimalAttribute, IntegerAttribute, Lazy, RegistryModel
 
 CATEGORY_INDEX = "category-index"
@@ -90,6 +90,7 @@ class LocationRecord(Model):
     kind = UnicodeAttribute()  # "warehouse" | "store"
     address = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    opened_by = UnicodeAttribute(null=True)  # the interface's reference that opened it (e.g. "store-7")
 
 
 class StockByLocation(GlobalSecondaryIndex["StockRecord"]):
@@ -133,7 +134,7 @@ class StockMovementRecord(Model):
     product_id = IntegerAttribute(hash_key=True)
     movement_id = UnicodeAttribute(range_key=True)  # <UTC timestamp>-<random>, sorts by time
     location_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # "set" | "adjust" | "initial"; retail: "sale" | "return"; saga: "reserve" | "release" | "commit"
+    kind = UnicodeAttribute()  # "set" | "adjust" | "initial"; interface: "sale" | "return" | "sale-undo" | "return-undo"; saga: "reserve" | "release" | "commit"
     delta = IntegerAttribute()  # change of `available`
     available_before = IntegerAttribute()
     available_after = IntegerAttribute()
@@ -146,7 +147,22 @@ class InventoryRegistry(RegistryModel):
     """Id counters (product, category, supplier) and uniqueness guards (SKU, names)."""
 
     class Meta(BaseMeta):
-        table_name = Lazy(lambda: settings().registry_table)
+        table_name = Lazy(lambda: registry_settings().registry_table)
+
+
+class AppliedChanges(Model):
+    """The inventory interface's record of a set of stock changes it applied (``pk``
+    ``applied#<reference>``, in the registry table), put in the same transaction as the changes
+    with ``attribute_not_exists``: a second apply with the same reference finds it and answers
+    what the first one did (``result``) without applying anything."""
+
+    class Meta(BaseMeta):
+        table_name = Lazy(lambda: registry_settings().registry_table)
+
+    pk = UnicodeAttribute(hash_key=True)
+    request_hash = UnicodeAttribute()
+    result = UnicodeAttribute()  # the AppliedStockChanges answer, JSON
+    created_at = UTCDateTimeAttribute()
 
 
 class ReservationLine(MapAttribute):

@@ -37,7 +37,6 @@ units leave ``reserved``) or the saga compensates (release: back to ``available`
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Sequence
 
@@ -70,7 +69,7 @@ from inventory.saga_schemas import (
     ReserveStockInput,
     ReserveStockOutput,
 )
-from shared.dynamo import utcnow
+from shared.dynamo import backoff, utcnow
 from shared.errors import ConcurrentModificationError
 
 MAX_ATTEMPTS = 8  # transactions cancelled by a concurrent one, or by a row that changed since the read
@@ -87,11 +86,6 @@ class StockInvariantError(RuntimeError):
 
 # ---------------------------------------------------------------- pure rules
 Lines = Sequence[tuple[int, int]]  # (product_id, quantity)
-
-
-def backoff(attempt: int) -> float:
-    """Seconds to wait before retrying a conflicting transaction (full jitter)."""
-    return random.uniform(0, min(0.2, 0.01 * 2**attempt))
 
 
 def missing_products(requested: Lines, live: set[int], rows: dict[int, StockRecord]) -> list[int]:

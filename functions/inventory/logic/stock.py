@@ -22,10 +22,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from inventory.dal import catalog as catalog_dal
 from inventory.dal import stock as dal
 from inventory.dal.tables import StockMovementRecord, StockRecord
-from inventory.errors import InsufficientStockError
 from inventory.logic.catalog import require_location, require_product
 from inventory.schemas import StockLevel, StockMovement, StockMovementPage, StockPage, StockUpdate, StockUpdateResult
-from shared.errors import ConcurrentModificationError, NotFoundError
+from shared.errors import ConcurrentModificationError, InsufficientStock, NotFoundError
 
 MAX_ATTEMPTS = 5
 
@@ -46,7 +45,7 @@ def new_available(
         return quantity
     result = current + delta  # type: ignore[operator]
     if result < 0:
-        raise InsufficientStockError(product_id, location_id, current, delta)  # type: ignore[arg-type]
+        raise InsufficientStock.adjustment(product_id, location_id, current, delta)  # type: ignore[arg-type]
     return result
 
 

@@ -11,15 +11,8 @@ from collections.abc import Sequence
 from pynamodb.exceptions import UpdateError
 
 from retail.dal.stores import STORE_NAME
-from retail.dal.tables import RetailRegistry, ReturnRecord, SaleRecord, StoreLocation, StoreRecord
+from retail.dal.tables import RetailRegistry, ReturnRecord, SaleRecord, StoreRecord
 from shared.dynamo import add_guard, counter_key, is_conditional_failure, transact_write
-
-
-def get_location(location_id: str) -> StoreLocation | None:
-    try:
-        return StoreLocation.get(location_id, consistent_read=True)
-    except StoreLocation.DoesNotExist:
-        return None
 
 
 def put_store(store: StoreRecord) -> None:

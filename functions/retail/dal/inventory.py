@@ -1,22 +1,70 @@
-"""Reads of inventory's tables: product prices and a store's stock rows."""
+"""Inventory's data as retail reaches it: through the inventory interface function
+(``shared.contracts.inventory``), never inventory's tables.
+
+Stock changes are idempotent by their reference: a sale's stock leaves under ``sale-<id>``,
+its compensation comes back under ``sale-<id>-undo``; a return's units come back under
+``return-<id>`` (compensation ``return-<id>-undo``); a store's location is opened (and, if
+the store cannot be written, closed) under ``store-<id>``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from retail.dal.tables import CatalogueProduct, StoreStock
+from retail.settings import settings
+from shared.contracts.inventory import (
+    AppliedStockChanges,
+    ApplyStockChanges,
+    CloseLocation,
+    InventoryClient,
+    Location,
+    MovementKind,
+    OpenLocation,
+    Product,
+    StockChange,
+    StockRow,
+)
 
 
-def live_products(product_ids: Iterable[int]) -> dict[int, CatalogueProduct]:
-    """Products by id, leaving out unknown and deleted (discontinued) ones."""
-    found: dict[int, CatalogueProduct] = {}
-    for record in CatalogueProduct.batch_get(sorted(set(product_ids)), consistent_read=True):
-        if record.deleted_at is None:
-            found[record.product_id] = record
-    return found
+def client() -> InventoryClient:
+    return InventoryClient(settings().inventory_function)
 
 
-def stock_rows(location_id: str, product_ids: Iterable[int]) -> dict[int, StoreStock]:
-    """The stock rows of ``product_ids`` at ``location_id`` (consistent read; missing rows left out)."""
-    keys = [(product_id, location_id) for product_id in sorted(set(product_ids))]
-    return {row.product_id: row for row in StoreStock.batch_get(keys, consistent_read=True)}
+def live_products(product_ids: Iterable[int]) -> dict[int, Product]:
+    """Live products by id (unknown and deleted ones left out)."""
+    return client().get_products(list(product_ids))
+
+
+def all_live_products() -> list[Product]:
+    """The whole live catalogue (demo data)."""
+    return client().list_products()
+
+
+def stock_rows(location_id: str, product_ids: Iterable[int]) -> dict[int, StockRow]:
+    """The stock rows of ``product_ids`` at ``location_id`` (missing rows left out)."""
+    return client().get_stock(location_id, list(product_ids))
+
+
+def change_stock(
+    reference: str, location_id: str, lines: Sequence[tuple[int, int]], *, kind: MovementKind, reason: str
+) -> AppliedStockChanges:
+    """Apply (product_id, delta) lines at ``location_id`` in one transaction, once per ``reference``."""
+    return client().apply(
+        ApplyStockChanges(
+            reference=reference,
+            location_id=location_id,
+            kind=kind,
+            reason=reason[:200],
+            lines=[StockChange(product_id=pid, delta=delta) for pid, delta in lines],
+        )
+    )
+
+
+def open_location(reference: str, location_id: str, name: str, address: str | None) -> Location:
+    return client().open_location(
+        OpenLocation(reference=reference, location_id=location_id, name=name, kind="store", address=address)
+    )
+
+
+def close_location(reference: str, location_id: str) -> Location:
+    return client().close_location(CloseLocation(reference=reference, location_id=location_id))

@@ -1,16 +1,16 @@
-"""Reads and writes of returns and of the per-sale-line returned-quantity guards."""
+"""Reads and writes of returns and of the per-sale-line returned-quantity guards (the units a
+return puts back are inventory's: ``retail.dal.inventory``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from retail.dal.stock import Layout, StockChange, add_stock_change
 from retail.dal.tables import RetailRegistry, ReturnRecord
-from shared.dynamo import transact_write
+from shared.dynamo import CONDITION_FAILED, TRANSACTION_CONFLICT, TransactionConflictError, cancellation_codes, transact_write
 from shared.pagination import Key, paginate, scope_of
 
 RETURNED_PREFIX = "returned#"
@@ -38,44 +38,52 @@ def returned_quantities(sale_id: int, product_ids: Iterable[int]) -> dict[int, i
     return found
 
 
-def write_return(
-    record: ReturnRecord,
-    changes: Sequence[StockChange],
-    guards: Sequence[ReturnedGuard],
-    *,
-    location_id: str,
-    now: datetime,
-) -> None:
-    """Put the return, put the units back in stock and count them as returned, all or nothing.
+class GuardsRefused(Exception):
+    """Some lines would take the returned quantity over the sold one (a concurrent return came
+    first); ``lines`` are (line index, guard as it was)."""
 
-    Per line: a stock movement put, a stock increment (the row must exist) and the guard update
-    ``ADD counter :units`` conditioned on ``counter <= sold - units`` (or no guard yet): two
-    concurrent returns of the same units cannot both pass it. Raises ``ConditionFailedError``
-    (``guards`` lists the lines over the sold quantity, with the guard as it was),
-    ``TransactionConflictError`` (retry) or the original error.
-    """
-    layout = Layout(lines=len(changes), puts=1 + len(changes))
+    def __init__(self, lines: list[tuple[int, dict[str, Any] | None]]) -> None:
+        super().__init__(f"returned-quantity guards refused lines {[line for line, _ in lines]}")
+        self.lines = lines
+
+
+def claim_returned(sale_id: int, guards: Sequence[ReturnedGuard]) -> None:
+    """Count every line's units as returned, all or nothing: per line ``ADD counter :units``
+    conditioned on ``counter <= sold - units`` (or no guard yet), so two concurrent returns of
+    the same units cannot both pass. Raises :class:`GuardsRefused`,
+    ``TransactionConflictError`` (retry) or the original error."""
     try:
         with transact_write() as tx:
-            tx.save(record, condition=ReturnRecord.return_id.does_not_exist())
-            for change in changes:
-                add_stock_change(
-                    tx,
-                    change,
-                    location_id=location_id,
-                    kind="return",
-                    reason=f"return {record.return_id} of sale {record.sale_id}",
-                    now=now,
-                )
-            for guard in guards:  # updates after the stock updates (Layout.guard_index)
+            for guard in guards:
                 tx.update(
-                    RetailRegistry(returned_key(record.sale_id, guard.product_id)),
-                    actions=[RetailRegistry.counter.add(guard.units), RetailRegistry.owner_id.set(record.sale_id)],
+                    RetailRegistry(returned_key(sale_id, guard.product_id)),
+                    actions=[RetailRegistry.counter.add(guard.units), RetailRegistry.owner_id.set(sale_id)],
                     condition=RetailRegistry.counter.does_not_exist() | (RetailRegistry.counter <= guard.sold - guard.units),
                     return_values="ALL_OLD",
                 )
     except TransactWriteError as exc:
-        raise layout.classify(exc, with_guards=True) from None
+        codes = cancellation_codes(exc)
+        reasons = exc.cancellation_reasons or []
+        refused = [(line, reasons[line].raw_item if reasons[line] else None)
+                   for line in range(len(guards)) if line < len(codes) and codes[line] == CONDITION_FAILED]
+        if refused:
+            raise GuardsRefused(refused) from None
+        if TRANSACTION_CONFLICT in codes:
+            raise TransactionConflictError() from None
+        raise
+
+
+def unclaim_returned(sale_id: int, guards: Sequence[ReturnedGuard]) -> None:
+    """Compensation of :func:`claim_returned` (the return could not be completed)."""
+    with transact_write() as tx:
+        for guard in guards:
+            tx.update(RetailRegistry(returned_key(sale_id, guard.product_id)),
+                      actions=[RetailRegistry.counter.add(-guard.units)])
+
+
+def put_return(record: ReturnRecord) -> None:
+    """Write the return (its ``return_id`` unused: it was just allocated)."""
+    record.save(condition=ReturnRecord.return_id.does_not_exist())
 
 
 def get_return(return_id: int) -> ReturnRecord | None:

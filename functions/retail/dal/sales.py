@@ -1,41 +1,16 @@
-"""Reads and writes of sales: the one-transaction sale, lookups and listings."""
+"""Reads and writes of sales (the stock a sale takes is inventory's: ``retail.dal.inventory``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterator
 
-from pynamodb.exceptions import TransactWriteError
-
-from retail.dal.stock import Layout, StockChange, add_stock_change
 from retail.dal.tables import SaleRecord
-from shared.dynamo import transact_write
 from shared.pagination import Key, paginate, scope_of
 
 
-def write_sale(sale: SaleRecord, changes: Sequence[StockChange], *, location_id: str, now: datetime) -> None:
-    """Put the sale and take every line's units from the store's stock, all or nothing.
-
-    One TransactWriteItems: the sale put (``sale_id`` unused), then per line a stock movement
-    put and a stock update conditioned on ``available >= quantity``. Raises
-    ``ConditionFailedError`` (lines short of stock, with the rows as they were),
-    ``TransactionConflictError`` (retry) or the original error.
-    """
-    layout = Layout(lines=len(changes), puts=1 + len(changes))
-    try:
-        with transact_write() as tx:
-            tx.save(sale, condition=SaleRecord.sale_id.does_not_exist())
-            for change in changes:
-                add_stock_change(
-                    tx,
-                    change,
-                    location_id=location_id,
-                    kind="sale",
-                    reason=f"sale {sale.sale_id} (store {sale.store_id}, register {sale.register_id})",
-                    now=now,
-                )
-    except TransactWriteError as exc:
-        raise layout.classify(exc) from None
+def put_sale(sale: SaleRecord) -> None:
+    """Write the sale (its ``sale_id`` unused: it was just allocated)."""
+    sale.save(condition=SaleRecord.sale_id.does_not_exist())
 
 
 def get_sale(sale_id: int) -> SaleRecord | None:

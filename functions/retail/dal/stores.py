@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
 
-from retail.dal.tables import CashRegisterRecord, RetailRegistry, StoreLocation, StoreRecord
-from retail.errors import LocationTakenError
+from retail.dal.tables import CashRegisterRecord, RetailRegistry, StoreRecord
 from shared.dynamo import add_guard, allocate_ids, cancellation_codes, guard_owner, transact_write
 from shared.errors import AlreadyExistsError
 from shared.pagination import paginate, scope_of
@@ -46,18 +45,15 @@ def list_stores(*, limit: int, next_token: str | None) -> tuple[list[StoreRecord
     )
 
 
-def create_store(store: StoreRecord, location: StoreLocation) -> None:
-    """Write the store, open its inventory location and claim its name, in one transaction."""
+def create_store(store: StoreRecord) -> None:
+    """Write the store and claim its name, in one transaction (its inventory location was
+    opened before, through inventory's interface)."""
     try:
-        with transact_write() as tx:  # puts, in this order: store, location, name guard
+        with transact_write() as tx:  # puts, in this order: store, name guard
             tx.save(store, condition=StoreRecord.store_id.does_not_exist())
-            tx.save(location, condition=StoreLocation.location_id.does_not_exist())
             add_guard(tx, RetailRegistry, STORE_NAME, store.name.casefold(), store.store_id)
     except TransactWriteError as exc:
-        codes = cancellation_codes(exc)
-        if codes[1:2] == ["ConditionalCheckFailed"]:
-            raise LocationTakenError(location.location_id) from None
-        if codes[2:3] == ["ConditionalCheckFailed"]:
+        if cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
             raise AlreadyExistsError("store", "name", store.name) from None
         raise
 

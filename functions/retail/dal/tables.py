@@ -1,9 +1,7 @@
-"""pynamodb models of the retail tables, and of the inventory tables retail writes.
+"""pynamodb models of the retail tables (keys and indexes: see ../README.md).
 
-Keys and indexes: see ../README.md. Inventory's tables are used through inventory's own models
-(``inventory.dal.tables``), subclassed only to read their table names from the retail
-function's environment (:class:`retail.settings.RetailSettings`): the items retail writes (stock
-rows, movements, locations) have exactly inventory's shape.
+Retail reads and writes no other domain's table: stock, prices and locations are inventory's,
+reached through its interface (``retail.dal.inventory``).
 
 Sale and return items are consumed by the reporting domain through the tables' streams: their
 attribute names and types are a contract (README.md, "Stream contract").
@@ -15,7 +13,6 @@ from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute, U
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from inventory.dal.tables import LocationRecord, ProductRecord, StockMovementRecord, StockRecord
 from retail.settings import settings
 from shared.dynamo import BaseMeta, DecimalAttribute, IntegerAttribute, Lazy, RegistryModel
 
@@ -135,35 +132,6 @@ class RetailRegistry(RegistryModel):
 
     class Meta(BaseMeta):
         table_name = Lazy(lambda: settings().registry_table)
-
-
-# ---------------------------------------------------------------- inventory's tables
-class CatalogueProduct(ProductRecord):
-    """Inventory's products (read for their price)."""
-
-    class Meta(BaseMeta):
-        table_name = Lazy(lambda: settings().products_table)
-
-
-class StoreStock(StockRecord):
-    """Inventory's stock rows (a store's row is (product_id, ``store-N``))."""
-
-    class Meta(BaseMeta):
-        table_name = Lazy(lambda: settings().stock_table)
-
-
-class StockMovement(StockMovementRecord):
-    """Inventory's stock movement journal (retail writes ``sale`` and ``return`` movements)."""
-
-    class Meta(BaseMeta):
-        table_name = Lazy(lambda: settings().stock_movements_table)
-
-
-class StoreLocation(LocationRecord):
-    """Inventory's stock locations (a new store opens its ``store-N``)."""
-
-    class Meta(BaseMeta):
-        table_name = Lazy(lambda: settings().locations_table)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (StoreRecord, CashRegisterRecord, SaleRecord, ReturnRecord, RetailRegistry)

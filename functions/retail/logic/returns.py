@@ -4,10 +4,15 @@
   ``invalid_reference`` for a product not on the sale); each product once.
 - Each line is refunded at the unit price of the sale line (``refund_amount = unit_price *
   quantity``); ``refund_total`` is their sum.
-- The units go back to the stock of the sale's store, in ONE transaction with the return
-  record, the stock movements and a per-sale-line "returned quantity" guard conditioned on
-  ``returned + quantity <= sold``: returning more than was sold, or the same units twice (even
-  by two concurrent requests), is a 409 ``return_exceeds_sale`` and nothing is written.
+- Returning more than was sold, or the same units twice (even by two concurrent requests), is a
+  409 ``return_exceeds_sale`` and nothing is written: per sale line a "returned quantity" guard
+  (retail's registry) is raised first, every line in ONE transaction, each conditioned on
+  ``returned + quantity <= sold``.
+- Then the units go back to the stock of the sale's store through inventory's interface (one
+  inventory transaction, reference ``return-<return_id>``; a store without the product's stock
+  row: 409 ``stock_row_missing``), then the return is written. A step that fails undoes the
+  ones before it (the guards come down; the units leave again, ``return-<return_id>-undo``):
+  a failed return leaves nothing behind.
 - Metrics: ``ReturnsCreated``, ``ProductsReturned`` (units), ``RefundValue``.
 """
 
@@ -22,17 +27,19 @@ from retail.dal import inventory as inventory_dal
 from retail.dal import returns as dal
 from retail.dal import sales as sales_dal
 from retail.dal import stores as stores_dal
-from retail.dal.returns import ReturnedGuard
-from retail.dal.stock import ConditionFailedError, StockChange, TransactionConflictError, number
+from retail.dal.returns import GuardsRefused, ReturnedGuard
 from retail.dal.tables import ReturnLine, ReturnRecord, SaleRecord
-from retail.errors import Excess, ReturnExceedsSaleError, StockRowMissingError
+from retail.errors import Excess, ReturnExceedsSaleError
 from retail.logic import rules
-from retail.logic.sales import MAX_ATTEMPTS, backoff
+from retail.logic.sales import give_back, refusal_of_lines
 from retail.logic.stores import require_store
 from retail.schemas import ReturnCreate, ReturnLineOut, ReturnOut, ReturnPage
 from shared.caller import EVERY_STORE, Caller
-from shared.dynamo import utcnow
+from shared.contracts.inventory import InventoryRefusal
+from shared.dynamo import TransactionConflictError, backoff, raw_number, utcnow
 from shared.errors import ConcurrentModificationError, InvalidReferenceError, NotFoundError
+
+MAX_ATTEMPTS = 8  # guard transactions cancelled by a concurrent one (TransactionConflict)
 
 logger = Logger(child=True)
 metrics = Metrics()
@@ -76,6 +83,43 @@ def return_record(
     )
 
 
+def claim_returned(sale: SaleRecord, request: ReturnCreate) -> list[rules.RefundLine]:
+    """Raise the returned-quantity guards of every line (all or none); the refund lines."""
+    sold = sold_lines(sale)
+    requested = [(line.product_id, line.quantity) for line in request.lines]
+    for attempt in range(MAX_ATTEMPTS):
+        already = dal.returned_quantities(sale.sale_id, [pid for pid, _ in requested])
+        refunds = rules.compute_refund(sale.sale_id, sold, requested, already)  # 422 / 409 early answers
+        try:
+            dal.claim_returned(sale.sale_id, guards_of(refunds))
+            return refunds
+        except GuardsRefused as exc:  # a concurrent return took these units back first
+            raise ReturnExceedsSaleError(
+                sale.sale_id,
+                [
+                    Excess(line, refunds[line].product_id, refunds[line].sold, raw_number(old, "counter"), refunds[line].quantity)
+                    for line, old in exc.lines
+                ],
+            ) from None
+        except TransactionConflictError:
+            logger.info("return guards conflicted, retrying", extra={"sale_id": sale.sale_id, "attempt": attempt})
+            time.sleep(backoff(attempt))
+    raise ConcurrentModificationError(f"the returns of sale {sale.sale_id} keep changing; retry the return")
+
+
+def guards_of(refunds: list[rules.RefundLine]) -> list[ReturnedGuard]:
+    return [ReturnedGuard(r.product_id, r.quantity, r.sold) for r in refunds]
+
+
+def unclaim_returned(sale: SaleRecord, refunds: list[rules.RefundLine]) -> None:
+    """Compensation: the guards come down again (a failure is logged; the original error is answered)."""
+    try:
+        dal.unclaim_returned(sale.sale_id, guards_of(refunds))
+    except Exception:
+        logger.exception("compensation failed: returned quantities not restored",
+                         extra={"sale_id": sale.sale_id, "lines": [(r.product_id, r.quantity) for r in refunds]})
+
+
 def create_return(request: ReturnCreate, caller: Caller = EVERY_STORE) -> ReturnOut:
     sale = sales_dal.get_sale(request.sale_id)
     if sale is None:
@@ -83,50 +127,27 @@ def create_return(request: ReturnCreate, caller: Caller = EVERY_STORE) -> Return
     caller.check_store(sale.store_id)
     store = stores_dal.get_store(sale.store_id)
     location_id = store.location_id if store is not None else rules.location_of_store(sale.store_id)
-    sold = sold_lines(sale)
-    requested = [(line.product_id, line.quantity) for line in request.lines]
-    product_ids = [pid for pid, _ in requested]
-    return_id: int | None = None
 
-    for attempt in range(MAX_ATTEMPTS):
-        already = dal.returned_quantities(sale.sale_id, product_ids)
-        refunds = rules.compute_refund(sale.sale_id, sold, requested, already)  # 422 / 409 early answers
-        rows = inventory_dal.stock_rows(location_id, product_ids)
-        missing = [pid for pid in product_ids if pid not in rows]
-        if missing:
-            raise StockRowMissingError(f"{location_id} has no stock row for product(s) {missing}")
-        if return_id is None:
-            return_id = stores_dal.next_id("return")[0]
-        changes = [StockChange(r.product_id, r.quantity, rows[r.product_id].available, rows[r.product_id].reorder_level) for r in refunds]
-        guards = [ReturnedGuard(r.product_id, r.quantity, r.sold) for r in refunds]
-        now = utcnow()
-        record = return_record(return_id, sale, refunds, request.reason, rules.timestamp(now), rules.day(now))
-        try:
-            dal.write_return(record, changes, guards, location_id=location_id, now=now)
-            break
-        except ConditionFailedError as exc:
-            if exc.guards:  # a concurrent return took these units back first
-                raise ReturnExceedsSaleError(
-                    sale.sale_id,
-                    [
-                        Excess(
-                            f.line,
-                            refunds[f.line].product_id,
-                            refunds[f.line].sold,
-                            number(f.old_item, "counter"),
-                            refunds[f.line].quantity,
-                        )
-                        for f in exc.guards
-                    ],
-                ) from None
-            raise StockRowMissingError(
-                f"{location_id} has no stock row for product(s) {[refunds[f.line].product_id for f in exc.stock]}"
-            ) from None
-        except TransactionConflictError:
-            logger.info("return transaction conflicted, retrying", extra={"return_id": return_id, "attempt": attempt})
-            time.sleep(backoff(attempt))
-    else:
-        raise ConcurrentModificationError(f"sale {sale.sale_id} or its store's stock keeps changing; retry the return")
+    refunds = claim_returned(sale, request)
+    lines = [(r.product_id, r.quantity) for r in refunds]
+    return_id = stores_dal.next_id("return")[0]
+    try:
+        inventory_dal.change_stock(f"return-{return_id}", location_id, lines, kind="return",
+                                   reason=f"return {return_id} of sale {sale.sale_id}")
+    except Exception as exc:
+        unclaim_returned(sale, refunds)
+        if isinstance(exc, InventoryRefusal):
+            raise refusal_of_lines(exc, lines) from None
+        raise
+    now = utcnow()
+    record = return_record(return_id, sale, refunds, request.reason, rules.timestamp(now), rules.day(now))
+    try:
+        dal.put_return(record)
+    except Exception:
+        give_back(f"return-{return_id}-undo", location_id, [(pid, -qty) for pid, qty in lines], kind="return-undo",
+                  reason=f"return {return_id} could not be recorded: units out again")
+        unclaim_returned(sale, refunds)
+        raise
 
     units = sum(line.quantity for line in refunds)
     metrics.add_metric(name="ReturnsCreated", unit=MetricUnit.Count, value=1)

@@ -1,15 +1,15 @@
-"""Pure rules of the retail domain: limits, pricing, refunds, stock checks, periods.
+"""Pure rules of the retail domain: limits, pricing, refunds, low stock, periods.
 
 Nothing here reads or writes a table; everything is unit-tested in tests/unit/test_retail_rules.py.
 
-**Transaction size.** A sale is one DynamoDB ``TransactWriteItems`` (at most
-``TRANSACTION_MAX_ITEMS`` = 100 items): the sale record, plus per line a conditional stock update
-and a stock movement. A return is one transaction too: the return record, plus per line a stock
-update, a stock movement and the per-sale-line "returned quantity" guard. Every sale must stay
-returnable in one return, so the lines a sale may have is the smaller of the two capacities::
+**Line limits.** A sale's stock leaves in one inventory transaction (the "applied" record plus,
+per line, a stock update and a movement: at most ``MAX_CHANGE_LINES`` = 49 lines,
+``shared.contracts.inventory``); a return claims its returned quantities in one retail
+transaction (a guard per line) and puts the units back in one inventory transaction. Every sale
+must stay returnable in one return. Sales and returns take at most 33 lines, the limit the API
+has always had (when a return was one transaction of 1 + 3 items per line)::
 
-    sale:   1 + 2 * lines <= 100  ->  49 lines
-    return: 1 + 3 * lines <= 100  ->  33 lines      MAX_SALE_LINES = MAX_RETURN_LINES = 33
+    MAX_SALE_LINES = MAX_RETURN_LINES = 33 <= MAX_CHANGE_LINES = 49
 """
 
 from __future__ import annotations
@@ -19,34 +19,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from retail.errors import Excess, InvalidPeriodError, ReturnExceedsSaleError, Shortage, not_in_sale_error
+from retail.errors import Excess, InvalidPeriodError, ReturnExceedsSaleError, not_in_sale_error
+from shared.contracts.inventory import MAX_CHANGE_LINES
 from shared.types import CENT
 
-TRANSACTION_MAX_ITEMS = 100  # DynamoDB TransactWriteItems limit
-
-SALE_FIXED_ITEMS = 1  # the sale record
-SALE_ITEMS_PER_LINE = 2  # conditional stock decrement + stock movement
-RETURN_FIXED_ITEMS = 1  # the return record
-RETURN_ITEMS_PER_LINE = 3  # stock increment + stock movement + returned-quantity guard
+MAX_SALE_LINES = MAX_RETURN_LINES = 33
+assert MAX_SALE_LINES <= MAX_CHANGE_LINES
 
 MAX_LINE_QUANTITY = 10_000  # units of one product on one line
-
-
-def max_lines(fixed_items: int, items_per_line: int, limit: int = TRANSACTION_MAX_ITEMS) -> int:
-    """The most lines whose transaction stays within ``limit`` items."""
-    return (limit - fixed_items) // items_per_line
-
-
-def sale_transaction_items(lines: int) -> int:
-    return SALE_FIXED_ITEMS + SALE_ITEMS_PER_LINE * lines
-
-
-def return_transaction_items(lines: int) -> int:
-    return RETURN_FIXED_ITEMS + RETURN_ITEMS_PER_LINE * lines
-
-
-MAX_RETURN_LINES = max_lines(RETURN_FIXED_ITEMS, RETURN_ITEMS_PER_LINE)
-MAX_SALE_LINES = min(max_lines(SALE_FIXED_ITEMS, SALE_ITEMS_PER_LINE), MAX_RETURN_LINES)
 
 
 # ---------------------------------------------------------------- lines
@@ -94,15 +74,6 @@ def sale_total(lines: Iterable[PricedLine]) -> Decimal:
 
 def item_count(lines: Iterable[PricedLine]) -> int:
     return sum(line.quantity for line in lines)
-
-
-def find_shortages(lines: Sequence[tuple[int, int]], available: Mapping[int, int]) -> list[Shortage]:
-    """Lines asking for more than ``available`` (product id -> units; a missing row is 0)."""
-    return [
-        Shortage(index, product_id, quantity, available.get(product_id, 0))
-        for index, (product_id, quantity) in enumerate(lines)
-        if available.get(product_id, 0) < quantity
-    ]
 
 
 def is_low(available: int, reorder_level: int) -> bool:

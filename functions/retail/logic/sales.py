@@ -5,18 +5,19 @@
   ``invalid_reference``, naming the lines).
 - Unit prices are the catalogue's at the time of the sale, never the client's; line totals and
   the total are exact decimals (2 places). There are no discounts.
-- Stock is taken from the store's location (``store-N``) for every line in ONE transaction,
-  each line conditioned on ``available >= quantity``: all lines or none. A line short of stock
-  is a 409 ``insufficient_stock`` naming every short product and what is available, and
-  nothing is written. A transaction that collides with a concurrent one is retried.
+- Stock is inventory's: the sale asks inventory's interface to take every line's units from the
+  store's location (``store-N``) in ONE inventory transaction, each line conditioned on
+  ``available >= quantity``: all lines or none (the same call answers the catalogue prices it
+  used: one invoke per sale). A line short of stock is a 409 ``insufficient_stock`` naming every
+  short product and what is available, and nothing is written. The stock change is idempotent by
+  its reference ``sale-<sale_id>`` (an invoke the SDK retries takes the units once).
+- Then the sale is written (retail's table). If that fails, the units go back (reference
+  ``sale-<sale_id>-undo``) and the error is answered: a failed sale leaves nothing behind.
 - Metrics: ``SalesCreated``, ``ProductsSold`` (units), ``SaleValue`` (the total), and
   ``LowStockAlerts`` for each stock row the sale takes to or below its reorder level.
 """
 
 from __future__ import annotations
-
-import random
-import time
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -24,25 +25,60 @@ from aws_lambda_powertools.metrics import MetricUnit
 from retail.dal import inventory as inventory_dal
 from retail.dal import sales as dal
 from retail.dal import stores as stores_dal
-from retail.dal.stock import ConditionFailedError, StockChange, TransactionConflictError, number
 from retail.dal.tables import SaleLine, SaleRecord
-from retail.errors import InsufficientStockError, RegisterNotInStoreError, Shortage, unknown_products_error
+from retail.errors import RegisterNotInStoreError, unknown_products_error
 from retail.logic import rules
 from retail.logic.stores import require_store
 from retail.schemas import SaleCreate, SaleLineOut, SaleOut, SalePage
 from shared.caller import EVERY_STORE, Caller
+from shared.contracts.inventory import AppliedStockChanges, InventoryRefusal, InventoryUnavailable
 from shared.dynamo import utcnow
-from shared.errors import ConcurrentModificationError, NotFoundError
-
-MAX_ATTEMPTS = 8  # transactions cancelled by a concurrent one (TransactionConflict)
+from shared.errors import InsufficientStock, NotFoundError, Shortage
 
 logger = Logger(child=True)
 metrics = Metrics()
 
 
-def backoff(attempt: int) -> float:
-    """Seconds to wait before retrying a conflicting transaction (full jitter)."""
-    return random.uniform(0, min(0.2, 0.01 * 2**attempt))
+def refusal_of_lines(exc: InventoryRefusal, requested: list[tuple[int, int]]) -> Exception:
+    """The API error an inventory refusal of a request's lines is (unknown or deleted products
+    name their lines; anything else is not the client's doing)."""
+    if exc.error_type == "ProductNotFound":
+        gone = set(exc.product_ids())
+        return unknown_products_error([(index, pid) for index, (pid, _) in enumerate(requested) if pid in gone])
+    return InventoryUnavailable(str(exc))
+
+
+def shortage_of_lines(exc: InsufficientStock, requested: list[tuple[int, int]]) -> InsufficientStock:
+    """Inventory's refusal with the request's line numbers (``details[].loc``)."""
+    line_of = {pid: index for index, (pid, _) in enumerate(requested)}
+    return InsufficientStock(
+        exc.location_id,
+        [Shortage(s.product_id, s.requested, s.available, line=line_of.get(s.product_id)) for s in exc.shortages],
+    )
+
+
+def take_stock(sale_id: int, store_id: int, register_id: int, location_id: str,
+               requested: list[tuple[int, int]]) -> AppliedStockChanges:
+    """Take every line's units at ``location_id`` (one inventory transaction, reference ``sale-<id>``)."""
+    try:
+        return inventory_dal.change_stock(
+            f"sale-{sale_id}", location_id, [(pid, -qty) for pid, qty in requested], kind="sale",
+            reason=f"sale {sale_id} (store {store_id}, register {register_id})",
+        )
+    except InsufficientStock as exc:
+        raise shortage_of_lines(exc, requested) from None
+    except InventoryRefusal as exc:
+        raise refusal_of_lines(exc, requested) from None
+
+
+def give_back(reference: str, location_id: str, lines: list[tuple[int, int]], *, kind: str, reason: str) -> None:
+    """Compensation: apply ``lines`` under ``reference``; a failure is logged (the original error
+    is what the client gets), with what a person must put right."""
+    try:
+        inventory_dal.change_stock(reference, location_id, lines, kind=kind, reason=reason)  # type: ignore[arg-type]
+    except Exception:
+        logger.exception("compensation failed: stock not restored",
+                         extra={"reference": reference, "location_id": location_id, "lines": lines})
 
 
 def sale_out(record: SaleRecord) -> SaleOut:
@@ -95,51 +131,29 @@ def create_sale(request: SaleCreate, caller: Caller = EVERY_STORE) -> SaleOut:
     if stores_dal.get_register(store.store_id, request.register_id) is None:
         raise RegisterNotInStoreError(request.register_id, store.store_id)
     requested = [(line.product_id, line.quantity) for line in request.lines]
-    products = inventory_dal.live_products(pid for pid, _ in requested)
-    unknown = [(index, pid) for index, (pid, _) in enumerate(requested) if pid not in products]
-    if unknown:
-        raise unknown_products_error(unknown)
-    priced = rules.price_lines(requested, {pid: product.price for pid, product in products.items()})
     location_id = store.location_id
     sale_id = stores_dal.next_id("sale")[0]
 
-    for attempt in range(MAX_ATTEMPTS):
-        rows = inventory_dal.stock_rows(location_id, list(products))
-        shortages = rules.find_shortages(requested, {pid: row.available for pid, row in rows.items()})
-        if shortages:  # early answer naming every short line; the transaction's conditions decide
-            raise InsufficientStockError(location_id, shortages)
-        changes = [StockChange(pid, -qty, rows[pid].available, rows[pid].reorder_level) for pid, qty in requested]
-        now = utcnow()
-        record = sale_record(sale_id, store.store_id, request.register_id, priced, rules.timestamp(now), rules.day(now))
-        try:
-            dal.write_sale(record, changes, location_id=location_id, now=now)
-            break
-        except ConditionFailedError as exc:  # the stock changed between our read and the write
-            deleted = [(f.line, requested[f.line][0]) for f in exc.stock if f.old_item and "discontinued" in f.old_item]
-            if deleted:
-                raise unknown_products_error(deleted) from None
-            raise InsufficientStockError(
-                location_id,
-                [
-                    Shortage(f.line, requested[f.line][0], requested[f.line][1], number(f.old_item, "available"))
-                    for f in exc.stock
-                ],
-            ) from None
-        except TransactionConflictError:
-            logger.info("sale transaction conflicted, retrying", extra={"sale_id": sale_id, "attempt": attempt})
-            time.sleep(backoff(attempt))
-    else:
-        raise ConcurrentModificationError(f"the stock of store {store.store_id} keeps changing; retry the sale")
+    applied = take_stock(sale_id, store.store_id, request.register_id, location_id, requested)
+    priced = rules.price_lines(requested, {line.product_id: line.unit_price for line in applied.lines})
+    now = utcnow()
+    record = sale_record(sale_id, store.store_id, request.register_id, priced, rules.timestamp(now), rules.day(now))
+    try:
+        dal.put_sale(record)
+    except Exception:
+        give_back(f"sale-{sale_id}-undo", location_id, [(pid, qty) for pid, qty in requested], kind="sale-undo",
+                  reason=f"sale {sale_id} could not be recorded: units back")
+        raise
 
     metrics.add_metric(name="SalesCreated", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="ProductsSold", unit=MetricUnit.Count, value=record.item_count)
     metrics.add_metric(name="SaleValue", unit=MetricUnit.NoUnit, value=float(record.total))
-    for change in changes:
-        if rules.crossed_into_low_stock(change.available_before, change.available_after, change.reorder_level):
+    for line in applied.lines:
+        if rules.crossed_into_low_stock(line.available_before, line.available_after, line.reorder_level):
             metrics.add_metric(name="LowStockAlerts", unit=MetricUnit.Count, value=1)
             logger.warning(
                 "low stock",
-                extra={"product_id": change.product_id, "location_id": location_id, "available": change.available_after},
+                extra={"product_id": line.product_id, "location_id": location_id, "available": line.available_after},
             )
     logger.info(
         "sale created",

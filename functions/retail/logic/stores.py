@@ -1,8 +1,10 @@
 """Stores and cash registers: the business rules.
 
 - Store ids are integers from an atomic counter; store N holds its stock at inventory's
-  location ``store-N``. Creating a store opens that location in the same transaction (a
-  location that already exists is a 409 ``location_exists``; the next attempt gets the next id).
+  location ``store-N``. Creating a store first opens that location through inventory's
+  interface (reference ``store-N``; a location that already exists is a 409
+  ``location_exists``; the next attempt gets the next id), then writes the store; if the store
+  cannot be written, the location is closed again: a failed creation leaves nothing behind.
 - Store names are unique, case-insensitively (409 ``already_exists``).
 - A cash register belongs to one store (422 ``invalid_reference`` for an unknown store) and has
   a number unique within its store (409 ``already_exists``).
@@ -12,10 +14,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
+from retail.dal import inventory as inventory_dal
 from retail.dal import stores as dal
-from retail.dal.tables import CashRegisterRecord, StoreLocation, StoreRecord
+from retail.dal.tables import CashRegisterRecord, StoreRecord
+from retail.errors import LocationTakenError
 from retail.logic.rules import location_of_store
 from retail.schemas import CashRegisterCreate, CashRegisterOut, CashRegisterPage, StoreCreate, StoreOut, StorePage
+from shared.contracts.inventory import InventoryRefusal, InventoryUnavailable
 from shared.dynamo import utcnow
 from shared.errors import AlreadyExistsError, InvalidReferenceError, NotFoundError
 
@@ -57,26 +62,40 @@ def require_store(store_id: int, loc: list[str | int]) -> StoreRecord:
 
 
 # ---------------------------------------------------------------- stores
-def new_store_records(store_id: int, request: StoreCreate) -> tuple[StoreRecord, StoreLocation]:
-    now = utcnow()
-    location_id = location_of_store(store_id)
-    store = StoreRecord(
+def new_store_record(store_id: int, request: StoreCreate) -> StoreRecord:
+    return StoreRecord(
         store_id,
         name=request.name,
         address=request.address,
         phone=request.phone,
-        location_id=location_id,
-        created_at=now,
+        location_id=location_of_store(store_id),
+        created_at=utcnow(),
     )
-    location = StoreLocation(location_id, name=request.name, kind="store", address=request.address, created_at=now)
-    return store, location
+
+
+def open_location(store: StoreRecord, reference: str) -> None:
+    try:
+        inventory_dal.open_location(reference, store.location_id, store.name, store.address)
+    except InventoryRefusal as exc:
+        if exc.error_type == "LocationExists":
+            raise LocationTakenError(store.location_id) from None
+        raise InventoryUnavailable(str(exc)) from None
 
 
 def create_store(request: StoreCreate) -> StoreOut:
     if dal.find_store_by_name(request.name) is not None:  # cheap early answer; the transaction decides
         raise AlreadyExistsError("store", "name", request.name)
-    store, location = new_store_records(dal.next_id("store")[0], request)
-    dal.create_store(store, location)
+    store = new_store_record(dal.next_id("store")[0], request)
+    reference = f"store-{store.store_id}"
+    open_location(store, reference)
+    try:
+        dal.create_store(store)
+    except Exception:
+        try:
+            inventory_dal.close_location(reference, store.location_id)
+        except Exception:
+            logger.exception("compensation failed: location left open", extra={"location_id": store.location_id})
+        raise
     logger.info("store created", extra={"store_id": store.store_id, "location_id": store.location_id})
     return store_out(store)
 

@@ -1,0 +1,229 @@
+"""The inventory interface: what other domains ask of inventory (``shared.contracts.inventory``).
+
+- **Catalogue reads** answer live products only (unknown and deleted ones are left out).
+- **apply_stock_changes** takes or puts back units at one location, every line in ONE
+  transaction, all or nothing; stock never goes below zero (each decrement is conditioned on
+  ``available >= units`` on a live row, so concurrent callers cannot both take the last units).
+  Before the transaction, one consistent read of the products (decrements: live, and their
+  price) and of the rows answers the refusals naming every line: ``ProductNotFound`` (unknown
+  or deleted product, discontinued row), ``LocationNotFound`` (rows missing at a location that
+  does not exist), ``InsufficientStock`` (a decrement over ``available``; a missing row has 0),
+  ``StockRowMissing`` (an increment without a row). The transaction's conditions decide; a row
+  refused by them is reported the same way from the row as it was. A transaction cancelled by a
+  concurrent one is retried with jittered backoff, then ``ConcurrentModificationError``.
+- **Idempotent by reference**: the transaction puts ``applied#<reference>`` (with the answer);
+  a call whose reference was applied answers that with ``replayed: true`` and applies nothing
+  (the same reference for other lines or another location: ``ReferenceConflict``).
+- **Locations**: ``open_location`` creates one (``LocationExists`` if it exists and another
+  reference opened it; the same reference: the same answer again); ``close_location`` deletes
+  one this reference opened (the compensation of a store that could not be created).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from aws_lambda_powertools import Logger
+
+from inventory.dal import changes as dal
+from inventory.dal.tables import AppliedChanges, LocationRecord, StockRecord
+from inventory.errors import LocationExists, LocationNotFound, ProductNotFound, ReferenceConflict
+from inventory.logic.reservations import find_shortages
+from shared.contracts.inventory import (
+    AppliedLine,
+    AppliedStockChanges,
+    ApplyStockChanges,
+    CloseLocation,
+    GetProducts,
+    GetStock,
+    Location,
+    OpenLocation,
+    Product,
+    Products,
+    StockRow,
+    StockRows,
+)
+from shared.dynamo import TransactionConflictError, backoff, raw_number, utcnow
+from shared.errors import AppError, ConcurrentModificationError, InsufficientStock, Shortage, StockRowMissing
+
+MAX_ATTEMPTS = 8  # transactions cancelled by a concurrent one (TransactionConflict)
+
+logger = Logger(child=True)
+
+
+# ---------------------------------------------------------------- catalogue
+def product_of(record) -> Product:
+    return Product(product_id=record.product_id, sku=record.sku, name=record.name, price=record.price)
+
+
+def get_products(request: GetProducts) -> Products:
+    found = dal.products(request.product_ids)
+    return Products(products=[product_of(record) for record in found.values() if record.deleted_at is None])
+
+
+def list_products() -> Products:
+    return Products(products=[product_of(record) for record in dal.live_products()])
+
+
+def _require_location(location_id: str) -> None:
+    if dal.get_location(location_id) is None:
+        raise LocationNotFound(location_id)
+
+
+def get_stock(request: GetStock) -> StockRows:
+    rows = dal.stock_rows(request.location_id, request.product_ids)
+    if len(rows) < len(set(request.product_ids)):  # rows missing: is it the location?
+        _require_location(request.location_id)
+    return StockRows(
+        location_id=request.location_id,
+        rows=[
+            StockRow(product_id=row.product_id, available=max(row.available, 0), reserved=max(row.reserved, 0),
+                     reorder_level=row.reorder_level, discontinued=bool(row.discontinued))
+            for row in rows.values()
+        ],
+    )
+
+
+# ---------------------------------------------------------------- stock changes
+def request_hash(request: ApplyStockChanges) -> str:
+    """What makes two applies "the same" (the reason may be worded differently on a retry)."""
+    canonical = json.dumps(
+        [request.location_id, request.kind, sorted((line.product_id, line.delta) for line in request.lines)]
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def replay(request: ApplyStockChanges, digest: str) -> AppliedStockChanges | None:
+    """The answer of an earlier apply of the same reference, or None if there was none."""
+    marker = dal.get_applied(request.reference)
+    if marker is None:
+        return None
+    if marker.request_hash != digest:
+        raise ReferenceConflict(request.reference)
+    logger.info("stock changes already applied", extra={"reference": request.reference})
+    return AppliedStockChanges.model_validate_json(marker.result).model_copy(update={"replayed": True})
+
+
+def refusal(request: ApplyStockChanges, catalogue: dict, rows: dict[int, StockRecord]) -> AppError | None:
+    """Why the lines cannot be applied as read (every line named), or None."""
+    location_id = request.location_id
+    decrements = [line for line in request.lines if line.delta < 0]
+    gone = [
+        line.product_id for line in decrements
+        if line.product_id not in catalogue or catalogue[line.product_id].deleted_at is not None
+        or (line.product_id in rows and rows[line.product_id].discontinued)
+    ]
+    if gone:
+        return ProductNotFound(gone, location_id)
+    missing = [line.product_id for line in request.lines if line.product_id not in rows]
+    if missing and dal.get_location(location_id) is None:
+        return LocationNotFound(location_id)
+    shortages = find_shortages([(line.product_id, -line.delta) for line in decrements],
+                               {pid: row.available for pid, row in rows.items()})
+    if shortages:
+        return InsufficientStock(location_id, shortages)
+    no_row = [line.product_id for line in request.lines if line.delta > 0 and line.product_id not in rows]
+    if no_row:
+        return StockRowMissing(f"{location_id} has no stock row for product(s) {no_row}")
+    return None
+
+
+def refused_rows(request: ApplyStockChanges, failed: list[dal.FailedRow]) -> AppError:
+    """The refusal the transaction's failed conditions mean (rows as they were)."""
+    location_id = request.location_id
+    wanted = {line.product_id: line.delta for line in request.lines}
+    gone = [row.product_id for row in failed if row.old_item and "discontinued" in row.old_item and wanted[row.product_id] < 0]
+    if gone:
+        return ProductNotFound(gone, location_id)
+    shortages = [
+        Shortage(row.product_id, -wanted[row.product_id], raw_number(row.old_item, "available"))
+        for row in failed if wanted[row.product_id] < 0
+    ]
+    if shortages:
+        return InsufficientStock(location_id, shortages)
+    return StockRowMissing(f"{location_id} has no stock row for product(s) {[row.product_id for row in failed]}")
+
+
+def apply_stock_changes(request: ApplyStockChanges) -> AppliedStockChanges:
+    digest = request_hash(request)
+    product_ids = [line.product_id for line in request.lines]
+    decremented = [line.product_id for line in request.lines if line.delta < 0]
+    for attempt in range(MAX_ATTEMPTS):
+        catalogue = dal.products(decremented)
+        rows = dal.stock_rows(request.location_id, product_ids)
+        problem = refusal(request, catalogue, rows)
+        if problem is not None:
+            earlier = replay(request, digest)  # a retry of what was applied: its answer, not a refusal
+            if earlier is not None:
+                return earlier
+            raise problem
+        lines = [
+            AppliedLine(
+                product_id=line.product_id,
+                delta=line.delta,
+                available_before=rows[line.product_id].available,
+                available_after=rows[line.product_id].available + line.delta,
+                reorder_level=rows[line.product_id].reorder_level,
+                **(
+                    {"unit_price": catalogue[line.product_id].price, "name": catalogue[line.product_id].name,
+                     "sku": catalogue[line.product_id].sku}
+                    if line.delta < 0 else {}
+                ),
+            )
+            for line in request.lines
+        ]
+        answer = AppliedStockChanges(reference=request.reference, location_id=request.location_id, lines=lines)
+        now = utcnow()
+        marker = AppliedChanges(
+            dal.applied_key(request.reference), request_hash=digest, result=answer.model_dump_json(), created_at=now
+        )
+        changes = [dal.RowChange(line.product_id, line.delta, line.available_before) for line in lines]
+        try:
+            dal.apply_changes(marker, changes, location_id=request.location_id, kind=request.kind,
+                              reason=request.reason, now=now)
+        except dal.AlreadyApplied:
+            earlier = replay(request, digest)
+            if earlier is None:  # the record was there a moment ago: it cannot vanish
+                raise RuntimeError(f"applied#{request.reference} refused the write but cannot be read") from None
+            return earlier
+        except dal.RowsRefused as exc:  # the stock changed between our read and the write
+            raise refused_rows(request, exc.rows) from None
+        except TransactionConflictError:
+            logger.info("stock transaction conflicted, retrying", extra={"reference": request.reference, "attempt": attempt})
+            time.sleep(backoff(attempt))
+            continue
+        logger.info("stock changes applied", extra={"reference": request.reference, "location_id": request.location_id,
+                                                    "kind": request.kind, "lines": len(lines)})
+        return answer
+    raise ConcurrentModificationError(f"the stock at {request.location_id} keeps changing; retry")
+
+
+# ---------------------------------------------------------------- locations
+def location_of(record: LocationRecord, *, replayed: bool = False) -> Location:
+    return Location(location_id=record.location_id, name=record.name, kind=record.kind, address=record.address,
+                    replayed=replayed)
+
+
+def open_location(request: OpenLocation) -> Location:
+    record = LocationRecord(
+        request.location_id, name=request.name, kind=request.kind, address=request.address, created_at=utcnow(),
+        opened_by=request.reference,
+    )
+    if dal.put_location(record):
+        logger.info("location opened", extra={"location_id": request.location_id, "reference": request.reference})
+        return location_of(record)
+    existing = dal.get_location(request.location_id)
+    if existing is not None and existing.opened_by == request.reference:
+        return location_of(existing, replayed=True)
+    raise LocationExists(request.location_id)
+
+
+def close_location(request: CloseLocation) -> Location:
+    if dal.delete_location(request.location_id, request.reference):
+        logger.info("location closed", extra={"location_id": request.location_id, "reference": request.reference})
+        return Location(location_id=request.location_id)
+    if dal.get_location(request.location_id) is None:
+        return Location(location_id=request.location_id, replayed=True)
+    raise ReferenceConflict(request.reference)

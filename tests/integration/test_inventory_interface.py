@@ -1,0 +1,291 @@
+"""The inventory interface function (``InventoryInterfaceFunction``) against DynamoDB (AWS's
+DynamoDB Local, as in the embedded cloud): what retail and e-commerce ask of inventory.
+
+Its tables are created from template.yaml's definitions and it runs with the environment the
+template gives it. The calls go through the callers' own client (``shared.contracts.inventory``)
+with its Lambda invokes answered in-process by the function's handler (``InProcessInvokes``),
+so the wire format (the request models, a refusal's ``errorType`` and JSON ``errorMessage``,
+its mapping back to an exception) is the one deployed. Products, locations and stock rows are
+set up with inventory's own models.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.integration.handler_harness import (
+    InProcessInvokes,
+    create_tables,
+    dynamodb_local_endpoint,
+    environment,
+    invoke_as_lambda,
+    load_template,
+)
+
+pytestmark = pytest.mark.integration
+
+FUNCTION = "InventoryInterfaceFunction"
+LOCATION = "store-1"
+
+
+# ---------------------------------------------------------------- template, AWS, tables
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template()
+
+
+@pytest.fixture(scope="module")
+def dynamodb_endpoint() -> Iterator[str]:
+    yield from dynamodb_local_endpoint()
+
+
+@pytest.fixture(scope="module")
+def client(template: dict[str, Any], dynamodb_endpoint: str):
+    """The interface's client as retail and e-commerce use it, answered in-process."""
+    from shared.contracts.inventory import InventoryClient, lambda_client
+
+    for _ in environment(create_tables(template, [FUNCTION], dynamodb_endpoint).values()):
+        with InProcessInvokes(template, {FUNCTION}).on(lambda_client()):
+            yield InventoryClient(FUNCTION)
+
+
+_ids = iter(range(1, 1_000_000))
+
+
+def new_product(*, price: str = "19.99", stock: dict[str, int] | None = None, deleted: bool = False) -> int:
+    """A product written with inventory's models, with stock rows at ``stock``'s locations."""
+    from inventory.dal.tables import ProductRecord, StockRecord
+
+    product_id = next(_ids)
+    now = datetime.now(UTC)
+    ProductRecord(
+        product_id, sku=f"SKU-{product_id:05d}", name=f"Product {product_id}", category_id=1, price=Decimal(price),
+        reorder_level=2, search_text=f"product {product_id}", created_at=now, updated_at=now,
+        deleted_at=now if deleted else None,
+    ).save()
+    for location_id, available in (stock or {}).items():
+        StockRecord(product_id, location_id, available=available, reserved=0, reorder_level=2, updated_at=now).save()
+    return product_id
+
+
+@pytest.fixture(scope="module")
+def location(client) -> str:
+    from inventory.dal.tables import LocationRecord
+
+    LocationRecord(LOCATION, name="Store 1", kind="store", created_at=datetime.now(UTC)).save()
+    return LOCATION
+
+
+def available(product_id: int, location_id: str = LOCATION) -> int:
+    from inventory.dal.tables import StockRecord
+
+    return StockRecord.get(product_id, location_id, consistent_read=True).available
+
+
+def movements(product_id: int) -> list[Any]:
+    from inventory.dal.tables import StockMovementRecord
+
+    return list(StockMovementRecord.query(product_id, consistent_read=True))
+
+
+def change(reference: str, lines: list[tuple[int, int]], *, kind: str = "sale", location_id: str = LOCATION):
+    from shared.contracts.inventory import ApplyStockChanges, StockChange
+
+    return ApplyStockChanges(
+        reference=reference, location_id=location_id, kind=kind, reason=f"test {reference}",
+        lines=[StockChange(product_id=pid, delta=delta) for pid, delta in lines],
+    )
+
+
+def reference() -> str:
+    return f"sale-{uuid.uuid4().hex[:12]}"
+
+
+# ---------------------------------------------------------------- catalogue
+def test_product_reads_answer_live_products_only(client, location):
+    live = new_product(price="12.50")
+    gone = new_product(deleted=True)
+    found = client.get_products([live, gone, 999_999])
+    assert list(found) == [live]
+    assert found[live].price == Decimal("12.50") and found[live].sku == f"SKU-{live:05d}"
+    assert live in {product.product_id for product in client.list_products()}
+    assert gone not in {product.product_id for product in client.list_products()}
+    assert client.get_products([]) == {}
+
+
+def test_stock_rows_of_a_location(client, location):
+    from shared.contracts.inventory import InventoryRefusal
+
+    product = new_product(stock={location: 7})
+    rows = client.get_stock(location, [product, 999_998])
+    assert list(rows) == [product] and rows[product].available == 7
+    with pytest.raises(InventoryRefusal) as refused:
+        client.get_stock("store-404", [product])
+    assert refused.value.error_type == "LocationNotFound"
+
+
+# ---------------------------------------------------------------- apply: one transaction, once per reference
+def test_apply_takes_every_line_journals_it_and_prices_the_decrements(client, location):
+    a, b = new_product(price="3.10", stock={location: 10}), new_product(price="5.00", stock={location: 3})
+    ref = reference()
+    applied = client.apply(change(ref, [(a, -4), (b, -3)]))
+    assert not applied.replayed and applied.reference == ref
+    assert [(line.product_id, line.available_before, line.available_after) for line in applied.lines] == [(a, 10, 6), (b, 3, 0)]
+    assert [line.unit_price for line in applied.lines] == [Decimal("3.10"), Decimal("5.00")]
+    assert available(a) == 6 and available(b) == 0
+    journal = movements(a)
+    assert [(m.kind, m.delta, m.available_before, m.available_after, m.reason) for m in journal] == [
+        ("sale", -4, 10, 6, f"test {ref}")
+    ]
+
+
+def test_apply_is_idempotent_by_reference(client, location):
+    from shared.contracts.inventory import InventoryRefusal
+
+    product = new_product(stock={location: 5})
+    ref = reference()
+    first = client.apply(change(ref, [(product, -2)]))
+    again = client.apply(change(ref, [(product, -2)]))  # a retry (an answer lost on the way back)
+    assert again.replayed and again.lines == first.lines
+    assert available(product) == 3 and len(movements(product)) == 1
+    # the same reference for other changes is refused, and applies nothing
+    with pytest.raises(InventoryRefusal) as refused:
+        client.apply(change(ref, [(product, -1)]))
+    assert refused.value.error_type == "ReferenceConflict"
+    assert available(product) == 3 and len(movements(product)) == 1
+
+
+def test_a_retry_after_the_stock_ran_out_still_answers_what_was_applied(client, location):
+    product = new_product(stock={location: 2})
+    ref = reference()
+    client.apply(change(ref, [(product, -2)]))
+    assert client.apply(change(ref, [(product, -2)])).replayed  # 0 left: still the first answer
+    assert available(product) == 0
+
+
+def test_all_lines_or_none_and_one_insufficient_stock_error(client, location):
+    from shared.errors import InsufficientStock
+
+    plenty, scarce, none = new_product(stock={location: 10}), new_product(stock={location: 1}), new_product()
+    ref = reference()
+    with pytest.raises(InsufficientStock) as short:
+        client.apply(change(ref, [(plenty, -2), (scarce, -3), (none, -1)]))
+    error = short.value
+    assert error.status == 409 and error.code == "insufficient_stock" and error.location_id == location
+    assert [(s.product_id, s.requested, s.available) for s in error.shortages] == [(scarce, 3, 1), (none, 1, 0)]
+    assert available(plenty) == 10 and available(scarce) == 1
+    assert movements(plenty) == [] and movements(scarce) == []
+    # nothing was recorded under the reference: once there is stock, the same reference applies
+    assert not client.apply(change(ref, [(plenty, -2)])).replayed
+    assert available(plenty) == 8
+
+
+def test_the_transaction_itself_refuses_stock_taken_after_the_read(client, location, monkeypatch):
+    """The stock drops between the interface's read and its write: the transaction's condition
+    refuses the line (the row as it was names what is available) and nothing is written."""
+    from inventory.dal.tables import StockRecord
+    from inventory.logic import interface
+    from shared.errors import InsufficientStock
+
+    plenty, scarce = new_product(stock={location: 10}), new_product(stock={location: 4})
+    real = interface.dal.stock_rows
+
+    def stale(location_id, product_ids):
+        rows = real(location_id, product_ids)
+        StockRecord(scarce, location_id).update(actions=[StockRecord.available.add(-3)])  # sold elsewhere
+        return rows
+
+    monkeypatch.setattr(interface.dal, "stock_rows", stale)
+    with pytest.raises(InsufficientStock) as short:
+        client.apply(change(reference(), [(plenty, -2), (scarce, -2)]))
+    monkeypatch.undo()
+    assert [(s.product_id, s.requested, s.available) for s in short.value.shortages] == [(scarce, 2, 1)]
+    assert available(plenty) == 10 and available(scarce) == 1 and movements(plenty) == []
+
+
+def test_concurrent_applies_never_take_stock_below_zero(client, location):
+    from inventory.logic import interface
+    from shared.errors import InsufficientStock
+
+    product = new_product(stock={location: 5})
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def take_one() -> None:
+        try:
+            interface.apply_stock_changes(change(reference(), [(product, -1)]))
+            outcome = "ok"
+        except InsufficientStock:
+            outcome = "short"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=take_one) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["ok"] * 5 + ["short"] * 3, outcomes
+    assert available(product) == 0 and len(movements(product)) == 5
+
+
+def test_units_come_back_and_refusals_name_the_rule(client, location):
+    from shared.contracts.inventory import InventoryRefusal
+    from shared.errors import StockRowMissing
+
+    product = new_product(stock={location: 1})
+    back = client.apply(change(f"return-{uuid.uuid4().hex[:8]}", [(product, 2)], kind="return"))
+    assert back.lines[0].available_after == 3 and back.lines[0].unit_price is None
+    assert [m.kind for m in movements(product)] == ["return"]
+
+    rowless = new_product()
+    with pytest.raises(StockRowMissing):
+        client.apply(change(reference(), [(rowless, 1)], kind="return"))
+    gone = new_product(stock={location: 5}, deleted=True)
+    with pytest.raises(InventoryRefusal) as refused:
+        client.apply(change(reference(), [(gone, -1)]))
+    assert refused.value.error_type == "ProductNotFound" and refused.value.product_ids() == [gone]
+    with pytest.raises(InventoryRefusal) as refused:
+        client.apply(change(reference(), [(product, -1)], location_id="store-404"))
+    assert refused.value.error_type == "LocationNotFound"
+    assert available(gone) == 5
+
+
+# ---------------------------------------------------------------- locations
+def test_open_and_close_a_location_by_reference(client):
+    from inventory.dal.tables import LocationRecord
+    from shared.contracts.inventory import CloseLocation, InventoryRefusal, OpenLocation
+
+    location_id = f"store-{next(_ids)}"
+    opened = client.open_location(OpenLocation(reference="store-a", location_id=location_id, name="A", address="1 Main"))
+    assert not opened.replayed and LocationRecord.get(location_id).opened_by == "store-a"
+    assert client.open_location(OpenLocation(reference="store-a", location_id=location_id, name="A")).replayed
+    with pytest.raises(InventoryRefusal) as refused:
+        client.open_location(OpenLocation(reference="store-b", location_id=location_id, name="B"))
+    assert refused.value.error_type == "LocationExists"
+    with pytest.raises(InventoryRefusal) as refused:
+        client.close_location(CloseLocation(reference="store-b", location_id=location_id))
+    assert refused.value.error_type == "ReferenceConflict"
+    assert not client.close_location(CloseLocation(reference="store-a", location_id=location_id)).replayed
+    assert client.close_location(CloseLocation(reference="store-a", location_id=location_id)).replayed
+    assert LocationRecord.count(location_id) == 0
+
+
+# ---------------------------------------------------------------- the wire
+def test_a_bad_request_is_an_invalid_input_function_error(template, client):
+    from shared.contracts.inventory import InventoryUnavailable, remote_error
+    from shared.saga import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        invoke_as_lambda(template, FUNCTION, {"operation": "apply_stock_changes", "reference": "x"})
+    with pytest.raises(InvalidInput):
+        invoke_as_lambda(template, FUNCTION, {"operation": "drop_tables"})
+    assert isinstance(remote_error({"errorType": "InvalidInput", "errorMessage": "bad"}), InventoryUnavailable)
+    assert isinstance(remote_error({"errorType": "Sandbox.Timedout", "errorMessage": "timed out"}), InventoryUnavailable)
