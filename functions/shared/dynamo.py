@@ -1,13 +1,15 @@
 """pynamodb helpers shared by every domain's data-access layer.
 
-- :class:`Lazy` / :class:`BaseMeta`: table names and region are read from the environment
-  when a request needs them, not at import time. A model declares::
+- :class:`Lazy` / :class:`BaseMeta`: table names, region, endpoint and credentials are read
+  from the settings passed down (``shared.settings.use``; by default the environment's) when
+  a request needs them, not at import time. A model declares::
 
       class Meta(BaseMeta):
           table_name = Lazy(lambda: InventorySettings.current().products_table)
 
-  The AWS endpoint is never configured here: botocore picks ``AWS_ENDPOINT_URL`` (or
-  ``AWS_ENDPOINT_URL_DYNAMODB``) up from the environment when it creates its client.
+  The endpoint and credentials are set only when an :class:`shared.settings.AwsSettings` gives
+  them (the demo-data loader); otherwise botocore picks ``AWS_ENDPOINT_URL`` (or
+  ``AWS_ENDPOINT_URL_DYNAMODB``) and the credential chain up itself when it creates its client.
 - :class:`DecimalAttribute`, :class:`IntegerAttribute`: numbers that stay ``Decimal``/``int``
   (pynamodb's ``NumberAttribute`` goes through ``json.loads`` and yields floats).
 - :class:`RegistryModel`: the base of a domain's "keys" table (hash key ``pk``) that holds
@@ -42,7 +44,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from shared.settings import aws_region
+from shared.settings import aws, aws_region
 
 _sessions = threading.local()
 
@@ -75,9 +77,14 @@ class Lazy:
 
 
 class BaseMeta:
-    """Defaults for every model's ``Meta``: region from the environment, Lambda-sized timeouts."""
+    """Defaults for every model's ``Meta``: where AWS is from the settings passed down
+    (``shared.settings.AwsSettings``), Lambda-sized timeouts."""
 
     region = Lazy(aws_region)
+    host = Lazy(lambda: aws().endpoint_url)
+    aws_access_key_id = Lazy(lambda: aws().access_key_id)
+    aws_secret_access_key = Lazy(lambda: aws().secret_access_key)
+    aws_session_token = Lazy(lambda: aws().session_token)
     connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
     read_timeout_seconds = READ_TIMEOUT_SECONDS
     max_retry_attempts = MAX_RETRY_ATTEMPTS
@@ -171,18 +178,23 @@ def guard_owner(model: type[RegistryModel], kind: str, value: str) -> int | None
         return None
 
 
-_connections: dict[tuple[str | None, ...], Connection] = {}
+_connections: dict[tuple[Any, ...], Connection] = {}
 
 
 def transact_write() -> TransactWrite:
-    """A ``TransactWrite`` on a connection for the current region (endpoint from the env)."""
-    region = aws_region()
-    # botocore reads the endpoint variables when it creates the client: key the cache on them
-    key = (region, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"))
+    """A ``TransactWrite`` on a connection for the settings passed down (region, endpoint)."""
+    settings = aws()
+    # without an explicit endpoint botocore reads the endpoint variables when it creates the
+    # client: key the cache on them too
+    key = (settings, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"))
     connection = _connections.get(key)
     if connection is None:
         connection = Connection(
-            region=region,
+            region=settings.region_name,
+            host=settings.endpoint_url,
+            aws_access_key_id=settings.access_key_id,
+            aws_secret_access_key=settings.secret_access_key,
+            aws_session_token=settings.session_token,
             connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
             read_timeout_seconds=READ_TIMEOUT_SECONDS,
             max_retry_attempts=MAX_RETRY_ATTEMPTS,

@@ -4,7 +4,8 @@
     seed({"ORDERS_TABLE": "...", "PRODUCTS_TABLE": "...", ...})   # EcommerceFunction's environment
 
 Writes through the e-commerce data-access layer (``functions/`` must be importable and the AWS
-endpoint/region/credentials set in the environment, as ``infra.seed.seed_all`` does). Orders
+endpoint/region/credentials passed down with ``shared.settings.use``, as ``infra.seed.seed_all``
+does, or else set in the environment). Orders
 are priced from the inventory catalogue, so inventory's demo data must be loaded first.
 
 - deterministic: customers and orders are generated from ``random.Random(42)`` (orders from
@@ -20,11 +21,9 @@ are priced from the inventory catalogue, so inventory's demo data must be loaded
 
 from __future__ import annotations
 
-import os
 import random
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -172,32 +171,12 @@ def generate_orders(
     return orders
 
 
-@contextmanager
-def _ecommerce_environment(env: Mapping[str, str]) -> Iterator[None]:
-    """Point the data-access layer at the deployed tables for the duration of the seed."""
-    from ecommerce.settings import EcommerceSettings
-
-    EcommerceSettings.from_env(env)  # fails early, naming the missing variable
-    names = EcommerceSettings.env_names()
-    saved = {name: os.environ.get(name) for name in names}
-    for name in names:
-        if name in env:
-            os.environ[name] = env[name]
-        else:
-            os.environ.pop(name, None)  # (a default applies)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def seed(env: dict[str, str], *, now: datetime | None = None) -> dict[str, Any]:
     """Load the demo data into the tables named by ``env``; returns counts."""
-    with _ecommerce_environment(env):
+    from ecommerce.settings import EcommerceSettings
+    from shared.settings import use
+
+    with use(EcommerceSettings.from_env(env)):  # the deployed tables, passed down explicitly
         return _write(now or datetime.now(UTC))
 
 
