@@ -84,8 +84,18 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _Output(BaseModel):
+    """A response model: built from a domain model of ``ecommerce.models`` by
+    ``XOut.model_validate(domain_object)`` (its fields read as attributes)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 # ---------------------------------------------------------------- addresses
 class CustomerAddress(_Input):
+    # also the responses' address: read from a domain Address (attributes) as well
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
     label: text(40) | None = Field(
         default=None, examples=["home"]
     )
@@ -164,7 +174,7 @@ def distinct_products(lines: list[LineRequest] | None) -> list[LineRequest] | No
 Lines = Annotated[list[LineRequest], Field(max_length=MAX_LINES)]
 
 
-class PricedLine(BaseModel):
+class PricedLine(_Output):
     """A line priced from the catalogue."""
 
     product_id: int
@@ -175,7 +185,7 @@ class PricedLine(BaseModel):
     line_total: MoneyOut = Field(description="unit_price x quantity.", examples=["39.98"])
 
 
-class Totals(BaseModel):
+class Totals(_Output):
     item_count: int = Field(description="Sum of the quantities.")
     subtotal: MoneyOut = Field(description="Sum of the line totals.")
     tax: MoneyOut = Field(description="subtotal x the tax rate (14.975 %), rounded half-up to the cent.")
@@ -230,7 +240,7 @@ class CustomerUpdate(_Input):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
-class CustomerOut(BaseModel):
+class CustomerOut(_Output):
     customer_id: int
     email: str
     first_name: str
@@ -318,7 +328,7 @@ class OrderCreate(_Input):
         return self
 
 
-class OrderStatusChange(BaseModel):
+class OrderStatusChange(_Output):
     status: OrderStatus
     at: datetime
     reason: str | None = None
@@ -353,13 +363,13 @@ class PaymentCreate(_Input):
     idempotency_key: IdempotencyKey | None = None
 
 
-class PaymentStatusChange(BaseModel):
+class PaymentStatusChange(_Output):
     status: PaymentStatus
     at: datetime
     reason: str | None = None
 
 
-class PaymentOut(BaseModel):
+class PaymentOut(_Output):
     payment_id: int
     order_id: int
     amount: MoneyOut

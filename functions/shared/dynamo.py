@@ -15,6 +15,9 @@
 - :class:`RegistryModel`: the base of a domain's "keys" table (hash key ``pk``) that holds
   atomic id counters (``UpdateItem ADD``) and uniqueness guards (one item per unique value,
   written in the same transaction as the entity it protects).
+- :func:`record_of`, :func:`attribute_value`, :func:`save_all`: a pynamodb record (or an attribute's value) from
+  a pydantic domain model, nested maps and lists of maps built from the attributes' types (the
+  other way is pydantic's: ``DomainModel.model_validate(record)`` with ``from_attributes``).
 - :func:`transact_write`, :func:`cancellation_codes`: transactions with the right region and
   readable failure reasons.
 - One botocore session per thread for every model: pynamodb 6 makes a session per model class
@@ -29,15 +32,16 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import botocore.session
 import pynamodb
 import pynamodb.connection.base as _pynamodb_connection
-from pynamodb.attributes import Attribute, UnicodeAttribute, UTCDateTimeAttribute
+from pydantic import BaseModel
+from pynamodb.attributes import Attribute, ListAttribute, MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
 from pynamodb.constants import NUMBER
 from pynamodb.exceptions import TransactWriteError
@@ -88,6 +92,52 @@ class BaseMeta:
     connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
     read_timeout_seconds = READ_TIMEOUT_SECONDS
     max_retry_attempts = MAX_RETRY_ATTEMPTS
+
+
+R = TypeVar("R", bound=Model)
+
+
+def attribute_value(attribute: Attribute[Any], value: Any) -> Any:
+    """``value`` (a pydantic model, a mapping, a list of them, a scalar) as ``attribute`` stores
+    it: a typed ``MapAttribute`` from a model or a mapping, a list of them for a
+    ``ListAttribute(of=...)``; scalars as they are."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if value is None:
+        return None
+    if isinstance(attribute, ListAttribute) and isinstance(value, list | tuple):
+        element = attribute.element_type
+        if element is not None and issubclass(element, MapAttribute) and element is not MapAttribute:
+            return [_map_of(element, item) for item in value]
+        return list(value)
+    if isinstance(attribute, MapAttribute) and type(attribute) is not MapAttribute and isinstance(value, Mapping):
+        return _map_of(type(attribute), value)
+    return value
+
+
+def _map_of(cls: type[MapAttribute], value: Any) -> MapAttribute:
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    fields = cls.get_attributes()
+    return cls(**{name: attribute_value(fields[name], item) for name, item in value.items() if name in fields})
+
+
+def record_of(model: type[R], source: BaseModel | Mapping[str, Any], **changes: Any) -> R:
+    """A ``model`` record holding ``source``'s fields (those the model has), with ``changes``."""
+    values = {**(source.model_dump() if isinstance(source, BaseModel) else source), **changes}
+    attributes = model.get_attributes()
+    return model(**{name: attribute_value(attributes[name], value) for name, value in values.items() if name in attributes})
+
+
+def save_all(model: type[R], items: Iterable[BaseModel]) -> int:
+    """Write domain models as ``model`` records in batch writes (unconditional puts); returns
+    how many."""
+    count = 0
+    with model.batch_write() as batch:
+        for item in items:
+            batch.save(record_of(model, item))
+            count += 1
+    return count
 
 
 def utcnow() -> datetime:

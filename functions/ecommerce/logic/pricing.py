@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from ecommerce.errors import ProductNotFound
+from ecommerce.models import Line  # what pricing a line gives (a domain model)
 
 CURRENCY = "CAD"
 CENT = Decimal("0.01")
@@ -26,16 +27,6 @@ class CatalogEntry:
     sku: str
     name: str
     price: Decimal
-
-
-@dataclass(frozen=True)
-class Line:
-    product_id: int
-    sku: str
-    name: str
-    quantity: int
-    unit_price: Decimal
-    line_total: Decimal
 
 
 @dataclass(frozen=True)
@@ -55,7 +46,14 @@ def price_line(entry: CatalogEntry, quantity: int) -> Line:
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
     unit_price = to_cents(entry.price)
-    return Line(entry.product_id, entry.sku, entry.name, quantity, unit_price, to_cents(unit_price * quantity))
+    return Line(
+        product_id=entry.product_id,
+        sku=entry.sku,
+        name=entry.name,
+        quantity=quantity,
+        unit_price=unit_price,
+        line_total=to_cents(unit_price * quantity),
+    )
 
 
 def price_lines(
