@@ -28,8 +28,10 @@ SEEDERS = {
 }
 
 
-def function_environment(function_name: str, endpoint_url: str, region: str) -> dict[str, str]:
-    client = boto3.client("lambda", endpoint_url=endpoint_url, region_name=region)
+def function_environment(function_name: str, endpoint: Any) -> dict[str, str]:
+    """The deployed function's environment variables, read with ``endpoint``'s
+    :class:`shared.settings.AwsSettings` (region, endpoint and credentials: none from the process)."""
+    client = boto3.client("lambda", **endpoint.client_kwargs())
     config = client.get_function_configuration(FunctionName=function_name)
     return config.get("Environment", {}).get("Variables", {})
 
@@ -53,6 +55,6 @@ def seed_all(stack: Any, endpoint_url: str, region: str) -> dict[str, Any]:
         for logical_id, module in SEEDERS.items():
             if logical_id not in stack.resources:
                 continue
-            env = function_environment(stack.physical_id(logical_id), endpoint_url, region)
+            env = function_environment(stack.physical_id(logical_id), endpoint)
             summary[logical_id] = importlib.import_module(module).seed(env)
     return summary

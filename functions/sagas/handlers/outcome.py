@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sagas.logic import sagas
 from sagas.logic.outcome import saga_metrics
+from shared.settings import handler_settings
 
 logger = Logger()
 tracer = Tracer()
@@ -37,6 +38,7 @@ class OutcomeEvent(BaseModel):
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
+@handler_settings()  # the AWS settings only (it reads the execution ARN it is given), passed down
 def record_outcome_handler(event: dict, context: LambdaContext) -> dict:
     request = OutcomeEvent.model_validate(event)
     if request.correlation_id:
