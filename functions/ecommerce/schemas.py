@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.pagination import Page
-from shared.types import WHITESPACE, EntityId, Money, MoneyOut, Name, schema_rules, text
+from shared.types import WHITESPACE, EntityId, Money, MoneyOut, Name, Output, schema_rules, text
 
 EMAIL_PATTERN = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[^@{WHITESPACE}]+$"  # (pydantic EmailStr needs email-validator, not a dependency)
 PHONE_PATTERN = r"^[0-9+()\-. ]{3,30}$"
@@ -82,13 +82,6 @@ IdempotencyKey = Annotated[
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class _Output(BaseModel):
-    """A response model: built from a domain model of ``ecommerce.models`` by
-    ``XOut.model_validate(domain_object)`` (its fields read as attributes)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
 
 # ---------------------------------------------------------------- addresses
@@ -174,7 +167,7 @@ def distinct_products(lines: list[LineRequest] | None) -> list[LineRequest] | No
 Lines = Annotated[list[LineRequest], Field(max_length=MAX_LINES)]
 
 
-class PricedLine(_Output):
+class PricedLine(Output):
     """A line priced from the catalogue."""
 
     product_id: int
@@ -185,7 +178,7 @@ class PricedLine(_Output):
     line_total: MoneyOut = Field(description="unit_price x quantity.", examples=["39.98"])
 
 
-class Totals(_Output):
+class Totals(Output):
     item_count: int = Field(description="Sum of the quantities.")
     subtotal: MoneyOut = Field(description="Sum of the line totals.")
     tax: MoneyOut = Field(description="subtotal x the tax rate (14.975 %), rounded half-up to the cent.")
@@ -240,7 +233,7 @@ class CustomerUpdate(_Input):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
-class CustomerOut(_Output):
+class CustomerOut(Output):
     customer_id: int
     email: str
     first_name: str
@@ -328,7 +321,7 @@ class OrderCreate(_Input):
         return self
 
 
-class OrderStatusChange(_Output):
+class OrderStatusChange(Output):
     status: OrderStatus
     at: datetime
     reason: str | None = None
@@ -363,13 +356,13 @@ class PaymentCreate(_Input):
     idempotency_key: IdempotencyKey | None = None
 
 
-class PaymentStatusChange(_Output):
+class PaymentStatusChange(Output):
     status: PaymentStatus
     at: datetime
     reason: str | None = None
 
 
-class PaymentOut(_Output):
+class PaymentOut(Output):
     payment_id: int
     order_id: int
     amount: MoneyOut
