@@ -28,11 +28,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from sagas.dal import executions as dal
 from sagas.errors import FaultInjectionDisabled, SagaIdempotencyConflict
 from sagas.logic.history import FAILED, RUNNING, UNDOES, SagaView, StepRun, execution_of, saga_status, saga_view
+from sagas.logic.outcome import saga_metrics
 from sagas.schemas import (
     OrderProcessingRequest,
     SagaCompensation,
@@ -222,3 +223,30 @@ def list_sagas(*, limit: int, status: str | None, next_token: str | None) -> Sag
                 break
     token = encode_token({"t": {"S": sfn_token}}, scope) if sfn_token else None
     return SagaPage(items=items, next_token=token)
+
+
+# ---------------------------------------------------------------- outcome (RECORD_OUTCOME)
+def record_outcome(*, execution_arn: str, status: str, started_at: datetime) -> int:
+    """Publish an ended saga's metrics (``sagas.logic.outcome``) as CloudWatch embedded metrics
+    and log its summary ("saga ended"); returns how many metrics. Never changes the outcome."""
+    view = load_view(execution_arn)
+    duration = (_now() - started_at).total_seconds()
+    published = saga_metrics(status, duration, view.steps, view.compensations)
+    for metric in published:
+        with single_metric(name=metric.name, unit=MetricUnit(metric.unit), value=metric.value) as single:
+            for name, value in metric.dimensions:
+                single.add_dimension(name=name, value=value)
+    logger.info(
+        "saga ended",
+        extra={
+            "saga_status": status,
+            "duration_seconds": round(duration, 3),
+            "steps": [(run.name, run.status) for run in view.steps],
+            "compensations": [(run.name, run.status) for run in view.compensations],
+            "failure": view.failure,
+            "compensation_failure": view.compensation_failure,
+            "order_id": view.order_id,
+            "payment_id": view.payment_id,
+        },
+    )
+    return len(published)
