@@ -24,18 +24,18 @@ metrics = Metrics()
 
 def require_customer(customer_id: int) -> Customer:
     """The customer named in a URL path (404)."""
-    record = dal.get_customer(customer_id)
-    if record is None:
+    customer = dal.get_customer(customer_id)
+    if customer is None:
         raise NotFoundError("customer", customer_id)
-    return record
+    return customer
 
 
 def referenced_customer(customer_id: int, loc: list[str | int] | None = None) -> Customer:
     """The customer named in a body or a filter (422 ``invalid_reference`` / ``CustomerNotFound``)."""
-    record = dal.get_customer(customer_id)
-    if record is None:
+    customer = dal.get_customer(customer_id)
+    if customer is None:
         raise CustomerNotFound(customer_id, loc)
-    return record
+    return customer
 
 
 def create_customer(request: CustomerCreate) -> CustomerOut:
