@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 
 from aws_lambda_powertools import Logger, Metrics
@@ -24,7 +23,7 @@ from ecommerce.dal.registry import next_id
 from ecommerce.errors import CartClosed
 from ecommerce.logic import catalog, pricing
 from ecommerce.logic.customers import referenced_customer
-from ecommerce.models import Cart, now
+from ecommerce.models import Cart, Totals, now
 from ecommerce.schemas import CartCreate, CartOut, CartPage, CartUpdate, LineRequest
 from ecommerce.settings import settings
 from shared.errors import ConcurrentModificationError, ConflictError, NotFoundError
@@ -35,7 +34,7 @@ logger = Logger(child=True)
 metrics = Metrics()
 
 
-def _price(items: list[LineRequest]) -> tuple[list[pricing.Line], pricing.Summary]:
+def _price(items: list[LineRequest]) -> tuple[list[pricing.Line], Totals]:
     requested = [(item.product_id, item.quantity) for item in items]
     lines = pricing.price_lines(
         requested,
@@ -65,11 +64,11 @@ def create_cart(request: CartCreate) -> CartOut:
 
 
 def new_cart(
-    cart_id: int, *, customer_id: int | None, lines: list[pricing.Line], summary: pricing.Summary, at: datetime
+    cart_id: int, *, customer_id: int | None, lines: list[pricing.Line], summary: Totals, at: datetime
 ) -> Cart:
     """An open cart of priced lines (also used by the demo-data loader)."""
     return Cart(
-        cart_id=cart_id, customer_id=customer_id, status="open", items=lines, created_at=at, updated_at=at, **asdict(summary)
+        cart_id=cart_id, customer_id=customer_id, status="open", items=lines, created_at=at, updated_at=at, **summary.model_dump()
     )
 
 

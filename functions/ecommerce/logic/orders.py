@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -161,7 +161,7 @@ def build_order(
         customer_id=customer.customer_id,
         status=lifecycle.PENDING,
         lines=lines,
-        **asdict(summary),
+        **summary.model_dump(),
         shipping_address=shipping,
         billing_address=billing,
         status_history=[StatusChange(status=lifecycle.PENDING, at=at, reason="order placed")],

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from ecommerce.errors import ProductNotFound
-from ecommerce.models import Line  # what pricing a line gives (a domain model)
+from ecommerce.models import Line, Totals  # what pricing gives: domain models
 
 CURRENCY = "CAD"
 CENT = Decimal("0.01")
@@ -27,15 +27,6 @@ class CatalogEntry:
     sku: str
     name: str
     price: Decimal
-
-
-@dataclass(frozen=True)
-class Summary:
-    item_count: int
-    subtotal: Decimal
-    tax: Decimal
-    total: Decimal
-    currency: str = CURRENCY
 
 
 def to_cents(value: Decimal) -> Decimal:
@@ -75,12 +66,13 @@ def tax_of(subtotal: Decimal, rate: Decimal) -> Decimal:
     return to_cents(subtotal * rate)
 
 
-def summarize(lines: Sequence[Line], tax_rate: Decimal) -> Summary:
+def summarize(lines: Sequence[Line], tax_rate: Decimal) -> Totals:
     subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
     tax = tax_of(subtotal, tax_rate)
-    return Summary(
+    return Totals(
         item_count=sum(line.quantity for line in lines),
         subtotal=to_cents(subtotal),
         tax=tax,
         total=to_cents(subtotal + tax),
+        currency=CURRENCY,
     )
