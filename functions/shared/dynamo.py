@@ -15,9 +15,10 @@
 - :class:`RegistryModel`: the base of a domain's "keys" table (hash key ``pk``) that holds
   atomic id counters (``UpdateItem ADD``) and uniqueness guards (one item per unique value,
   written in the same transaction as the entity it protects).
-- :func:`record_of`, :func:`attribute_value`, :func:`save_all`: a pynamodb record (or an attribute's value) from
-  a pydantic domain model, nested maps and lists of maps built from the attributes' types (the
-  other way is pydantic's: ``DomainModel.model_validate(record)`` with ``from_attributes``).
+- :func:`record_of`, :func:`attribute_value`: a pynamodb record (or an attribute's value) from a
+  pydantic domain model, nested maps and lists of maps built from the attributes' types (the
+  other way is pydantic's: ``DomainModel.model_validate(record)`` with ``from_attributes``);
+  :func:`save_all` writes domain models in batch writes.
 - :func:`transact_write`, :func:`cancellation_codes`: transactions with the right region and
   readable failure reasons.
 - One botocore session per thread for every model: pynamodb 6 makes a session per model class
