@@ -181,3 +181,9 @@ class Output(BaseModel):
     (nested models and lists of them too)."""
 
     model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def values_of(cls, obj: Any) -> dict[str, Any]:
+        """``obj``'s attributes named like this model's fields, for a response that combines
+        several objects: ``TrendPoint(date=day, **SalesFiguresOut.values_of(sales), ...)``."""
+        return {name: getattr(obj, name) for name in cls.model_fields}
