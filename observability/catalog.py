@@ -71,7 +71,7 @@ METRICS: tuple[MetricDef, ...] = (
          "Participant invocations (retries included), by service and outcome.", "functions/sagas/logic/outcome.py",
          ("participant", "status"), {"service": "participant", "status": "status"}),
     _app("SagasStarted", "Count", "saga_orchestrator_sagas_started_total", "counter", "Sagas started.",
-         "functions/sagas/handlers/api.py"),
+         "functions/sagas/logic/sagas.py"),
     # ------------------------------------------------------------ business (reference names)
     _app("OrdersCreated", "Count", "total_orders_created", "counter", "Online orders created.",
          "functions/ecommerce/logic/orders.py"),

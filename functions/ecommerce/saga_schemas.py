@@ -16,10 +16,12 @@ decimals on the way out and a string or a number on the way in.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from ecommerce.models import iso
 from ecommerce.schemas import (
     CardToken,
     OrderAddress,
@@ -33,6 +35,8 @@ from ecommerce.schemas import (
 from shared.types import EntityId, Money, MoneyOut, text
 
 Reason = text(500)
+# a timestamp as stored (``2026-11-24T14:03:07.123Z``); a datetime is formatted so
+IsoTimestamp = Annotated[str, BeforeValidator(lambda value: iso(value) if isinstance(value, datetime) else value)]
 
 
 class _SagaInput(BaseModel):
@@ -40,7 +44,8 @@ class _SagaInput(BaseModel):
 
 
 class _SagaOutput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # built from a domain model too (``CreateOrderOutput.model_validate(order)``)
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
 # ---------------------------------------------------------------- orders
@@ -69,7 +74,7 @@ class CreateOrderOutput(_SagaOutput):
     tax: MoneyOut
     total: MoneyOut
     currency: str
-    created_at: str
+    created_at: IsoTimestamp
 
 
 class _OrderRef(_SagaInput):

@@ -22,7 +22,7 @@ from shared.contracts.orders import (  # noqa: F401  (the order types the saga A
     PaymentMethod,
 )
 from shared.pagination import Page
-from shared.types import WHITESPACE, EntityId, Money, MoneyOut, schema_rules, text
+from shared.types import WHITESPACE, EntityId, Money, MoneyOut, Output, schema_rules, text
 
 EMAIL_PATTERN = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[^@{WHITESPACE}]+$"  # (pydantic EmailStr needs email-validator, not a dependency)
 PHONE_PATTERN = r"^[0-9+()\-. ]{3,30}$"
@@ -91,7 +91,7 @@ def distinct_products(lines: list[LineRequest] | None) -> list[LineRequest] | No
 Lines = Annotated[list[LineRequest], Field(max_length=MAX_LINES)]
 
 
-class PricedLine(BaseModel):
+class PricedLine(Output):
     """A line priced from the catalogue."""
 
     product_id: int
@@ -102,7 +102,7 @@ class PricedLine(BaseModel):
     line_total: MoneyOut = Field(description="unit_price x quantity.", examples=["39.98"])
 
 
-class Totals(BaseModel):
+class Totals(Output):
     item_count: int = Field(description="Sum of the quantities.")
     subtotal: MoneyOut = Field(description="Sum of the line totals.")
     tax: MoneyOut = Field(description="subtotal x the tax rate (14.975 %), rounded half-up to the cent.")
@@ -157,7 +157,7 @@ class CustomerUpdate(_Input):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
-class CustomerOut(BaseModel):
+class CustomerOut(Output):
     customer_id: int
     email: str
     first_name: str
@@ -245,7 +245,7 @@ class OrderCreate(_Input):
         return self
 
 
-class OrderStatusChange(BaseModel):
+class OrderStatusChange(Output):
     status: OrderStatus
     at: datetime
     reason: str | None = None
@@ -280,13 +280,13 @@ class PaymentCreate(_Input):
     idempotency_key: IdempotencyKey | None = None
 
 
-class PaymentStatusChange(BaseModel):
+class PaymentStatusChange(Output):
     status: PaymentStatus
     at: datetime
     reason: str | None = None
 
 
-class PaymentOut(BaseModel):
+class PaymentOut(Output):
     payment_id: int
     order_id: int
     amount: MoneyOut

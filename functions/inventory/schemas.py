@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.pagination import Page
-from shared.types import WHITESPACE, EntityId, schema_rules, LongText, Money, MoneyOut, Name, Quantity, QuantityDelta, ShortText, text
+from shared.types import WHITESPACE, EntityId, schema_rules, LongText, Money, MoneyOut, Name, Output, Quantity, QuantityDelta, ShortText, text
 
 SKU_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
 LOCATION_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$"
@@ -89,7 +89,7 @@ class ProductUpdate(_Input):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
-class ProductOut(BaseModel):
+class ProductOut(Output):
     product_id: int
     sku: str
     name: str
@@ -116,7 +116,7 @@ class CategoryCreate(_Input):
     description: ShortText | None = None
 
 
-class CategoryOut(BaseModel):
+class CategoryOut(Output):
     category_id: int
     name: str
     description: str | None = None
@@ -140,7 +140,7 @@ class SupplierCreate(_Input):
     address: ShortText | None = None
 
 
-class SupplierOut(BaseModel):
+class SupplierOut(Output):
     supplier_id: int
     name: str
     contact_email: str | None = None
@@ -153,7 +153,7 @@ class SupplierPage(Page[SupplierOut]):
     pass
 
 
-class LocationOut(BaseModel):
+class LocationOut(Output):
     location_id: str
     name: str
     kind: Literal["warehouse", "store"]
@@ -206,7 +206,7 @@ class StockPage(Page[StockLevel]):
     pass
 
 
-class StockMovement(BaseModel):
+class StockMovement(Output):
     movement_id: str
     product_id: int
     location_id: str

@@ -11,9 +11,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import ConfigDict, Field, PlainSerializer
 
-from shared.types import MoneyOut
+from shared.types import MoneyOut, Output
 
 
 def _ratio(value: Decimal | None) -> float | None:
@@ -27,7 +27,7 @@ PerformanceRankBy = Literal["revenue", "net_revenue", "sales_count", "units", "a
 ProductRankBy = Literal["units", "revenue"]
 
 
-class _Out(BaseModel):
+class _Out(Output):
     model_config = ConfigDict(populate_by_name=True)
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from retail.logic.rules import MAX_LINE_QUANTITY, MAX_RETURN_LINES, MAX_SALE_LINES, duplicate_products
 from shared.pagination import Page
-from shared.types import DATE_FORMAT, DATE_PATTERN, EntityId, schema_rules, MoneyOut, Name, ShortText, text
+from shared.types import DATE_FORMAT, DATE_PATTERN, EntityId, schema_rules, MoneyOut, Name, Output, ShortText, text
 
 PHONE_PATTERN = r"^[0-9+()\-. ]{3,30}$"
 MAX_REGISTER_NUMBER = 999
@@ -48,7 +48,7 @@ class StoreCreate(_Input):
     phone: Phone | None = None
 
 
-class StoreOut(BaseModel):
+class StoreOut(Output):
     store_id: int
     name: str
     address: str | None = None
@@ -70,7 +70,7 @@ class CashRegisterCreate(_Input):
     name: Name | None = Field(default=None, description="Defaults to `Register <number>`.")
 
 
-class CashRegisterOut(BaseModel):
+class CashRegisterOut(Output):
     register_id: int
     store_id: int
     number: int
@@ -114,14 +114,14 @@ class SaleCreate(_Input):
     _check_lines = field_validator("lines")(_distinct_products)
 
 
-class SaleLineOut(BaseModel):
+class SaleLineOut(Output):
     product_id: int
     quantity: int
     unit_price: MoneyOut = Field(description="The catalogue price when sold.", examples=["19.99"])
     line_total: MoneyOut = Field(examples=["39.98"])
 
 
-class SaleOut(BaseModel):
+class SaleOut(Output):
     sale_id: int
     store_id: int
     register_id: int
@@ -152,13 +152,13 @@ class ReturnCreate(_Input):
     _check_lines = field_validator("lines")(_distinct_products)
 
 
-class ReturnLineOut(BaseModel):
+class ReturnLineOut(Output):
     product_id: int
     quantity: int
     refund_amount: MoneyOut = Field(examples=["19.99"])
 
 
-class ReturnOut(BaseModel):
+class ReturnOut(Output):
     return_id: int
     sale_id: int
     store_id: int

@@ -4,7 +4,8 @@
                          exception -> HTTP status mapping, OpenAPI error responses
 - ``shared.errors``      the business error types (each one carries its HTTP status and code)
 - ``shared.pagination``  opaque ``next_token`` pagination over pynamodb queries and scans
-- ``shared.settings``    environment settings validated with pydantic
+- ``shared.settings``    environment settings validated with pydantic, passed down with ``use()``
+                         (``handler_settings`` at the handler, the demo-data loader explicitly)
 - ``shared.dynamo``      pynamodb helpers: Decimal attribute, env-bound table names, ids, transactions
 - ``shared.types``       reusable pydantic field types (ids, money, quantities, text)
 - ``shared.jsonutil``    strict JSON parsing and Decimal-aware JSON encoding

@@ -1,18 +1,24 @@
 """pynamodb helpers shared by every domain's data-access layer.
 
-- :class:`Lazy` / :class:`BaseMeta`: table names and region are read from the environment
-  when a request needs them, not at import time. A model declares::
+- :class:`Lazy` / :class:`BaseMeta`: table names, region, endpoint and credentials are read
+  from the settings passed down (``shared.settings.use``; by default the environment's) when
+  a request needs them, not at import time. A model declares::
 
       class Meta(BaseMeta):
           table_name = Lazy(lambda: InventorySettings.current().products_table)
 
-  The AWS endpoint is never configured here: botocore picks ``AWS_ENDPOINT_URL`` (or
-  ``AWS_ENDPOINT_URL_DYNAMODB``) up from the environment when it creates its client.
+  The endpoint and credentials are set only when an :class:`shared.settings.AwsSettings` gives
+  them (the demo-data loader); otherwise botocore picks ``AWS_ENDPOINT_URL`` (or
+  ``AWS_ENDPOINT_URL_DYNAMODB``) and the credential chain up itself when it creates its client.
 - :class:`DecimalAttribute`, :class:`IntegerAttribute`: numbers that stay ``Decimal``/``int``
   (pynamodb's ``NumberAttribute`` goes through ``json.loads`` and yields floats).
 - :class:`RegistryModel`: the base of a domain's "keys" table (hash key ``pk``) that holds
   atomic id counters (``UpdateItem ADD``) and uniqueness guards (one item per unique value,
   written in the same transaction as the entity it protects).
+- :func:`record_of`, :func:`attribute_value`: a pynamodb record (or an attribute's value) from a
+  pydantic domain model, nested maps and lists of maps built from the attributes' types (the
+  other way is pydantic's: ``DomainModel.model_validate(record)`` with ``from_attributes``);
+  :func:`save_all` writes domain models in batch writes.
 - :func:`transact_write`, :func:`cancellation_codes`: transactions with the right region and
   readable failure reasons.
 - One botocore session per thread for every model: pynamodb 6 makes a session per model class
@@ -28,22 +34,23 @@ from __future__ import annotations
 import os
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import botocore.session
 import pynamodb
 import pynamodb.connection.base as _pynamodb_connection
-from pynamodb.attributes import Attribute, UnicodeAttribute, UTCDateTimeAttribute
+from pydantic import BaseModel
+from pynamodb.attributes import Attribute, ListAttribute, MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
 from pynamodb.constants import NUMBER
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from shared.settings import aws_region
+from shared.settings import aws, aws_region
 
 _sessions = threading.local()
 
@@ -76,12 +83,63 @@ class Lazy:
 
 
 class BaseMeta:
-    """Defaults for every model's ``Meta``: region from the environment, Lambda-sized timeouts."""
+    """Defaults for every model's ``Meta``: where AWS is from the settings passed down
+    (``shared.settings.AwsSettings``), Lambda-sized timeouts."""
 
     region = Lazy(aws_region)
+    host = Lazy(lambda: aws().endpoint_url)
+    aws_access_key_id = Lazy(lambda: aws().access_key_id)
+    aws_secret_access_key = Lazy(lambda: aws().secret_access_key)
+    aws_session_token = Lazy(lambda: aws().session_token)
     connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
     read_timeout_seconds = READ_TIMEOUT_SECONDS
     max_retry_attempts = MAX_RETRY_ATTEMPTS
+
+
+R = TypeVar("R", bound=Model)
+
+
+def attribute_value(attribute: Attribute[Any], value: Any) -> Any:
+    """``value`` (a pydantic model, a mapping, a list of them, a scalar) as ``attribute`` stores
+    it: a typed ``MapAttribute`` from a model or a mapping, a list of them for a
+    ``ListAttribute(of=...)``; scalars as they are."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if value is None:
+        return None
+    if isinstance(attribute, ListAttribute) and isinstance(value, list | tuple):
+        element = attribute.element_type
+        if element is not None and issubclass(element, MapAttribute) and element is not MapAttribute:
+            return [_map_of(element, item) for item in value]
+        return list(value)
+    if isinstance(attribute, MapAttribute) and type(attribute) is not MapAttribute and isinstance(value, Mapping):
+        return _map_of(type(attribute), value)
+    return value
+
+
+def _map_of(cls: type[MapAttribute], value: Any) -> MapAttribute:
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    fields = cls.get_attributes()
+    return cls(**{name: attribute_value(fields[name], item) for name, item in value.items() if name in fields})
+
+
+def record_of(model: type[R], source: BaseModel | Mapping[str, Any], **changes: Any) -> R:
+    """A ``model`` record holding ``source``'s fields (those the model has), with ``changes``."""
+    values = {**(source.model_dump() if isinstance(source, BaseModel) else source), **changes}
+    attributes = model.get_attributes()
+    return model(**{name: attribute_value(attributes[name], value) for name, value in values.items() if name in attributes})
+
+
+def save_all(model: type[R], items: Iterable[BaseModel]) -> int:
+    """Write domain models as ``model`` records in batch writes (unconditional puts); returns
+    how many."""
+    count = 0
+    with model.batch_write() as batch:
+        for item in items:
+            batch.save(record_of(model, item))
+            count += 1
+    return count
 
 
 def utcnow() -> datetime:
@@ -172,18 +230,23 @@ def guard_owner(model: type[RegistryModel], kind: str, value: str) -> int | None
         return None
 
 
-_connections: dict[tuple[str | None, ...], Connection] = {}
+_connections: dict[tuple[Any, ...], Connection] = {}
 
 
 def transact_write() -> TransactWrite:
-    """A ``TransactWrite`` on a connection for the current region (endpoint from the env)."""
-    region = aws_region()
-    # botocore reads the endpoint variables when it creates the client: key the cache on them
-    key = (region, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"))
+    """A ``TransactWrite`` on a connection for the settings passed down (region, endpoint)."""
+    settings = aws()
+    # without an explicit endpoint botocore reads the endpoint variables when it creates the
+    # client: key the cache on them too
+    key = (settings, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"))
     connection = _connections.get(key)
     if connection is None:
         connection = Connection(
-            region=region,
+            region=settings.region_name,
+            host=settings.endpoint_url,
+            aws_access_key_id=settings.access_key_id,
+            aws_secret_access_key=settings.secret_access_key,
+            aws_session_token=settings.session_token,
             connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
             read_timeout_seconds=READ_TIMEOUT_SECONDS,
             max_retry_attempts=MAX_RETRY_ATTEMPTS,

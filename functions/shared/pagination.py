@@ -170,3 +170,12 @@ def paginate(
     if resume_key is None:
         return items, None
     return items, encode_token({name: resume_key[name] for name in key_names}, scope)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def page_as(model: type[M], page: tuple[list[Any], str | None]) -> tuple[list[M], str | None]:
+    """A page of records (what :func:`paginate` returns) as domain models (``from_attributes``)."""
+    items, token = page
+    return [model.model_validate(item) for item in items], token

@@ -6,6 +6,9 @@
 - quantities are integers between 0 and ``MAX_QUANTITY``; booleans are never numbers;
 - free text is checked as sent (length, "not blank") and stored without its surrounding
   whitespace; the JSON schema states exactly what is accepted (see :func:`text`).
+- a response model derives from :class:`Output`: it is built from any object that has its
+  fields as attributes (a domain model, a pynamodb record) with ``XOut.model_validate(obj)``,
+  the one record/model -> response mapping of every domain (no field-by-field copies).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 MAX_ID = 2**53 - 1
 MAX_QUANTITY = 1_000_000_000
@@ -171,3 +174,16 @@ def schema_rules(
             schema["examples"] = examples
 
     return extra
+
+
+class Output(BaseModel):
+    """The base of response models: ``XOut.model_validate(obj)`` reads ``obj``'s attributes
+    (nested models and lists of them too)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def values_of(cls, obj: Any) -> dict[str, Any]:
+        """``obj``'s attributes named like this model's fields, for a response that combines
+        several objects: ``TrendPoint(date=day, **SalesFiguresOut.values_of(sales), ...)``."""
+        return {name: getattr(obj, name) for name in cls.model_fields}

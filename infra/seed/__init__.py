@@ -1,7 +1,12 @@
 """Demo data for the local stack, written through each domain's own data-access layer.
 
 Each domain's seeder takes the environment its function was deployed with (table names),
-read back from the Lambda API, so the data lands in exactly the tables the handlers use.
+read back from the Lambda API, so the data lands in exactly the tables the handlers use. The
+settings are passed down explicitly, never through the process environment: a seeder builds
+its domain's settings with ``XSettings.from_env(function_environment)`` and writes inside
+``shared.settings.use(settings)``; :func:`seed_all` wraps them all in ``use()`` of the
+endpoint's :class:`shared.settings.AwsSettings` (region, endpoint, credentials), which the
+domains' clients and pynamodb models are given.
 """
 from __future__ import annotations
 
@@ -23,8 +28,10 @@ SEEDERS = {
 }
 
 
-def function_environment(function_name: str, endpoint_url: str, region: str) -> dict[str, str]:
-    client = boto3.client("lambda", endpoint_url=endpoint_url, region_name=region)
+def function_environment(function_name: str, endpoint: Any) -> dict[str, str]:
+    """The deployed function's environment variables, read with ``endpoint``'s
+    :class:`shared.settings.AwsSettings` (region, endpoint and credentials: none from the process)."""
+    client = boto3.client("lambda", **endpoint.client_kwargs())
     config = client.get_function_configuration(FunctionName=function_name)
     return config.get("Environment", {}).get("Variables", {})
 
@@ -35,22 +42,19 @@ def seed_all(stack: Any, endpoint_url: str, region: str) -> dict[str, Any]:
 
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))
-    aws_env = {"AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
-               "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "test"),
-               "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "test")}
-    saved = {k: os.environ.get(k) for k in aws_env}
-    os.environ.update(aws_env)  # what the data-access layer (botocore, pynamodb) reads
-    try:
-        summary = {}
+    from shared.settings import AwsSettings, use
+
+    endpoint = AwsSettings(
+        region=region,
+        endpoint_url=endpoint_url,
+        access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+        secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
+    )
+    summary = {}
+    with use(endpoint):  # what the data-access layer (boto3 clients, pynamodb models) is given
         for logical_id, module in SEEDERS.items():
             if logical_id not in stack.resources:
                 continue
-            env = function_environment(stack.physical_id(logical_id), endpoint_url, region)
+            env = function_environment(stack.physical_id(logical_id), endpoint)
             summary[logical_id] = importlib.import_module(module).seed(env)
-        return summary
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return summary

@@ -4,9 +4,9 @@
     seed({"ORDERS_TABLE": "...", "INVENTORY_FUNCTION": "...", ...})   # EcommerceFunction's environment
 
 Writes through the e-commerce data-access layer (``functions/`` must be importable and the AWS
-endpoint/region/credentials set in the environment, as ``infra.seed.seed_all`` does). Orders
-are priced from the inventory catalogue (read through inventory's interface function), so
-inventory's demo data must be loaded first.
+endpoint/region/credentials passed down with ``shared.settings.use``, as ``infra.seed.seed_all``
+does, or else set in the environment). Orders are priced from the inventory catalogue (read
+through inventory's interface function), so inventory's demo data must be loaded first.
 
 - deterministic: customers and orders are generated from ``random.Random(42)`` (orders from
   the catalogue as it is: the same catalogue gives the same orders); dates are relative to
@@ -21,11 +21,9 @@ inventory's demo data must be loaded first.
 
 from __future__ import annotations
 
-import os
 import random
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -173,60 +171,33 @@ def generate_orders(
     return orders
 
 
-@contextmanager
-def _ecommerce_environment(env: Mapping[str, str]) -> Iterator[None]:
-    """Point the data-access layer at the deployed tables for the duration of the seed."""
-    from ecommerce.settings import CatalogSettings, EcommerceSettings
-
-    EcommerceSettings.from_env(env)  # fails early, naming the missing variable
-    CatalogSettings.from_env(env)  # the catalogue: inventory's interface function
-    names = [*EcommerceSettings.env_names(), *CatalogSettings.env_names()]
-    saved = {name: os.environ.get(name) for name in names}
-    for name in names:
-        if name in env:
-            os.environ[name] = env[name]
-        else:
-            os.environ.pop(name, None)  # (a default applies)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def seed(env: dict[str, str], *, now: datetime | None = None) -> dict[str, Any]:
     """Load the demo data into the tables named by ``env``; returns counts."""
-    with _ecommerce_environment(env):
+    from ecommerce.settings import CatalogSettings, EcommerceSettings
+    from shared.settings import use
+
+    # the deployed tables and inventory's interface function, passed down explicitly
+    with use(EcommerceSettings.from_env(env), CatalogSettings.from_env(env)):
         return _write(now or datetime.now(UTC))
 
 
 def _write(now: datetime) -> dict[str, Any]:
     from ecommerce.dal import catalog
     from ecommerce.dal import idempotency as idem_dal
-    from ecommerce.dal.customers import EMAIL, email_key
+    from ecommerce.dal.customers import EMAIL, email_key, get_customers
     from ecommerce.dal.payments import ORDER_PAYMENT
     from ecommerce.dal.registry import next_id
-    from ecommerce.dal.tables import (
-        AddressMap,
-        CartRecord,
-        CustomerRecord,
-        EcommerceRegistry,
-        IdempotencyRecord,
-        OrderRecord,
-        PaymentRecord,
-        StatusChangeMap,
-    )
+    from ecommerce.dal.tables import CartRecord, CustomerRecord, EcommerceRegistry, IdempotencyRecord, OrderRecord, PaymentRecord
     from ecommerce.logic import pricing, provider
+    from ecommerce.logic.carts import new_cart
     from ecommerce.logic.idempotency import CREATE_ORDER, PROCESS_PAYMENT, request_hash
-    from ecommerce.logic.mapping import line_maps
-    from ecommerce.logic.orders import NewOrder, build_order, summary_of
+    from ecommerce.logic.orders import NewOrder, build_order
     from ecommerce.logic.payments import PaymentRequest, output_of
+    from ecommerce.models import Address, Customer, IdempotencyEntry, Order, Payment, StatusChange
+    from ecommerce.saga_schemas import CreateOrderOutput
     from ecommerce.schemas import LineRequest
     from ecommerce.settings import settings
-    from shared.dynamo import guard_item, unique_key
+    from shared.dynamo import guard_item, save_all, unique_key
 
     rng = random.Random(SEED)
     customers = generate_customers(rng)
@@ -237,32 +208,30 @@ def _write(now: datetime) -> dict[str, Any]:
     owners = {item.pk: item.owner_id for item in EcommerceRegistry.batch_get(guard_keys)}
     missing = [spec for spec, pk in zip(customers, guard_keys, strict=True) if pk not in owners]
     if missing:
-        new_records = []
+        new_customers = []
         for customer_id, spec in zip(next_id("customer", len(missing)), missing, strict=True):
             at = (now - timedelta(days=DAYS + 30)).replace(microsecond=0)
-            new_records.append(
-                CustomerRecord(
-                    customer_id,
+            new_customers.append(
+                Customer(
+                    customer_id=customer_id,
                     email=spec.email,
                     first_name=spec.first_name,
                     last_name=spec.last_name,
                     phone=spec.phone,
-                    addresses=[AddressMap(**spec.address)],
+                    addresses=[Address.model_validate(spec.address)],
                     created_at=at,
                     updated_at=at,
                 )
             )
         with EcommerceRegistry.batch_write() as batch:
-            for record in new_records:
-                batch.save(guard_item(EcommerceRegistry, EMAIL, email_key(record.email), record.customer_id))
-        with CustomerRecord.batch_write() as batch:
-            for record in new_records:
-                batch.save(record)
-        for record in new_records:
-            owners[unique_key(EMAIL, email_key(record.email))] = record.customer_id
-        created["customers"] = len(new_records)
+            for customer in new_customers:
+                batch.save(guard_item(EcommerceRegistry, EMAIL, email_key(customer.email), customer.customer_id))
+        save_all(CustomerRecord, new_customers)
+        for customer in new_customers:
+            owners[unique_key(EMAIL, email_key(customer.email))] = customer.customer_id
+        created["customers"] = len(new_customers)
     customer_ids = [owners[pk] for pk in guard_keys]
-    records = {record.customer_id: record for record in CustomerRecord.batch_get(customer_ids)}
+    records = {customer.customer_id: customer for customer in get_customers(customer_ids)}
 
     # ------------------------------------------------------------ orders and payments (by key)
     products = {entry.product_id: entry for entry in catalog.all_live_products()}
@@ -270,15 +239,12 @@ def _write(now: datetime) -> dict[str, Any]:
     entries = {
         pid: pricing.CatalogEntry(pid, record.sku, record.name, record.price) for pid, record in products.items()
     }
-    existing = {
-        item.idempotency_key
-        for item in IdempotencyRecord.batch_get([idem_dal.record_key(CREATE_ORDER, spec.key) for spec in specs])
-    }
+    existing = idem_dal.existing_keys(CREATE_ORDER, [spec.key for spec in specs])
     todo = [spec for spec in specs if spec.key not in existing]
     tax_rate = settings().tax_rate
-    orders: list[OrderRecord] = []
-    payments: list[PaymentRecord] = []
-    idempotency: list[IdempotencyRecord] = []
+    orders: list[Order] = []
+    payments: list[Payment] = []
+    idempotency: list[IdempotencyEntry] = []
     guards: list[EcommerceRegistry] = []
     if todo:
         order_ids = iter(next_id("order", len(todo)))
@@ -288,7 +254,7 @@ def _write(now: datetime) -> dict[str, Any]:
             customer = records[customer_ids[spec.customer - 1]]
             lines = pricing.price_lines(spec.lines, entries)
             address = customer.addresses[0]
-            shipping = AddressMap(**{**address.as_dict(), "recipient": f"{customer.first_name} {customer.last_name}"})
+            shipping = address.model_copy(update={"recipient": customer.full_name})
             order = build_order(
                 next(order_ids),
                 customer=customer,
@@ -303,7 +269,8 @@ def _write(now: datetime) -> dict[str, Any]:
             new = NewOrder(customer_id=customer.customer_id, lines=tuple(LineRequest(product_id=p, quantity=q) for p, q in spec.lines))
             idempotency.append(
                 idem_dal.completed(
-                    CREATE_ORDER, spec.key, request_hash(new.fingerprint()), order.order_id, summary_of(order).model_dump(mode="json")
+                    CREATE_ORDER, spec.key, request_hash(new.fingerprint()), order.order_id,
+                    CreateOrderOutput.model_validate(order).model_dump(mode="json"),
                 )
             )
             decided_at = spec.created_at + timedelta(seconds=40 + random.Random(spec.key).randrange(180))
@@ -312,17 +279,17 @@ def _write(now: datetime) -> dict[str, Any]:
                     payment_method=spec.payment_method, card_token=spec.card_token, amount=order.total, idempotency_key=spec.key
                 )
                 history = (
-                    [StatusChangeMap(status="declined", at=spec.created_at + timedelta(seconds=20), reason=decision.decline_reason)]
+                    [StatusChange(status="declined", at=spec.created_at + timedelta(seconds=20), reason=decision.decline_reason)]
                     if not decision.approved
                     else [
-                        StatusChangeMap(status="authorized", at=spec.created_at + timedelta(seconds=20), reason="authorized by the provider"),
-                        StatusChangeMap(status="captured", at=spec.created_at + timedelta(seconds=20), reason="captured"),
+                        StatusChange(status="authorized", at=spec.created_at + timedelta(seconds=20), reason="authorized by the provider"),
+                        StatusChange(status="captured", at=spec.created_at + timedelta(seconds=20), reason="captured"),
                     ]
                 )
                 if spec.payment == "refunded":
-                    history.append(StatusChangeMap(status="refunded", at=decided_at, reason=spec.reason))
-                payment = PaymentRecord(
-                    next(payment_ids),
+                    history.append(StatusChange(status="refunded", at=decided_at, reason=spec.reason))
+                payment = Payment(
+                    payment_id=next(payment_ids),
                     order_id=order.order_id,
                     amount=order.total,
                     currency=order.currency,
@@ -349,18 +316,12 @@ def _write(now: datetime) -> dict[str, Any]:
             if spec.status != "pending":
                 reason = "order confirmed" if spec.status == "confirmed" else spec.reason
                 order.status = spec.status
-                order.status_history = [*order.status_history, StatusChangeMap(status=spec.status, at=decided_at, reason=reason)]
+                order.status_history = [*order.status_history, StatusChange(status=spec.status, at=decided_at, reason=reason)]
                 order.updated_at = decided_at
             orders.append(order)
-        with OrderRecord.batch_write() as batch:
-            for order in orders:
-                batch.save(order)
-        with PaymentRecord.batch_write() as batch:
-            for payment in payments:
-                batch.save(payment)
-        with IdempotencyRecord.batch_write() as batch:
-            for item in idempotency:
-                batch.save(item)
+        save_all(OrderRecord, orders)
+        save_all(PaymentRecord, payments)
+        save_all(IdempotencyRecord, idempotency)
         with EcommerceRegistry.batch_write() as batch:
             for item in guards:
                 batch.save(item)
@@ -381,24 +342,8 @@ def _write(now: datetime) -> dict[str, Any]:
             lines = pricing.price_lines([(pid, rng.randint(1, 2)) for pid in chosen], entries)
             summary = pricing.summarize(lines, tax_rate)
             at = (now - timedelta(hours=rng.randint(1, 72))).replace(microsecond=0)
-            carts.append(
-                CartRecord(
-                    cart_id,
-                    customer_id=owner,
-                    status="open",
-                    items=line_maps(lines),
-                    item_count=summary.item_count,
-                    subtotal=summary.subtotal,
-                    tax=summary.tax,
-                    total=summary.total,
-                    currency=summary.currency,
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
-        with CartRecord.batch_write() as batch:
-            for cart in carts:
-                batch.save(cart)
+            carts.append(new_cart(cart_id, customer_id=owner, lines=lines, summary=summary, at=at))
+        save_all(CartRecord, carts)
         created["carts"] = len(carts)
 
     statuses = Counter(spec.status for spec in specs)

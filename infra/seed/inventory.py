@@ -4,7 +4,8 @@
     seed({"PRODUCTS_TABLE": "...", ...})   # the InventoryFunction's environment variables
 
 Writes through the inventory data-access layer (``functions/`` must be importable and the AWS
-endpoint/region/credentials set in the environment, as ``infra.seed.seed_all`` does).
+endpoint/region/credentials passed down with ``shared.settings.use``, as ``infra.seed.seed_all``
+does, or else set in the environment).
 
 - deterministic: the data set is generated from ``random.Random(42)`` before anything is
   written, so it is the same on every machine;
@@ -16,10 +17,8 @@ endpoint/region/credentials set in the environment, as ``infra.seed.seed_all`` d
 
 from __future__ import annotations
 
-import os
 import random
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -187,29 +186,13 @@ def generate(rng: random.Random | None = None) -> list[ProductSpec]:
     return products
 
 
-@contextmanager
-def _inventory_environment(env: Mapping[str, str]) -> Iterator[None]:
-    """Point the data-access layer at the deployed tables for the duration of the seed."""
-    from inventory.settings import InventorySettings
-
-    InventorySettings.from_env(env)  # fails early, naming the missing variable
-    names = [name for name in InventorySettings.env_names() if name in env]
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update({name: env[name] for name in names})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def seed(env: dict[str, str]) -> dict[str, Any]:
     """Load the demo data into the tables named by ``env``; returns counts."""
+    from inventory.settings import InventorySettings
+    from shared.settings import use
+
     products = generate(random.Random(SEED))
-    with _inventory_environment(env):
+    with use(InventorySettings.from_env(env)):  # the deployed tables, passed down explicitly
         return _write(products)
 
 

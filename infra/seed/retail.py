@@ -21,10 +21,8 @@ Runs after the inventory seed (``infra.seed.SEEDERS`` order): store N is invento
 
 from __future__ import annotations
 
-import os
 import random
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -106,29 +104,13 @@ def generate_history(
     return sales, returns
 
 
-@contextmanager
-def _retail_environment(env: Mapping[str, str]) -> Iterator[None]:
-    """Point the data-access layer at the deployed tables for the duration of the seed."""
-    from retail.settings import RetailSettings
-
-    RetailSettings.from_env(env)  # fails early, naming the missing variable
-    names = [name for name in RetailSettings.env_names() if name in env]
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update({name: env[name] for name in names})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def seed(env: dict[str, str]) -> dict[str, Any]:
     """Load the demo data into the tables named by ``env``; returns counts."""
+    from retail.settings import RetailSettings
+    from shared.settings import use
+
     rng = random.Random(SEED)
-    with _retail_environment(env):
+    with use(RetailSettings.from_env(env)):  # the deployed tables, passed down explicitly
         created: dict[str, int] = {}
         store_ids = _ensure_stores(created)
         registers = _ensure_registers(register_counts(rng, store_ids), created)

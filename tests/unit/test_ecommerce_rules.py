@@ -29,8 +29,8 @@ CATALOGUE = {
 def test_lines_are_priced_from_the_catalogue():
     lines = pricing.price_lines([(1, 3), (3, 2)], CATALOGUE)
     assert lines == [
-        Line(1, "HOM-00001", "Mug", 3, D("12.99"), D("38.97")),
-        Line(3, "GRO-00003", "Coffee", 2, D("8.49"), D("16.98")),
+        Line(product_id=1, sku="HOM-00001", name="Mug", quantity=3, unit_price=D("12.99"), line_total=D("38.97")),
+        Line(product_id=3, sku="GRO-00003", name="Coffee", quantity=2, unit_price=D("8.49"), line_total=D("16.98")),
     ]
 
 

@@ -1,4 +1,4 @@
-"""Reads and writes of carts."""
+"""Reads and writes of carts (takes and returns :class:`ecommerce.models.Cart`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from datetime import datetime
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
-from ecommerce.dal.tables import CartRecord, LineMap
-from shared.dynamo import is_conditional_failure
-from shared.pagination import Key, paginate, scope_of
+from ecommerce.dal.tables import CartRecord
+from ecommerce.models import Cart, Line
+from shared.dynamo import attribute_value, is_conditional_failure, record_of
+from shared.pagination import Key, page_as, paginate, scope_of
 
 FILTERED_PAGE_SIZE = 250
 
@@ -19,36 +20,36 @@ class StaleCart(Exception):
     """The cart is no longer open, or got another customer, since it was read."""
 
 
-def get_cart(cart_id: int, *, consistent: bool = False) -> CartRecord | None:
+def get_cart(cart_id: int, *, consistent: bool = False) -> Cart | None:
     try:
-        return CartRecord.get(cart_id, consistent_read=consistent)
+        return Cart.model_validate(CartRecord.get(cart_id, consistent_read=consistent))
     except CartRecord.DoesNotExist:
         return None
 
 
-def create_cart(record: CartRecord) -> CartRecord:
-    record.save(condition=CartRecord.cart_id.does_not_exist())
-    return record
+def create_cart(cart: Cart) -> Cart:
+    record_of(CartRecord, cart).save(condition=CartRecord.cart_id.does_not_exist())
+    return cart
 
 
 def replace_items(
-    cart: CartRecord,
+    cart: Cart,
     *,
-    items: list[LineMap],
+    items: list[Line],
     item_count: int,
     subtotal: object,
     tax: object,
     total: object,
     customer_id: int | None,
     updated_at: datetime,
-) -> CartRecord:
+) -> Cart:
     """Replace the lines and totals of an open cart (attaching ``customer_id`` if given).
 
     Conditional on the cart still being open and still having the customer it was read with:
     ``StaleCart`` otherwise (re-read to find out why).
     """
     actions = [
-        CartRecord.items.set(items),
+        CartRecord.items.set(attribute_value(CartRecord.items, items)),
         CartRecord.item_count.set(item_count),
         CartRecord.subtotal.set(subtotal),
         CartRecord.tax.set(tax),
@@ -69,12 +70,12 @@ def replace_items(
         if is_conditional_failure(exc):
             raise StaleCart() from None
         raise
-    return item
+    return Cart.model_validate(item)
 
 
 def list_carts(
     *, limit: int, next_token: str | None, customer_id: int | None, status: str | None
-) -> tuple[list[CartRecord], str | None]:
+) -> tuple[list[Cart], str | None]:
     condition: Condition | None = (CartRecord.status == status) if status is not None else None
     scope = scope_of("carts", customer_id=customer_id, status=status)
     if customer_id is not None:
@@ -95,11 +96,11 @@ def list_carts(
             return CartRecord.scan(condition, last_evaluated_key=start, page_size=page_size)
 
         key_names = ("cart_id",)
-    return paginate(
+    return page_as(Cart, paginate(
         run,
         limit=limit,
         next_token=next_token,
         scope=scope,
         key_names=key_names,
         page_size=max(limit + 1, FILTERED_PAGE_SIZE) if status is not None else None,
-    )
+    ))

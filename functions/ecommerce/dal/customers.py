@@ -1,4 +1,5 @@
-"""Reads and writes of customers, with the case-insensitive e-mail guard."""
+"""Reads and writes of customers, with the case-insensitive e-mail guard (takes and returns
+:class:`ecommerce.models.Customer`)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from ecommerce.dal.tables import CustomerRecord, EcommerceRegistry
+from ecommerce.models import Customer
 from shared.dynamo import (
     add_guard,
+    attribute_value,
     cancellation_codes,
     guard_owner,
     is_conditional_failure,
+    record_of,
     release_guard,
     transact_write,
 )
 from shared.errors import AlreadyExistsError, ConcurrentModificationError, NotFoundError
-from shared.pagination import paginate, scope_of
+from shared.pagination import page_as, paginate, scope_of
 
 EMAIL = "email"  # guard kind in the registry: unique#email#<case-folded e-mail>
 
@@ -25,19 +29,25 @@ def email_key(email: str) -> str:
     return email.strip().casefold()
 
 
-def get_customer(customer_id: int, *, consistent: bool = False) -> CustomerRecord | None:
+def get_customer(customer_id: int, *, consistent: bool = False) -> Customer | None:
     try:
-        return CustomerRecord.get(customer_id, consistent_read=consistent)
+        return Customer.model_validate(CustomerRecord.get(customer_id, consistent_read=consistent))
     except CustomerRecord.DoesNotExist:
         return None
+
+
+def get_customers(customer_ids: list[int]) -> list[Customer]:
+    """The customers that exist among ``customer_ids`` (one BatchGetItem per 100)."""
+    return [Customer.model_validate(record) for record in CustomerRecord.batch_get(customer_ids)]
 
 
 def owner_of_email(email: str) -> int | None:
     return guard_owner(EcommerceRegistry, EMAIL, email_key(email))
 
 
-def create_customer(record: CustomerRecord) -> CustomerRecord:
+def create_customer(customer: Customer) -> Customer:
     """Write a new customer and claim its e-mail, atomically (409 when the e-mail is taken)."""
+    record = record_of(CustomerRecord, customer)
     try:
         with transact_write() as tx:  # puts, in this order: customer, guard
             tx.save(record, condition=CustomerRecord.customer_id.does_not_exist())
@@ -46,11 +56,11 @@ def create_customer(record: CustomerRecord) -> CustomerRecord:
         if cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
             raise AlreadyExistsError("customer", "email", record.email) from None
         raise
-    return record
+    return customer
 
 
-def update_customer(current: CustomerRecord, values: dict[str, Any], updated_at: Any) -> CustomerRecord:
-    """Apply ``values`` (attribute name -> new value, ``None`` removes) to a customer.
+def update_customer(current: Customer, values: dict[str, Any], updated_at: Any) -> Customer:
+    """Apply ``values`` (field name -> new value, ``None`` removes) to a customer.
 
     An e-mail change moves the guard in the same transaction (409 when the new one is taken);
     the write is conditional on the e-mail read, so two concurrent changes cannot both win.
@@ -58,7 +68,7 @@ def update_customer(current: CustomerRecord, values: dict[str, Any], updated_at:
     actions = []
     for name, value in values.items():
         attribute = getattr(CustomerRecord, name)
-        actions.append(attribute.remove() if value is None else attribute.set(value))
+        actions.append(attribute.remove() if value is None else attribute.set(attribute_value(attribute, value)))
     actions.append(CustomerRecord.updated_at.set(updated_at))
     condition = CustomerRecord.customer_id.exists() & (CustomerRecord.email == current.email)
     item = CustomerRecord(current.customer_id)
@@ -86,14 +96,14 @@ def update_customer(current: CustomerRecord, values: dict[str, Any], updated_at:
         if is_conditional_failure(exc):
             raise ConcurrentModificationError(f"customer {current.customer_id} changed concurrently; retry") from None
         raise
-    return item
+    return Customer.model_validate(item)
 
 
-def list_customers(*, limit: int, next_token: str | None) -> tuple[list[CustomerRecord], str | None]:
-    return paginate(
+def list_customers(*, limit: int, next_token: str | None) -> tuple[list[Customer], str | None]:
+    return page_as(Customer, paginate(
         lambda start, size: CustomerRecord.scan(last_evaluated_key=start, page_size=size),
         limit=limit,
         next_token=next_token,
         scope=scope_of("customers"),
         key_names=("customer_id",),
-    )
+    ))

@@ -1,5 +1,5 @@
 """Reads and writes of orders: creation (with its idempotency record and the cart it empties)
-and status transitions, all conditional."""
+and status transitions, all conditional (takes and returns :class:`ecommerce.models.Order`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from datetime import datetime
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from ecommerce.dal.idempotency import KeyTaken, save_condition
-from ecommerce.dal.tables import CartRecord, IdempotencyRecord, OrderRecord, StatusChangeMap
-from shared.dynamo import cancellation_codes, is_conditional_failure, transact_write
-from shared.pagination import Key, paginate, scope_of
+from ecommerce.dal import idempotency as idempotency_dal
+from ecommerce.dal.idempotency import KeyTaken
+from ecommerce.dal.tables import CartRecord, OrderRecord, StatusChangeMap
+from ecommerce.models import Cart, IdempotencyEntry, Order
+from shared.dynamo import cancellation_codes, is_conditional_failure, record_of, transact_write
+from shared.pagination import Key, page_as, paginate, scope_of
 
 FILTERED_PAGE_SIZE = 250
 
@@ -25,19 +27,19 @@ class StaleOrder(Exception):
     """The order's status changed since it was read (re-read and decide again)."""
 
 
-def get_order(order_id: int, *, consistent: bool = False) -> OrderRecord | None:
+def get_order(order_id: int, *, consistent: bool = False) -> Order | None:
     try:
-        return OrderRecord.get(order_id, consistent_read=consistent)
+        return Order.model_validate(OrderRecord.get(order_id, consistent_read=consistent))
     except OrderRecord.DoesNotExist:
         return None
 
 
 def create_order(
-    record: OrderRecord,
+    order: Order,
     *,
-    idempotency: IdempotencyRecord | None = None,
-    cart: CartRecord | None = None,
-) -> OrderRecord:
+    idempotency: IdempotencyEntry | None = None,
+    cart: Cart | None = None,
+) -> Order:
     """Write a new order, its idempotency record and close its cart, in one transaction.
 
     ``KeyTaken``: another call with the same key won (replay its result). ``CartTaken``: the
@@ -45,9 +47,9 @@ def create_order(
     """
     try:
         with transact_write() as tx:  # puts (order, idempotency record), then the cart update
-            tx.save(record, condition=OrderRecord.order_id.does_not_exist())
+            tx.save(record_of(OrderRecord, order), condition=OrderRecord.order_id.does_not_exist())
             if idempotency is not None:
-                tx.save(idempotency, condition=save_condition())
+                idempotency_dal.save(tx, idempotency)
             if cart is not None:
                 condition = CartRecord.cart_id.exists() & (CartRecord.status == "open")
                 if cart.customer_id is None:
@@ -58,9 +60,9 @@ def create_order(
                     CartRecord(cart.cart_id),
                     actions=[
                         CartRecord.status.set("ordered"),
-                        CartRecord.order_id.set(record.order_id),
-                        CartRecord.customer_id.set(record.customer_id),
-                        CartRecord.updated_at.set(record.created_at),
+                        CartRecord.order_id.set(order.order_id),
+                        CartRecord.customer_id.set(order.customer_id),
+                        CartRecord.updated_at.set(order.created_at),
                     ],
                     condition=condition,
                 )
@@ -71,10 +73,10 @@ def create_order(
         if cart is not None and codes[-1:] == ["ConditionalCheckFailed"]:
             raise CartTaken() from None
         raise
-    return record
+    return order
 
 
-def transition(order_id: int, *, expected: str, target: str, at: datetime, reason: str | None) -> OrderRecord:
+def transition(order_id: int, *, expected: str, target: str, at: datetime, reason: str | None) -> Order:
     """Move an order from ``expected`` to ``target`` and append to its history (``StaleOrder``
     if its status is no longer ``expected``)."""
     item = OrderRecord(order_id)
@@ -93,12 +95,12 @@ def transition(order_id: int, *, expected: str, target: str, at: datetime, reaso
         if is_conditional_failure(exc):
             raise StaleOrder() from None
         raise
-    return item
+    return Order.model_validate(item)
 
 
 def list_orders(
     *, limit: int, next_token: str | None, customer_id: int | None, status: str | None
-) -> tuple[list[OrderRecord], str | None]:
+) -> tuple[list[Order], str | None]:
     """Orders of a customer or with a status: newest first; all orders: table order."""
     scope = scope_of("orders", customer_id=customer_id, status=status)
     page_size = None
@@ -131,4 +133,4 @@ def list_orders(
             return OrderRecord.scan(last_evaluated_key=start, page_size=size)
 
         key_names = ("order_id",)
-    return paginate(run, limit=limit, next_token=next_token, scope=scope, key_names=key_names, page_size=page_size)
+    return page_as(Order, paginate(run, limit=limit, next_token=next_token, scope=scope, key_names=key_names, page_size=page_size))

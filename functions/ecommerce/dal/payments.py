@@ -1,4 +1,5 @@
-"""Reads and writes of payments, with the one-captured-payment-per-order guard."""
+"""Reads and writes of payments, with the one-captured-payment-per-order guard (takes and
+returns :class:`ecommerce.models.Payment`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from datetime import datetime
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from ecommerce.dal.idempotency import KeyTaken, save_condition
-from ecommerce.dal.tables import EcommerceRegistry, IdempotencyRecord, OrderRecord, PaymentRecord, StatusChangeMap
-from shared.dynamo import add_guard, cancellation_codes, guard_owner, is_conditional_failure, transact_write
-from shared.pagination import Key, paginate, scope_of
+from ecommerce.dal import idempotency as idempotency_dal
+from ecommerce.dal.idempotency import KeyTaken
+from ecommerce.dal.tables import EcommerceRegistry, OrderRecord, PaymentRecord, StatusChangeMap
+from ecommerce.models import IdempotencyEntry, Payment
+from shared.dynamo import add_guard, cancellation_codes, guard_owner, is_conditional_failure, record_of, transact_write
+from shared.pagination import Key, page_as, paginate, scope_of
 
 ORDER_PAYMENT = "order-payment"  # guard kind: unique#order-payment#<order_id> -> the captured payment
 FILTERED_PAGE_SIZE = 250
@@ -29,9 +32,9 @@ class StalePayment(Exception):
     """The payment's status changed since it was read."""
 
 
-def get_payment(payment_id: int, *, consistent: bool = False) -> PaymentRecord | None:
+def get_payment(payment_id: int, *, consistent: bool = False) -> Payment | None:
     try:
-        return PaymentRecord.get(payment_id, consistent_read=consistent)
+        return Payment.model_validate(PaymentRecord.get(payment_id, consistent_read=consistent))
     except PaymentRecord.DoesNotExist:
         return None
 
@@ -41,7 +44,7 @@ def captured_payment_of(order_id: int) -> int | None:
     return guard_owner(EcommerceRegistry, ORDER_PAYMENT, str(order_id))
 
 
-def create_payment(record: PaymentRecord, *, idempotency: IdempotencyRecord, captured: bool) -> PaymentRecord:
+def create_payment(payment: Payment, *, idempotency: IdempotencyEntry, captured: bool) -> Payment:
     """Write a payment and its idempotency record; a captured one also claims its order.
 
     The order must still be pending (``OrderNotPending``); ``KeyTaken``: a call with the same
@@ -51,13 +54,13 @@ def create_payment(record: PaymentRecord, *, idempotency: IdempotencyRecord, cap
         with transact_write() as tx:  # condition check, then puts: payment, idempotency record, guard
             tx.condition_check(
                 OrderRecord,
-                record.order_id,
+                payment.order_id,
                 condition=OrderRecord.order_id.exists() & (OrderRecord.status == "pending"),
             )
-            tx.save(record, condition=PaymentRecord.payment_id.does_not_exist())
-            tx.save(idempotency, condition=save_condition())
+            tx.save(record_of(PaymentRecord, payment), condition=PaymentRecord.payment_id.does_not_exist())
+            idempotency_dal.save(tx, idempotency)
             if captured:
-                add_guard(tx, EcommerceRegistry, ORDER_PAYMENT, str(record.order_id), record.payment_id)
+                add_guard(tx, EcommerceRegistry, ORDER_PAYMENT, str(payment.order_id), payment.payment_id)
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
         if codes[2:3] == ["ConditionalCheckFailed"]:
@@ -67,10 +70,10 @@ def create_payment(record: PaymentRecord, *, idempotency: IdempotencyRecord, cap
         if captured and codes[3:4] == ["ConditionalCheckFailed"]:
             raise OrderPaid() from None
         raise
-    return record
+    return payment
 
 
-def refund(payment_id: int, *, at: datetime, reason: str | None) -> PaymentRecord:
+def refund(payment_id: int, *, at: datetime, reason: str | None) -> Payment:
     """captured -> refunded (``StalePayment`` if the payment is no longer captured)."""
     item = PaymentRecord(payment_id)
     try:
@@ -88,12 +91,12 @@ def refund(payment_id: int, *, at: datetime, reason: str | None) -> PaymentRecor
         if is_conditional_failure(exc):
             raise StalePayment() from None
         raise
-    return item
+    return Payment.model_validate(item)
 
 
 def list_payments(
     *, limit: int, next_token: str | None, order_id: int | None, status: str | None
-) -> tuple[list[PaymentRecord], str | None]:
+) -> tuple[list[Payment], str | None]:
     condition: Condition | None = (PaymentRecord.status == status) if status is not None else None
     scope = scope_of("payments", order_id=order_id, status=status)
     if order_id is not None:
@@ -110,11 +113,11 @@ def list_payments(
             return PaymentRecord.scan(condition, last_evaluated_key=start, page_size=size)
 
         key_names = ("payment_id",)
-    return paginate(
+    return page_as(Payment, paginate(
         run,
         limit=limit,
         next_token=next_token,
         scope=scope,
         key_names=key_names,
         page_size=max(limit + 1, FILTERED_PAGE_SIZE) if status is not None else None,
-    )
+    ))

@@ -1,5 +1,8 @@
 """pynamodb models of the e-commerce tables (keys and indexes: see ../README.md).
 
+Only ``dal/`` uses them: the rest of the domain sees the pydantic models of ``ecommerce.models``
+(``Order.model_validate(record)`` here, ``shared.dynamo.record_of`` back).
+
 Table names are read from the environment when a request needs them (``shared.dynamo.Lazy``),
 so importing this module needs no environment.
 
@@ -17,23 +20,13 @@ from pynamodb.constants import STRING
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from ecommerce.models import iso, now  # noqa: F401 - the stored precision (now) and format (iso)
 from ecommerce.settings import settings
 from shared.dynamo import BaseMeta, DecimalAttribute, IntegerAttribute, Lazy, RegistryModel
 
 CUSTOMER_INDEX = "customer-index"
 STATUS_INDEX = "status-index"
 ORDER_INDEX = "order-index"
-
-
-def now() -> datetime:
-    """The current UTC time at the precision we store (milliseconds)."""
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
-def iso(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class IsoDateTimeAttribute(Attribute[datetime]):

@@ -5,8 +5,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecommerce.handlers.routes import carts, customers, orders, payments
+from ecommerce.settings import CatalogSettings, EcommerceSettings
 from shared.api import create_resolver
 from shared.idempotency import use_idempotency
+from shared.settings import handler_settings
 
 logger = Logger()
 tracer = Tracer()
@@ -23,5 +25,6 @@ for _routes in (customers, carts, orders, payments):
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
+@handler_settings(EcommerceSettings, CatalogSettings)  # the environment, validated at cold start, passed down
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

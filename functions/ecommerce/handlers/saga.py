@@ -30,7 +30,9 @@ from ecommerce.saga_schemas import (
     ProcessPaymentInput,
     RefundPaymentInput,
 )
+from ecommerce.settings import CatalogSettings, EcommerceSettings
 from shared.saga import parse_event, saga_step
+from shared.settings import handler_settings
 
 logger = Logger()
 tracer = Tracer()
@@ -41,6 +43,7 @@ metrics = Metrics()
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("CREATE_ORDER", logger)
+@handler_settings(EcommerceSettings, CatalogSettings)  # prices lines: the inventory interface
 def create_order_handler(event: dict, context: LambdaContext) -> dict:
     """CreateOrderInput -> CreateOrderOutput; ``CustomerNotFound``, ``ProductNotFound``,
     ``MissingAddress``, ``IdempotencyConflict``, ``OperationAborted``."""
@@ -59,6 +62,7 @@ def create_order_handler(event: dict, context: LambdaContext) -> dict:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("CANCEL_ORDER", logger)
+@handler_settings(EcommerceSettings)
 def cancel_order_handler(event: dict, context: LambdaContext) -> dict:
     """CancelOrderInput -> CancelOrderOutput (compensation: no order is a no-op)."""
     request = parse_event(CancelOrderInput, event, "CancelOrder")
@@ -70,6 +74,7 @@ def cancel_order_handler(event: dict, context: LambdaContext) -> dict:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("CONFIRM_ORDER", logger)
+@handler_settings(EcommerceSettings)
 def confirm_order_handler(event: dict, context: LambdaContext) -> dict:
     """ConfirmOrderInput -> ConfirmOrderOutput; ``OrderNotFound``, ``InvalidOrderState``."""
     request = parse_event(ConfirmOrderInput, event, "ConfirmOrder")
@@ -81,6 +86,7 @@ def confirm_order_handler(event: dict, context: LambdaContext) -> dict:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("PROCESS_PAYMENT", logger)
+@handler_settings(EcommerceSettings)
 def process_payment_handler(event: dict, context: LambdaContext) -> dict:
     """ProcessPaymentInput -> ProcessPaymentOutput; ``PaymentDeclined``, ``OrderNotFound``,
     ``InvalidOrderState``, ``AmountMismatch``, ``OrderAlreadyPaid``, ``IdempotencyConflict``,
@@ -102,6 +108,7 @@ def process_payment_handler(event: dict, context: LambdaContext) -> dict:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("REFUND_PAYMENT", logger)
+@handler_settings(EcommerceSettings)
 def refund_payment_handler(event: dict, context: LambdaContext) -> dict:
     """RefundPaymentInput -> RefundPaymentOutput (compensation: nothing charged is a no-op)."""
     request = parse_event(RefundPaymentInput, event, "RefundPayment")

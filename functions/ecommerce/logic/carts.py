@@ -13,16 +13,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from ecommerce.dal import carts as dal
 from ecommerce.dal.registry import next_id
-from ecommerce.dal.tables import CartRecord, now
 from ecommerce.errors import CartClosed
 from ecommerce.logic import catalog, pricing
 from ecommerce.logic.customers import referenced_customer
-from ecommerce.logic.mapping import cart_out, line_maps
+from ecommerce.models import Cart, Totals, now
 from ecommerce.schemas import CartCreate, CartOut, CartPage, CartUpdate, LineRequest
 from ecommerce.settings import settings
 from shared.errors import ConcurrentModificationError, ConflictError, NotFoundError
@@ -33,7 +34,7 @@ logger = Logger(child=True)
 metrics = Metrics()
 
 
-def _price(items: list[LineRequest]) -> tuple[list[pricing.Line], pricing.Summary]:
+def _price(items: list[LineRequest]) -> tuple[list[pricing.Line], Totals]:
     requested = [(item.product_id, item.quantity) for item in items]
     lines = pricing.price_lines(
         requested,
@@ -43,11 +44,11 @@ def _price(items: list[LineRequest]) -> tuple[list[pricing.Line], pricing.Summar
     return lines, pricing.summarize(lines, settings().tax_rate)
 
 
-def require_cart(cart_id: int, *, consistent: bool = False) -> CartRecord:
-    record = dal.get_cart(cart_id, consistent=consistent)
-    if record is None:
+def require_cart(cart_id: int, *, consistent: bool = False) -> Cart:
+    cart = dal.get_cart(cart_id, consistent=consistent)
+    if cart is None:
         raise NotFoundError("cart", cart_id)
-    return record
+    return cart
 
 
 def create_cart(request: CartCreate) -> CartOut:
@@ -55,27 +56,24 @@ def create_cart(request: CartCreate) -> CartOut:
         referenced_customer(request.customer_id, ["body", "customer_id"])
     lines, summary = _price(request.items)
     at = now()
-    record = CartRecord(
-        next_id("cart")[0],
-        customer_id=request.customer_id,
-        status="open",
-        items=line_maps(lines),
-        item_count=summary.item_count,
-        subtotal=summary.subtotal,
-        tax=summary.tax,
-        total=summary.total,
-        currency=summary.currency,
-        created_at=at,
-        updated_at=at,
-    )
-    dal.create_cart(record)
+    cart = new_cart(next_id("cart")[0], customer_id=request.customer_id, lines=lines, summary=summary, at=at)
+    dal.create_cart(cart)
     metrics.add_metric(name="CartsCreated", unit=MetricUnit.Count, value=1)
-    logger.info("cart created", extra={"cart_id": record.cart_id, "customer_id": record.customer_id})
-    return cart_out(record)
+    logger.info("cart created", extra={"cart_id": cart.cart_id, "customer_id": cart.customer_id})
+    return CartOut.model_validate(cart)
+
+
+def new_cart(
+    cart_id: int, *, customer_id: int | None, lines: list[pricing.Line], summary: Totals, at: datetime
+) -> Cart:
+    """An open cart of priced lines (also used by the demo-data loader)."""
+    return Cart(
+        cart_id=cart_id, customer_id=customer_id, status="open", items=lines, created_at=at, updated_at=at, **summary.model_dump()
+    )
 
 
 def get_cart(cart_id: int) -> CartOut:
-    return cart_out(require_cart(cart_id))
+    return CartOut.model_validate(require_cart(cart_id))
 
 
 def update_cart(cart_id: int, request: CartUpdate) -> CartOut:
@@ -94,7 +92,7 @@ def update_cart(cart_id: int, request: CartUpdate) -> CartOut:
         try:
             updated = dal.replace_items(
                 current,
-                items=line_maps(lines),
+                items=lines,
                 item_count=summary.item_count,
                 subtotal=summary.subtotal,
                 tax=summary.tax,
@@ -108,11 +106,11 @@ def update_cart(cart_id: int, request: CartUpdate) -> CartOut:
     else:
         raise ConcurrentModificationError(f"cart {cart_id} keeps changing; retry")
     logger.info("cart updated", extra={"cart_id": cart_id, "items": len(lines)})
-    return cart_out(updated)
+    return CartOut.model_validate(updated)
 
 
 def list_carts(*, limit: int, next_token: str | None, customer_id: int | None, status: str | None) -> CartPage:
     if customer_id is not None:
         referenced_customer(customer_id, ["query", "customer_id"])
-    records, token = dal.list_carts(limit=limit, next_token=next_token, customer_id=customer_id, status=status)
-    return CartPage(items=[cart_out(record) for record in records], next_token=token)
+    carts, token = dal.list_carts(limit=limit, next_token=next_token, customer_id=customer_id, status=status)
+    return CartPage(items=carts, next_token=token)

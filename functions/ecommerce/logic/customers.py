@@ -13,9 +13,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from ecommerce.dal import customers as dal
 from ecommerce.dal.registry import next_id
-from ecommerce.dal.tables import CustomerRecord, now
 from ecommerce.errors import CustomerNotFound
-from ecommerce.logic.mapping import address_map, customer_out
+from ecommerce.models import Address, Customer, now
 from ecommerce.schemas import CustomerCreate, CustomerOut, CustomerPage, CustomerUpdate
 from shared.errors import AlreadyExistsError, InvalidPaginationTokenError, NotFoundError
 
@@ -23,44 +22,35 @@ logger = Logger(child=True)
 metrics = Metrics()
 
 
-def require_customer(customer_id: int) -> CustomerRecord:
+def require_customer(customer_id: int) -> Customer:
     """The customer named in a URL path (404)."""
-    record = dal.get_customer(customer_id)
-    if record is None:
+    customer = dal.get_customer(customer_id)
+    if customer is None:
         raise NotFoundError("customer", customer_id)
-    return record
+    return customer
 
 
-def referenced_customer(customer_id: int, loc: list[str | int] | None = None) -> CustomerRecord:
+def referenced_customer(customer_id: int, loc: list[str | int] | None = None) -> Customer:
     """The customer named in a body or a filter (422 ``invalid_reference`` / ``CustomerNotFound``)."""
-    record = dal.get_customer(customer_id)
-    if record is None:
+    customer = dal.get_customer(customer_id)
+    if customer is None:
         raise CustomerNotFound(customer_id, loc)
-    return record
+    return customer
 
 
 def create_customer(request: CustomerCreate) -> CustomerOut:
     if dal.owner_of_email(request.email) is not None:  # cheap early answer; the transaction decides
         raise AlreadyExistsError("customer", "email", request.email)
     at = now()
-    record = CustomerRecord(
-        next_id("customer")[0],
-        email=request.email,
-        first_name=request.first_name,
-        last_name=request.last_name,
-        phone=request.phone,
-        addresses=[address_map(address) for address in request.addresses],
-        created_at=at,
-        updated_at=at,
-    )
-    dal.create_customer(record)
+    customer = Customer(customer_id=next_id("customer")[0], created_at=at, updated_at=at, **request.model_dump())
+    dal.create_customer(customer)
     metrics.add_metric(name="CustomersCreated", unit=MetricUnit.Count, value=1)
-    logger.info("customer created", extra={"customer_id": record.customer_id})
-    return customer_out(record)
+    logger.info("customer created", extra={"customer_id": customer.customer_id})
+    return CustomerOut.model_validate(customer)
 
 
 def get_customer(customer_id: int) -> CustomerOut:
-    return customer_out(require_customer(customer_id))
+    return CustomerOut.model_validate(require_customer(customer_id))
 
 
 def update_customer(customer_id: int, request: CustomerUpdate) -> CustomerOut:
@@ -74,13 +64,13 @@ def update_customer(customer_id: int, request: CustomerUpdate) -> CustomerOut:
             raise AlreadyExistsError("customer", "email", changes["email"])
     values = {}
     for name, value in changes.items():
-        if name == "addresses":
-            values[name] = [address_map(address) for address in value] if value else None
+        if name == "addresses":  # [] removes them
+            values[name] = [Address.model_validate(address) for address in value] if value else None
         else:
             values[name] = value
     updated = dal.update_customer(current, values, now())
     logger.info("customer updated", extra={"customer_id": customer_id, "fields": sorted(changes)})
-    return customer_out(updated)
+    return CustomerOut.model_validate(updated)
 
 
 def list_customers(*, limit: int, next_token: str | None, email: str | None) -> CustomerPage:
@@ -89,7 +79,7 @@ def list_customers(*, limit: int, next_token: str | None, email: str | None) -> 
             raise InvalidPaginationTokenError()
         # at most one customer: the e-mail guard names it (no pagination needed)
         owner = dal.owner_of_email(email)
-        record = dal.get_customer(owner) if owner is not None else None
-        return CustomerPage(items=[customer_out(record)] if record else [], next_token=None)
-    records, token = dal.list_customers(limit=limit, next_token=next_token)
-    return CustomerPage(items=[customer_out(record) for record in records], next_token=token)
+        customer = dal.get_customer(owner) if owner is not None else None
+        return CustomerPage(items=[customer] if customer else [], next_token=None)
+    customers, token = dal.list_customers(limit=limit, next_token=next_token)
+    return CustomerPage(items=customers, next_token=token)

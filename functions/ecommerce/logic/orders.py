@@ -31,7 +31,6 @@ from ecommerce.dal import carts as carts_dal
 from ecommerce.dal import idempotency as idem_dal
 from ecommerce.dal import orders as dal
 from ecommerce.dal.registry import next_id
-from ecommerce.dal.tables import AddressMap, CartRecord, CustomerRecord, OrderRecord, StatusChangeMap, iso, now
 from ecommerce.errors import (
     CartClosed,
     CartCustomerMismatch,
@@ -43,7 +42,7 @@ from ecommerce.errors import (
 from ecommerce.logic import catalog, lifecycle, pricing
 from ecommerce.logic.customers import referenced_customer
 from ecommerce.logic.idempotency import CREATE_ORDER, check_replay, request_hash
-from ecommerce.logic.mapping import address_map, address_out, line_maps, order_out
+from ecommerce.models import Address, Cart, Customer, Order, StatusChange, now
 from ecommerce.saga_schemas import CancelOrderOutput, ConfirmOrderOutput, CreateOrderOutput
 from ecommerce.schemas import CustomerAddress, LineRequest, OrderOut, OrderPage
 from ecommerce.settings import settings
@@ -77,41 +76,27 @@ class NewOrder:
 
 
 # ---------------------------------------------------------------- reads
-def require_order(order_id: int) -> OrderRecord:
+def require_order(order_id: int) -> Order:
     """The order named in a URL path (404)."""
-    record = dal.get_order(order_id)
-    if record is None:
+    order = dal.get_order(order_id)
+    if order is None:
         raise NotFoundError("order", order_id)
-    return record
+    return order
 
 
 def get_order(order_id: int) -> OrderOut:
-    return order_out(require_order(order_id))
+    return OrderOut.model_validate(require_order(order_id))
 
 
 def list_orders(*, limit: int, next_token: str | None, customer_id: int | None, status: str | None) -> OrderPage:
     if customer_id is not None:
         referenced_customer(customer_id, ["query", "customer_id"])
-    records, token = dal.list_orders(limit=limit, next_token=next_token, customer_id=customer_id, status=status)
-    return OrderPage(items=[order_out(record) for record in records], next_token=token)
+    orders, token = dal.list_orders(limit=limit, next_token=next_token, customer_id=customer_id, status=status)
+    return OrderPage(items=orders, next_token=token)
 
 
 # ---------------------------------------------------------------- creation
-def summary_of(record: OrderRecord) -> CreateOrderOutput:
-    return CreateOrderOutput(
-        order_id=record.order_id,
-        customer_id=record.customer_id,
-        status=record.status,
-        item_count=record.item_count,
-        subtotal=record.subtotal,
-        tax=record.tax,
-        total=record.total,
-        currency=record.currency,
-        created_at=iso(record.created_at),
-    )
-
-
-def _replay(key: str, digest: str) -> tuple[OrderRecord, CreateOrderOutput] | None:
+def _replay(key: str, digest: str) -> tuple[Order, CreateOrderOutput] | None:
     stored = idem_dal.get(CREATE_ORDER, key)
     if stored is None:
         return None
@@ -123,16 +108,16 @@ def _replay(key: str, digest: str) -> tuple[OrderRecord, CreateOrderOutput] | No
     return order, CreateOrderOutput.model_validate(json.loads(stored.result))
 
 
-def _default_address(customer: CustomerRecord) -> CustomerAddress | None:
+def _default_address(customer: Customer) -> CustomerAddress | None:
     if not customer.addresses:
         return None
-    return address_out(customer.addresses[0])
+    return CustomerAddress.model_validate(customer.addresses[0])
 
 
-def _with_recipient(address: CustomerAddress, customer: CustomerRecord) -> AddressMap:
+def _with_recipient(address: CustomerAddress, customer: Customer) -> Address:
     if address.recipient is None:
-        address = address.model_copy(update={"recipient": f"{customer.first_name} {customer.last_name}"})
-    return address_map(address)
+        address = address.model_copy(update={"recipient": customer.full_name})
+    return Address.model_validate(address)
 
 
 def _cart_loc(index: int) -> list[str | int]:
@@ -143,7 +128,7 @@ def _line_loc(index: int) -> list[str | int]:
     return ["body", "lines", index, "product_id"]
 
 
-def _cart_lines(new: NewOrder) -> tuple[CartRecord, list[tuple[int, int]]]:
+def _cart_lines(new: NewOrder) -> tuple[Cart, list[tuple[int, int]]]:
     cart = carts_dal.get_cart(new.cart_id, consistent=True)  # type: ignore[arg-type]
     if cart is None:
         raise CartNotFound(new.cart_id)
@@ -159,31 +144,27 @@ def _cart_lines(new: NewOrder) -> tuple[CartRecord, list[tuple[int, int]]]:
 def build_order(
     order_id: int,
     *,
-    customer: CustomerRecord,
+    customer: Customer,
     lines: list[pricing.Line],
-    shipping: AddressMap,
-    billing: AddressMap,
+    shipping: Address,
+    billing: Address,
     at: datetime,
     source: str,
     cart_id: int | None = None,
     idempotency_key: str | None = None,
     tax_rate: Any = None,
-) -> OrderRecord:
-    """A pending order record (also used by the demo-data loader)."""
+) -> Order:
+    """A pending order (also used by the demo-data loader)."""
     summary = pricing.summarize(lines, settings().tax_rate if tax_rate is None else tax_rate)
-    return OrderRecord(
-        order_id,
+    return Order(
+        order_id=order_id,
         customer_id=customer.customer_id,
         status=lifecycle.PENDING,
-        lines=line_maps(lines),
-        item_count=summary.item_count,
-        subtotal=summary.subtotal,
-        tax=summary.tax,
-        total=summary.total,
-        currency=summary.currency,
+        lines=lines,
+        **summary.model_dump(),
         shipping_address=shipping,
         billing_address=billing,
-        status_history=[StatusChangeMap(status=lifecycle.PENDING, at=at, reason="order placed")],
+        status_history=[StatusChange(status=lifecycle.PENDING, at=at, reason="order placed")],
         cart_id=cart_id,
         idempotency_key=idempotency_key,
         source=source,
@@ -193,8 +174,8 @@ def build_order(
     )
 
 
-def create_order(new: NewOrder, *, idempotency_key: str | None, source: str) -> tuple[OrderRecord, CreateOrderOutput]:
-    """Create a pending order (once per idempotency key); returns the record and its summary."""
+def create_order(new: NewOrder, *, idempotency_key: str | None, source: str) -> tuple[Order, CreateOrderOutput]:
+    """Create a pending order (once per idempotency key); returns the order and its summary."""
     digest = request_hash(new.fingerprint())
     if idempotency_key is not None:
         replayed = _replay(idempotency_key, digest)
@@ -202,7 +183,7 @@ def create_order(new: NewOrder, *, idempotency_key: str | None, source: str) -> 
             return replayed
 
     customer = referenced_customer(new.customer_id, ["body", "customer_id"])
-    cart: CartRecord | None = None
+    cart: Cart | None = None
     if new.cart_id is not None:
         try:
             cart, requested = _cart_lines(new)
@@ -222,7 +203,7 @@ def create_order(new: NewOrder, *, idempotency_key: str | None, source: str) -> 
     if shipping is None:
         raise MissingAddress(customer.customer_id)
     billing = new.billing_address or shipping
-    record = build_order(
+    order = build_order(
         next_id("order")[0],
         customer=customer,
         lines=lines,
@@ -233,14 +214,14 @@ def create_order(new: NewOrder, *, idempotency_key: str | None, source: str) -> 
         cart_id=new.cart_id,
         idempotency_key=idempotency_key,
     )
-    output = summary_of(record)
+    output = CreateOrderOutput.model_validate(order)
     idempotency = (
-        idem_dal.completed(CREATE_ORDER, idempotency_key, digest, record.order_id, output.model_dump(mode="json"))
+        idem_dal.completed(CREATE_ORDER, idempotency_key, digest, order.order_id, output.model_dump(mode="json"))
         if idempotency_key is not None
         else None
     )
     try:
-        dal.create_order(record, idempotency=idempotency, cart=cart)
+        dal.create_order(order, idempotency=idempotency, cart=cart)
     except idem_dal.KeyTaken:
         replayed = _replay(idempotency_key, digest)  # type: ignore[arg-type]
         if replayed is None:  # pragma: no cover - the winner's record exists
@@ -256,12 +237,12 @@ def create_order(new: NewOrder, *, idempotency_key: str | None, source: str) -> 
         raise CartClosed(cart.cart_id, current.order_id if current else None) from None  # type: ignore[union-attr]
 
     metrics.add_metric(name="OrdersCreated", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="OrderValue", unit=MetricUnit.NoUnit, value=float(record.total))
+    metrics.add_metric(name="OrderValue", unit=MetricUnit.NoUnit, value=float(order.total))
     logger.info(
         "order created",
-        extra={"order_id": record.order_id, "customer_id": record.customer_id, "total": str(record.total), "source": source},
+        extra={"order_id": order.order_id, "customer_id": order.customer_id, "total": str(order.total), "source": source},
     )
-    return record, output
+    return order, output
 
 
 # ---------------------------------------------------------------- transitions
@@ -275,7 +256,7 @@ def _resolve(order_id: int | None, idempotency_key: str | None) -> int | None:
     return stored.resource_id
 
 
-def _transition(order_id: int, target: str, reason: str | None) -> tuple[OrderRecord, bool]:
+def _transition(order_id: int, target: str, reason: str | None) -> tuple[Order, bool]:
     """Move the order to ``target`` unless it is there already; returns (order, changed)."""
     order = dal.get_order(order_id, consistent=True)
     for _attempt in range(MAX_ATTEMPTS):
@@ -288,13 +269,6 @@ def _transition(order_id: int, target: str, reason: str | None) -> tuple[OrderRe
         except dal.StaleOrder:
             order = dal.get_order(order_id, consistent=True)
     raise ConcurrentModificationError(f"order {order_id} keeps changing; retry")
-
-
-def _reason_of(order: OrderRecord, status: str) -> str | None:
-    for change in order.status_history:
-        if change.status == status:
-            return change.reason
-    return None
 
 
 def cancel_order(*, order_id: int | None, idempotency_key: str | None, reason: str) -> CancelOrderOutput:
@@ -311,7 +285,7 @@ def cancel_order(*, order_id: int | None, idempotency_key: str | None, reason: s
     if changed:
         metrics.add_metric(name="OrdersCancelled", unit=MetricUnit.Count, value=1)
         logger.info("order cancelled", extra={"order_id": order.order_id, "reason": reason})
-    return CancelOrderOutput(order_id=order.order_id, status="cancelled", reason=_reason_of(order, "cancelled") or reason)
+    return CancelOrderOutput(order_id=order.order_id, status="cancelled", reason=order.reason_of("cancelled") or reason)
 
 
 def confirm_order(*, order_id: int | None, idempotency_key: str | None, reason: str | None) -> ConfirmOrderOutput:

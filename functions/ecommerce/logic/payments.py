@@ -29,11 +29,10 @@ from ecommerce.dal import idempotency as idem_dal
 from ecommerce.dal import orders as orders_dal
 from ecommerce.dal import payments as dal
 from ecommerce.dal.registry import next_id
-from ecommerce.dal.tables import PaymentRecord, StatusChangeMap, now
 from ecommerce.errors import AmountMismatch, OrderAlreadyPaid, OrderNotFound, PaymentDeclined, PaymentNotFound
 from ecommerce.logic import lifecycle, provider
 from ecommerce.logic.idempotency import PROCESS_PAYMENT, check_replay, request_hash
-from ecommerce.logic.mapping import payment_out
+from ecommerce.models import Payment, StatusChange, now
 from ecommerce.saga_schemas import ProcessPaymentOutput, RefundPaymentOutput
 from ecommerce.schemas import PaymentOut, PaymentPage
 from shared.errors import ConcurrentModificationError, NotFoundError
@@ -66,52 +65,45 @@ def new_api_key() -> str:
 
 # ---------------------------------------------------------------- reads
 def get_payment(payment_id: int) -> PaymentOut:
-    record = dal.get_payment(payment_id)
-    if record is None:
+    payment = dal.get_payment(payment_id)
+    if payment is None:
         raise NotFoundError("payment", payment_id)
-    return payment_out(record)
+    return PaymentOut.model_validate(payment)
 
 
 def list_payments(*, limit: int, next_token: str | None, order_id: int | None, status: str | None) -> PaymentPage:
     if order_id is not None and orders_dal.get_order(order_id) is None:
         raise OrderNotFound(order_id, ["query", "order_id"])
-    records, token = dal.list_payments(limit=limit, next_token=next_token, order_id=order_id, status=status)
-    return PaymentPage(items=[payment_out(record) for record in records], next_token=token)
+    payments, token = dal.list_payments(limit=limit, next_token=next_token, order_id=order_id, status=status)
+    return PaymentPage(items=payments, next_token=token)
 
 
 # ---------------------------------------------------------------- charge
-def output_of(record: PaymentRecord) -> ProcessPaymentOutput:
-    return ProcessPaymentOutput(
-        payment_id=record.payment_id,
-        order_id=record.order_id,
-        status="declined" if record.status == lifecycle.DECLINED else "captured",
-        amount=record.amount,
-        currency=record.currency,
-        payment_method=record.payment_method,
-        provider_reference=record.provider_reference,
-        decline_reason=record.decline_reason,
-    )
+def output_of(payment: Payment) -> ProcessPaymentOutput:
+    """The charge's outcome: captured (even if refunded since) or declined."""
+    status = "declined" if payment.status == lifecycle.DECLINED else "captured"
+    return ProcessPaymentOutput.model_validate(payment.model_copy(update={"status": status}))
 
 
-def _answer(record: PaymentRecord, output: ProcessPaymentOutput) -> tuple[PaymentRecord, ProcessPaymentOutput]:
+def _answer(payment: Payment, output: ProcessPaymentOutput) -> tuple[Payment, ProcessPaymentOutput]:
     if output.status == "declined":
         raise PaymentDeclined(output.payment_id, output.order_id, output.decline_reason or provider.DECLINE_REASON)
-    return record, output
+    return payment, output
 
 
-def _replay(key: str, digest: str) -> tuple[PaymentRecord, ProcessPaymentOutput] | None:
+def _replay(key: str, digest: str) -> tuple[Payment, ProcessPaymentOutput] | None:
     stored = idem_dal.get(PROCESS_PAYMENT, key)
     if stored is None:
         return None
     check_replay(operation=PROCESS_PAYMENT, key=key, state=stored.state, stored_hash=stored.request_hash, request_digest=digest)
-    record = dal.get_payment(stored.resource_id, consistent=True)
-    if record is None:  # pragma: no cover - written in the same transaction
+    payment = dal.get_payment(stored.resource_id, consistent=True)
+    if payment is None:  # pragma: no cover - written in the same transaction
         raise PaymentNotFound(stored.resource_id)
-    logger.info("payment replayed", extra={"payment_id": record.payment_id, "idempotency_key": key})
-    return _answer(record, ProcessPaymentOutput.model_validate(json.loads(stored.result)))
+    logger.info("payment replayed", extra={"payment_id": payment.payment_id, "idempotency_key": key})
+    return _answer(payment, ProcessPaymentOutput.model_validate(json.loads(stored.result)))
 
 
-def process_payment(request: PaymentRequest, *, idempotency_key: str) -> tuple[PaymentRecord, ProcessPaymentOutput]:
+def process_payment(request: PaymentRequest, *, idempotency_key: str) -> tuple[Payment, ProcessPaymentOutput]:
     """Charge an order once per key; raises ``PaymentDeclined`` when the provider declines."""
     digest = request_hash(request.fingerprint())
     replayed = _replay(idempotency_key, digest)
@@ -141,13 +133,13 @@ def process_payment(request: PaymentRequest, *, idempotency_key: str) -> tuple[P
     at = now()
     if decision.approved:
         history = [
-            StatusChangeMap(status=lifecycle.AUTHORIZED, at=at, reason="authorized by the provider"),
-            StatusChangeMap(status=lifecycle.CAPTURED, at=at, reason="captured"),
+            StatusChange(status=lifecycle.AUTHORIZED, at=at, reason="authorized by the provider"),
+            StatusChange(status=lifecycle.CAPTURED, at=at, reason="captured"),
         ]
     else:
-        history = [StatusChangeMap(status=lifecycle.DECLINED, at=at, reason=decision.decline_reason)]
-    record = PaymentRecord(
-        next_id("payment")[0],
+        history = [StatusChange(status=lifecycle.DECLINED, at=at, reason=decision.decline_reason)]
+    payment = Payment(
+        payment_id=next_id("payment")[0],
         order_id=order.order_id,
         amount=order.total,
         currency=order.currency,
@@ -161,10 +153,10 @@ def process_payment(request: PaymentRequest, *, idempotency_key: str) -> tuple[P
         created_at=at,
         updated_at=at,
     )
-    output = output_of(record)
-    stored = idem_dal.completed(PROCESS_PAYMENT, idempotency_key, digest, record.payment_id, output.model_dump(mode="json"))
+    output = output_of(payment)
+    stored = idem_dal.completed(PROCESS_PAYMENT, idempotency_key, digest, payment.payment_id, output.model_dump(mode="json"))
     try:
-        dal.create_payment(record, idempotency=stored, captured=decision.approved)
+        dal.create_payment(payment, idempotency=stored, captured=decision.approved)
     except idem_dal.KeyTaken:
         replayed = _replay(idempotency_key, digest)
         if replayed is None:  # pragma: no cover
@@ -182,20 +174,20 @@ def process_payment(request: PaymentRequest, *, idempotency_key: str) -> tuple[P
 
     if decision.approved:
         metrics.add_metric(name="PaymentsCaptured", unit=MetricUnit.Count, value=1)
-        logger.info("payment captured", extra={"payment_id": record.payment_id, "order_id": order.order_id})
+        logger.info("payment captured", extra={"payment_id": payment.payment_id, "order_id": order.order_id})
     else:
         metrics.add_metric(name="PaymentsDeclined", unit=MetricUnit.Count, value=1)
-        logger.info("payment declined", extra={"payment_id": record.payment_id, "order_id": order.order_id})
-    return _answer(record, output)
+        logger.info("payment declined", extra={"payment_id": payment.payment_id, "order_id": order.order_id})
+    return _answer(payment, output)
 
 
 # ---------------------------------------------------------------- refund
-def _find_payment(idempotency_key: str, payment_id: int | None, order_id: int | None) -> PaymentRecord | None:
+def _find_payment(idempotency_key: str, payment_id: int | None, order_id: int | None) -> Payment | None:
     if payment_id is not None:
-        record = dal.get_payment(payment_id, consistent=True)
-        if record is None:
+        payment = dal.get_payment(payment_id, consistent=True)
+        if payment is None:
             raise PaymentNotFound(payment_id, ["payment_id"])
-        return record
+        return payment
     stored = idem_dal.get(PROCESS_PAYMENT, idempotency_key)
     if stored is None and order_id is not None:
         owner = dal.captured_payment_of(order_id)
@@ -213,23 +205,23 @@ def refund_payment(
 ) -> RefundPaymentOutput:
     """Refund the payment made with ``idempotency_key`` (or ``payment_id``, or the captured
     payment of ``order_id``). Idempotent; nothing to refund is a no-op that succeeds."""
-    record = _find_payment(idempotency_key, payment_id, order_id)
-    if record is None:
+    payment = _find_payment(idempotency_key, payment_id, order_id)
+    if payment is None:
         logger.info("refund: nothing was charged", extra={"idempotency_key": idempotency_key, "order_id": order_id})
         return RefundPaymentOutput(payment_id=None, order_id=order_id, status="not_charged", amount=None)
     for _attempt in range(MAX_ATTEMPTS):
-        if record.status == lifecycle.DECLINED:
-            return RefundPaymentOutput(payment_id=record.payment_id, order_id=record.order_id, status="declined", amount=None)
-        if record.status == lifecycle.REFUNDED:
+        if payment.status == lifecycle.DECLINED:
+            return RefundPaymentOutput(payment_id=payment.payment_id, order_id=payment.order_id, status="declined", amount=None)
+        if payment.status == lifecycle.REFUNDED:
             return RefundPaymentOutput(
-                payment_id=record.payment_id, order_id=record.order_id, status="refunded", amount=record.amount
+                payment_id=payment.payment_id, order_id=payment.order_id, status="refunded", amount=payment.amount
             )
         try:
-            record = dal.refund(record.payment_id, at=now(), reason=reason)
+            payment = dal.refund(payment.payment_id, at=now(), reason=reason)
         except dal.StalePayment:
-            record = dal.get_payment(record.payment_id, consistent=True)  # type: ignore[assignment]
+            payment = dal.get_payment(payment.payment_id, consistent=True)  # type: ignore[assignment]
             continue
         metrics.add_metric(name="PaymentsRefunded", unit=MetricUnit.Count, value=1)
-        logger.info("payment refunded", extra={"payment_id": record.payment_id, "order_id": record.order_id})
-        return RefundPaymentOutput(payment_id=record.payment_id, order_id=record.order_id, status="refunded", amount=record.amount)
-    raise ConcurrentModificationError(f"payment {record.payment_id} keeps changing; retry")
+        logger.info("payment refunded", extra={"payment_id": payment.payment_id, "order_id": payment.order_id})
+        return RefundPaymentOutput(payment_id=payment.payment_id, order_id=payment.order_id, status="refunded", amount=payment.amount)
+    raise ConcurrentModificationError(f"payment {payment.payment_id} keeps changing; retry")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from ecommerce.errors import ProductNotFound
+from ecommerce.models import Line, Totals  # what pricing gives: domain models
 
 CURRENCY = "CAD"
 CENT = Decimal("0.01")
@@ -28,25 +29,6 @@ class CatalogEntry:
     price: Decimal
 
 
-@dataclass(frozen=True)
-class Line:
-    product_id: int
-    sku: str
-    name: str
-    quantity: int
-    unit_price: Decimal
-    line_total: Decimal
-
-
-@dataclass(frozen=True)
-class Summary:
-    item_count: int
-    subtotal: Decimal
-    tax: Decimal
-    total: Decimal
-    currency: str = CURRENCY
-
-
 def to_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -55,7 +37,14 @@ def price_line(entry: CatalogEntry, quantity: int) -> Line:
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
     unit_price = to_cents(entry.price)
-    return Line(entry.product_id, entry.sku, entry.name, quantity, unit_price, to_cents(unit_price * quantity))
+    return Line(
+        product_id=entry.product_id,
+        sku=entry.sku,
+        name=entry.name,
+        quantity=quantity,
+        unit_price=unit_price,
+        line_total=to_cents(unit_price * quantity),
+    )
 
 
 def price_lines(
@@ -77,12 +66,13 @@ def tax_of(subtotal: Decimal, rate: Decimal) -> Decimal:
     return to_cents(subtotal * rate)
 
 
-def summarize(lines: Sequence[Line], tax_rate: Decimal) -> Summary:
+def summarize(lines: Sequence[Line], tax_rate: Decimal) -> Totals:
     subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
     tax = tax_of(subtotal, tax_rate)
-    return Summary(
+    return Totals(
         item_count=sum(line.quantity for line in lines),
         subtotal=to_cents(subtotal),
         tax=tax,
         total=to_cents(subtotal + tax),
+        currency=CURRENCY,
     )

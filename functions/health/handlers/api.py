@@ -23,6 +23,7 @@ from health.settings import HealthSettings
 from shared import roles
 from shared.api import create_resolver, error_responses
 from shared.caller import Caller
+from shared.settings import handler_settings
 from health.errors import NoCallerError
 
 logger = Logger()
@@ -74,5 +75,6 @@ def me() -> CallerOut:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
+@handler_settings(HealthSettings)  # the environment, validated at cold start, passed down
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from inventory.logic import interface
+from inventory.settings import RegistrySettings
 from shared.contracts.inventory import (
     REQUEST,
     ApplyStockChanges,
@@ -30,6 +31,7 @@ from shared.contracts.inventory import (
 )
 from shared.errors import AppError
 from shared.saga import InvalidInput
+from shared.settings import handler_settings
 
 logger = Logger()
 tracer = Tracer()
@@ -57,6 +59,7 @@ def parse(event: Any):
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
+@handler_settings(RegistrySettings)  # the environment, validated at cold start, passed down
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     request = parse(event)
     logger.append_keys(operation=request.operation, reference=getattr(request, "reference", None))

@@ -4,7 +4,9 @@ Each handler validates its event with the models in ``inventory.saga_schemas`` (
 ``InvalidInput``), calls ``inventory.logic.reservations`` and returns a JSON object. Business
 refusals are raised as the exception classes of ``inventory.errors``; Lambda reports their
 class name as ``errorType`` (``InsufficientStock``, ``ReservationAborted`` ...), which is what
-the state machine's ``Catch`` matches. Every other error is transient (retry).
+the state machine's ``Catch`` matches. Every other error is transient (retry). Each handler
+validates the tables its function is given (``inventory.settings``) at cold start and passes
+them down.
 
 | function (template logical id)     | step            | handler |
 | ---------------------------------- | --------------- | ------- |
@@ -21,7 +23,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory.logic import reservations
 from inventory.saga_schemas import CheckStockInput, CommitStockInput, ReleaseStockInput, ReserveStockInput
+from inventory.settings import ReservationSettings, StockSettings
 from shared.saga import parse_event, saga_step
+from shared.settings import handler_settings
 
 logger = Logger()
 tracer = Tracer()
@@ -32,6 +36,7 @@ metrics = Metrics()
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("CHECK_STOCK", logger)
+@handler_settings(StockSettings)  # read only: no reservations table
 def check_stock_handler(event: dict, context: LambdaContext) -> dict:
     """CheckStockInput -> CheckStockOutput (read-only); ``ProductNotFound``, ``LocationNotFound``,
     ``InsufficientStock``."""
@@ -43,6 +48,7 @@ def check_stock_handler(event: dict, context: LambdaContext) -> dict:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("RESERVE_STOCK", logger)
+@handler_settings(ReservationSettings)
 def reserve_stock_handler(event: dict, context: LambdaContext) -> dict:
     """ReserveStockInput -> ReserveStockOutput; ``ProductNotFound``, ``LocationNotFound``,
     ``InsufficientStock``, ``ReservationConflict``, ``ReservationAborted``."""
@@ -54,6 +60,7 @@ def reserve_stock_handler(event: dict, context: LambdaContext) -> dict:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("RELEASE_STOCK", logger)
+@handler_settings(ReservationSettings)
 def release_stock_handler(event: dict, context: LambdaContext) -> dict:
     """ReleaseStockInput -> ReleaseStockOutput (compensation: nothing reserved is a no-op that
     refuses a later reserve); ``ReservationCommitted``."""
@@ -66,6 +73,7 @@ def release_stock_handler(event: dict, context: LambdaContext) -> dict:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 @saga_step("COMMIT_STOCK", logger)
+@handler_settings(ReservationSettings)
 def commit_stock_handler(event: dict, context: LambdaContext) -> dict:
     """CommitStockInput -> CommitStockOutput; ``ReservationNotFound``, ``ReservationReleased``."""
     request = parse_event(CommitStockInput, event, "CommitStock")

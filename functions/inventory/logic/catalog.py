@@ -18,7 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from inventory.dal import catalog as dal
 from inventory.dal import stock as stock_dal
-from inventory.dal.tables import CategoryRecord, LocationRecord, ProductRecord, SupplierRecord
+from inventory.dal.tables import LocationRecord, ProductRecord
 from inventory.schemas import (
     CategoryCreate,
     CategoryOut,
@@ -38,46 +38,6 @@ from shared.errors import AlreadyExistsError, InvalidReferenceError, NotFoundErr
 
 logger = Logger(child=True)
 metrics = Metrics()
-
-
-# ---------------------------------------------------------------- mapping records -> responses
-def product_out(record: ProductRecord) -> ProductOut:
-    return ProductOut(
-        product_id=record.product_id,
-        sku=record.sku,
-        name=record.name,
-        description=record.description,
-        category_id=record.category_id,
-        supplier_id=record.supplier_id,
-        price=record.price,
-        reorder_level=record.reorder_level,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-    )
-
-
-def category_out(record: CategoryRecord) -> CategoryOut:
-    return CategoryOut(
-        category_id=record.category_id,
-        name=record.name,
-        description=record.description,
-        created_at=record.created_at,
-    )
-
-
-def supplier_out(record: SupplierRecord) -> SupplierOut:
-    return SupplierOut(
-        supplier_id=record.supplier_id,
-        name=record.name,
-        contact_email=record.contact_email,
-        phone=record.phone,
-        address=record.address,
-        created_at=record.created_at,
-    )
-
-
-def location_out(record: LocationRecord) -> LocationOut:
-    return LocationOut(location_id=record.location_id, name=record.name, kind=record.kind, address=record.address)
 
 
 # ---------------------------------------------------------------- references
@@ -129,11 +89,11 @@ def create_product(request: ProductCreate) -> ProductOut:
     dal.create_product(record, dal.all_location_ids())
     metrics.add_metric(name="ProductsCreated", unit=MetricUnit.Count, value=1)
     logger.info("product created", extra={"product_id": record.product_id, "sku": record.sku})
-    return product_out(record)
+    return ProductOut.model_validate(record)
 
 
 def get_product(product_id: int) -> ProductOut:
-    return product_out(require_product(product_id))
+    return ProductOut.model_validate(require_product(product_id))
 
 
 def list_products(
@@ -155,7 +115,7 @@ def list_products(
         supplier_id=supplier_id,
         search=search.strip() if search else None,
     )
-    return ProductPage(items=[product_out(record) for record in records], next_token=token)
+    return ProductPage(items=[ProductOut.model_validate(record) for record in records], next_token=token)
 
 
 def update_product(product_id: int, request: ProductUpdate) -> ProductOut:
@@ -173,7 +133,7 @@ def update_product(product_id: int, request: ProductUpdate) -> ProductOut:
     if "reorder_level" in changes and changes["reorder_level"] != current.reorder_level:
         stock_dal.set_reorder_level(product_id, changes["reorder_level"])
     logger.info("product updated", extra={"product_id": product_id, "fields": sorted(changes)})
-    return product_out(updated)
+    return ProductOut.model_validate(updated)
 
 
 def delete_product(product_id: int) -> None:
@@ -187,26 +147,26 @@ def delete_product(product_id: int) -> None:
 def create_category(request: CategoryCreate) -> CategoryOut:
     if dal.find_category_by_name(request.name) is not None:
         raise AlreadyExistsError("category", "name", request.name)
-    return category_out(dal.create_category(request.name, request.description))
+    return CategoryOut.model_validate(dal.create_category(request.name, request.description))
 
 
 def list_categories(*, limit: int, next_token: str | None) -> CategoryPage:
     records, token = dal.list_categories(limit=limit, next_token=next_token)
-    return CategoryPage(items=[category_out(record) for record in records], next_token=token)
+    return CategoryPage(items=[CategoryOut.model_validate(record) for record in records], next_token=token)
 
 
 def create_supplier(request: SupplierCreate) -> SupplierOut:
     if dal.find_supplier_by_name(request.name) is not None:
         raise AlreadyExistsError("supplier", "name", request.name)
     record = dal.create_supplier(request.name, request.contact_email, request.phone, request.address)
-    return supplier_out(record)
+    return SupplierOut.model_validate(record)
 
 
 def list_suppliers(*, limit: int, next_token: str | None) -> SupplierPage:
     records, token = dal.list_suppliers(limit=limit, next_token=next_token)
-    return SupplierPage(items=[supplier_out(record) for record in records], next_token=token)
+    return SupplierPage(items=[SupplierOut.model_validate(record) for record in records], next_token=token)
 
 
 def list_locations(*, limit: int, next_token: str | None) -> LocationPage:
     records, token = dal.list_locations(limit=limit, next_token=next_token)
-    return LocationPage(items=[location_out(record) for record in records], next_token=token)
+    return LocationPage(items=[LocationOut.model_validate(record) for record in records], next_token=token)

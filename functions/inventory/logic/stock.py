@@ -21,7 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from inventory.dal import catalog as catalog_dal
 from inventory.dal import stock as dal
-from inventory.dal.tables import StockMovementRecord, StockRecord
+from inventory.dal.tables import StockRecord
 from inventory.logic.catalog import require_location, require_product
 from inventory.schemas import StockLevel, StockMovement, StockMovementPage, StockPage, StockUpdate, StockUpdateResult
 from shared.errors import ConcurrentModificationError, InsufficientStock, NotFoundError
@@ -68,21 +68,6 @@ def stock_level(record: StockRecord) -> StockLevel:
         reorder_level=record.reorder_level,
         low_stock=is_low(record.available, record.reorder_level),
         updated_at=record.updated_at,
-    )
-
-
-def movement_out(record: StockMovementRecord) -> StockMovement:
-    return StockMovement(
-        movement_id=record.movement_id,
-        product_id=record.product_id,
-        location_id=record.location_id,
-        kind=record.kind,
-        delta=record.delta,
-        available_before=record.available_before,
-        available_after=record.available_after,
-        reserved_delta=record.reserved_delta,
-        reason=record.reason,
-        created_at=record.created_at,
     )
 
 
@@ -137,7 +122,7 @@ def update_stock(product_id: int, request: StockUpdate) -> StockUpdateResult:
             "low stock",
             extra={"product_id": product_id, "location_id": request.location_id, "available": after},
         )
-    return StockUpdateResult(stock=stock_level(row), movement=movement_out(movement))
+    return StockUpdateResult(stock=stock_level(row), movement=StockMovement.model_validate(movement))
 
 
 def list_movements(product_id: int, *, limit: int, next_token: str | None) -> StockMovementPage:
@@ -145,4 +130,4 @@ def list_movements(product_id: int, *, limit: int, next_token: str | None) -> St
     if catalog_dal.get_product(product_id, include_deleted=True) is None:
         raise NotFoundError("product", product_id)
     records, token = dal.list_movements(product_id, limit=limit, next_token=next_token)
-    return StockMovementPage(items=[movement_out(record) for record in records], next_token=token)
+    return StockMovementPage(items=[StockMovement.model_validate(record) for record in records], next_token=token)

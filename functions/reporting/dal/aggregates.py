@@ -18,7 +18,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from reporting.dal.client import pages
 from reporting.dal.tables import AggregateRecord, ProcessedEvent
-from reporting.logic.aggregation import Deltas, partition, sort_key_range
+from reporting.dal.items import Deltas, partition, sort_key_range
 from reporting.settings import AggregatesSettings
 from shared.dynamo import cancellation_codes, transact_write, utcnow
 

@@ -10,6 +10,8 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, ev
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reporting.logic import ingest
+from reporting.settings import AggregatesSettings, ProcessedEventsSettings, SourceTablesSettings
+from shared.settings import handler_settings
 
 logger = Logger()
 tracer = Tracer()
@@ -19,6 +21,7 @@ metrics = Metrics()
 @logger.inject_lambda_context
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
+@handler_settings(AggregatesSettings, ProcessedEventsSettings, SourceTablesSettings)
 @event_source(data_class=DynamoDBStreamEvent)
 def lambda_handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict:
     return ingest.handle(event)

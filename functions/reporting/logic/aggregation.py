@@ -24,16 +24,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 
+from reporting.dal.items import (  # noqa: F401  (the key layout, re-exported for the rules' tests)
+    GLOBAL,
+    PRODUCT,
+    STORE,
+    AggKey,
+    Delta,
+    Deltas,
+    Number,
+    global_key,
+    month_of,
+    parse_sort_key,
+    partition,
+    product_key,
+    sort_key_range,
+    store_key,
+)
 from reporting.logic.events import Fact
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for TransactWriteItems
-
-STORE = "STORE"
-PRODUCT = "PRODUCT"
-GLOBAL = "GLOBAL"
 
 STORE_METRICS = ("sales_count", "revenue", "units", "returns_count", "returned_units", "refunds")
 PRODUCT_METRICS = ("units", "revenue", "returned_units", "refunds", "online_units", "online_revenue")
@@ -42,60 +52,6 @@ GLOBAL_METRICS = (
     "online_orders", "online_value", "cancellations", "cancelled_value",
 )
 MONEY_METRICS = frozenset({"revenue", "refunds", "online_revenue", "online_value", "cancelled_value"})
-
-Number = int | Decimal
-AggKey = tuple[str, str]  # (pk, sk)
-
-
-# ---------------------------------------------------------------- keys
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def partition(kind: str, month: str) -> str:
-    return f"{kind}#{month}"
-
-
-def store_key(day: date, store_id: int) -> AggKey:
-    return partition(STORE, month_of(day)), f"{day.isoformat()}#{store_id:010d}"
-
-
-def product_key(day: date, product_id: int) -> AggKey:
-    return partition(PRODUCT, month_of(day)), f"{day.isoformat()}#{product_id:016d}"
-
-
-def global_key(day: date) -> AggKey:
-    return partition(GLOBAL, month_of(day)), day.isoformat()
-
-
-def sort_key_range(start: date, end: date) -> tuple[str, str]:
-    """``sk BETWEEN lo AND hi`` selecting every item of the days ``start``..``end``."""
-    return start.isoformat(), f"{end.isoformat()}#~"  # '~' sorts after every digit
-
-
-def parse_sort_key(sk: str) -> tuple[date, int | None]:
-    day, _, entity = sk.partition("#")
-    return date.fromisoformat(day), (int(entity) if entity else None)
-
-
-# ---------------------------------------------------------------- deltas
-@dataclass
-class Delta:
-    """What one aggregate item receives: constant attributes (SET) and counters (ADD)."""
-
-    fields: dict[str, str | int] = field(default_factory=dict)
-    counters: dict[str, Number] = field(default_factory=dict)
-
-    def add(self, **counters: Number) -> None:
-        for name, value in counters.items():
-            self.counters[name] = self.counters.get(name, 0) + value
-
-    def merge(self, other: Delta) -> None:
-        self.fields.update(other.fields)
-        self.add(**other.counters)
-
-
-Deltas = dict[AggKey, Delta]
 
 
 def _delta(deltas: Deltas, key: AggKey, **fields: str | int) -> Delta:

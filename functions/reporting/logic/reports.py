@@ -24,6 +24,7 @@ from reporting.schemas import (
     Dashboard,
     DayChange,
     DayFigures,
+    OnlineFiguresOut,
     PerformanceRankBy,
     PerformanceReport,
     PeriodFigures,
@@ -96,29 +97,6 @@ def period_out(period: Period) -> ReportPeriod:
     return ReportPeriod(from_=period.start, to=period.end, days=period.days)
 
 
-def sales_values(figures: SalesFigures) -> dict:
-    return {
-        "revenue": figures.revenue,
-        "sales_count": figures.sales_count,
-        "units": figures.units,
-        "average_basket": figures.average_basket,
-        "returns_count": figures.returns_count,
-        "returned_units": figures.returned_units,
-        "refunds": figures.refunds,
-        "net_revenue": figures.net_revenue,
-    }
-
-
-def online_values(figures: OnlineFigures) -> dict:
-    return {
-        "online_orders": figures.online_orders,
-        "online_value": figures.online_value,
-        "cancellations": figures.cancellations,
-        "cancelled_value": figures.cancelled_value,
-        "net_online_value": figures.net_online_value,
-    }
-
-
 def _sum(figures: Iterable[SalesFigures]) -> SalesFigures:
     total = SalesFigures()
     for item in figures:
@@ -145,7 +123,7 @@ def _series(period: Period, days: dict[date, tuple[SalesFigures, OnlineFigures]]
     points = []
     for day in period.dates():
         sales, online = days.get(day, empty)
-        points.append(TrendPoint(date=day, **sales_values(sales), **online_values(online)))
+        points.append(TrendPoint(date=day, **SalesFiguresOut.values_of(sales), **OnlineFiguresOut.values_of(online)))
     return points
 
 
@@ -213,17 +191,17 @@ def sales_report(period: Period, *, store_id: int | None, group_by: SalesGroupBy
         per_day: dict[date, SalesFigures] = {}
         for (day, _), figures in days.items():
             per_day.setdefault(day, SalesFigures()).merge(figures)
-        groups = [SalesGroup(date=day, **sales_values(per_day.get(day, SalesFigures()))) for day in period.dates()]
+        groups = [SalesGroup(date=day, **SalesFiguresOut.values_of(per_day.get(day, SalesFigures()))) for day in period.dates()]
     else:
         groups = [
-            SalesGroup(store_id=store, **sales_values(figures)) for store, figures in sorted(_per_store(days).items())
+            SalesGroup(store_id=store, **SalesFiguresOut.values_of(figures)) for store, figures in sorted(_per_store(days).items())
         ]
     served("sales")
     return SalesReport(
         period=period_out(period),
         store_id=store_id,
         group_by=group_by,
-        totals=SalesFiguresOut(**sales_values(totals)),
+        totals=SalesFiguresOut.model_validate(totals),
         groups=groups,
     )
 
@@ -238,7 +216,7 @@ def performance_report(period: Period, *, rank_by: PerformanceRankBy, limit: int
     return PerformanceReport(
         period=period_out(period),
         rank_by=rank_by,
-        totals=SalesFiguresOut(**sales_values(totals)),
+        totals=SalesFiguresOut.model_validate(totals),
         returns_rate=totals.returns_rate,
         stores=[
             StorePerformance(
@@ -246,7 +224,7 @@ def performance_report(period: Period, *, rank_by: PerformanceRankBy, limit: int
                 store_id=store_id,
                 returns_rate=figures.returns_rate,
                 revenue_share=ratio(figures.revenue, totals.revenue) if totals.revenue > 0 else None,
-                **sales_values(figures),
+                **SalesFiguresOut.values_of(figures),
             )
             for rank, (store_id, figures) in enumerate(ranked, start=1)
         ],
@@ -263,7 +241,7 @@ def trends_report(period: Period, *, top: int, rank_products_by: ProductRankBy,
     return TrendsReport(
         period=period_out(period),
         rank_products_by=rank_products_by,
-        totals=TrendTotals(**sales_values(sales), **online_values(online)),
+        totals=TrendTotals(**SalesFiguresOut.values_of(sales), **OnlineFiguresOut.values_of(online)),
         series=_series(period, days),
         top_products=product_trends(rank_products(products, rank_products_by, top)),
     )
@@ -286,14 +264,14 @@ def dashboard(today: date, caller: Caller = EVERY_STORE) -> Dashboard:
     served("dashboard")
     return Dashboard(
         generated_at=datetime.now(UTC),
-        today=DayFigures(date=today, **sales_values(today_sales), **online_values(today_online)),
-        yesterday=DayFigures(date=yesterday, **sales_values(prev_sales), **online_values(prev_online)),
+        today=DayFigures(date=today, **SalesFiguresOut.values_of(today_sales), **OnlineFiguresOut.values_of(today_online)),
+        yesterday=DayFigures(date=yesterday, **SalesFiguresOut.values_of(prev_sales), **OnlineFiguresOut.values_of(prev_online)),
         change=DayChange(
             revenue=change_ratio(today_sales.revenue, prev_sales.revenue),
             sales_count=change_ratio(today_sales.sales_count, prev_sales.sales_count),
             online_orders=change_ratio(today_online.online_orders, prev_online.online_orders),
         ),
-        last_7_days=PeriodFigures(period=period_out(week), **sales_values(week_sales), **online_values(week_online)),
+        last_7_days=PeriodFigures(period=period_out(week), **SalesFiguresOut.values_of(week_sales), **OnlineFiguresOut.values_of(week_online)),
         series_7_days=_series(week, days),
         top_stores=[
             StoreRanking(

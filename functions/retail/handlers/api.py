@@ -5,8 +5,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from retail.handlers.routes import registers, returns, sales, stores
+from retail.settings import RetailSettings
 from shared.api import create_resolver
 from shared.idempotency import use_idempotency
+from shared.settings import handler_settings
 
 logger = Logger()
 tracer = Tracer()
@@ -23,5 +25,6 @@ for _routes in (stores, registers, sales, returns):
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
+@handler_settings(RetailSettings)  # the environment, validated at cold start, passed down
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

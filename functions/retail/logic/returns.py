@@ -33,7 +33,7 @@ from retail.errors import Excess, ReturnExceedsSaleError
 from retail.logic import rules
 from retail.logic.sales import give_back, refusal_of_lines
 from retail.logic.stores import require_store
-from retail.schemas import ReturnCreate, ReturnLineOut, ReturnOut, ReturnPage
+from retail.schemas import ReturnCreate, ReturnOut, ReturnPage
 from shared.caller import EVERY_STORE, Caller
 from shared.contracts.inventory import InventoryRefusal
 from shared.dynamo import TransactionConflictError, backoff, raw_number, utcnow
@@ -43,22 +43,6 @@ MAX_ATTEMPTS = 8  # guard transactions cancelled by a concurrent one (Transactio
 
 logger = Logger(child=True)
 metrics = Metrics()
-
-
-def return_out(record: ReturnRecord) -> ReturnOut:
-    return ReturnOut(
-        return_id=record.return_id,
-        sale_id=record.sale_id,
-        store_id=record.store_id,
-        created_at=rules.parse_timestamp(record.created_at),
-        return_date=record.return_date,
-        lines=[
-            ReturnLineOut(product_id=line.product_id, quantity=line.quantity, refund_amount=line.refund_amount)
-            for line in record.lines
-        ],
-        refund_total=record.refund_total,
-        reason=record.reason,
-    )
 
 
 def sold_lines(sale: SaleRecord) -> list[rules.SoldLine]:
@@ -157,7 +141,7 @@ def create_return(request: ReturnCreate, caller: Caller = EVERY_STORE) -> Return
         "return created",
         extra={"return_id": record.return_id, "sale_id": sale.sale_id, "refund_total": str(record.refund_total)},
     )
-    return return_out(record)
+    return ReturnOut.model_validate(record)
 
 
 def get_return(return_id: int, caller: Caller = EVERY_STORE) -> ReturnOut:
@@ -165,7 +149,7 @@ def get_return(return_id: int, caller: Caller = EVERY_STORE) -> ReturnOut:
     if record is None:
         raise NotFoundError("return", return_id)
     caller.check_store(record.store_id)
-    return return_out(record)
+    return ReturnOut.model_validate(record)
 
 
 def list_returns(*, limit: int, next_token: str | None, sale_id: int | None, store_id: int | None,
@@ -182,4 +166,4 @@ def list_returns(*, limit: int, next_token: str | None, sale_id: int | None, sto
     if store_id is not None:
         require_store(store_id, ["query", "store_id"])
     records, token = dal.list_returns(limit=limit, next_token=next_token, sale_id=sale_id, store_id=store_id)
-    return ReturnPage(items=[return_out(record) for record in records], next_token=token)
+    return ReturnPage(items=[ReturnOut.model_validate(record) for record in records], next_token=token)

@@ -29,7 +29,7 @@ from retail.dal.tables import SaleLine, SaleRecord
 from retail.errors import RegisterNotInStoreError, unknown_products_error
 from retail.logic import rules
 from retail.logic.stores import require_store
-from retail.schemas import SaleCreate, SaleLineOut, SaleOut, SalePage
+from retail.schemas import SaleCreate, SaleOut, SalePage
 from shared.caller import EVERY_STORE, Caller
 from shared.contracts.inventory import AppliedStockChanges, InventoryRefusal, InventoryUnavailable
 from shared.dynamo import utcnow
@@ -79,27 +79,6 @@ def give_back(reference: str, location_id: str, lines: list[tuple[int, int]], *,
     except Exception:
         logger.exception("compensation failed: stock not restored",
                          extra={"reference": reference, "location_id": location_id, "lines": lines})
-
-
-def sale_out(record: SaleRecord) -> SaleOut:
-    return SaleOut(
-        sale_id=record.sale_id,
-        store_id=record.store_id,
-        register_id=record.register_id,
-        created_at=rules.parse_timestamp(record.created_at),
-        sale_date=record.sale_date,
-        lines=[
-            SaleLineOut(
-                product_id=line.product_id,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                line_total=line.line_total,
-            )
-            for line in record.lines
-        ],
-        total=record.total,
-        item_count=record.item_count,
-    )
 
 
 def sale_record(
@@ -159,7 +138,7 @@ def create_sale(request: SaleCreate, caller: Caller = EVERY_STORE) -> SaleOut:
         "sale created",
         extra={"sale_id": sale_id, "store_id": store.store_id, "total": str(record.total), "lines": len(priced)},
     )
-    return sale_out(record)
+    return SaleOut.model_validate(record)
 
 
 def get_sale(sale_id: int, caller: Caller = EVERY_STORE) -> SaleOut:
@@ -167,7 +146,7 @@ def get_sale(sale_id: int, caller: Caller = EVERY_STORE) -> SaleOut:
     if record is None:
         raise NotFoundError("sale", sale_id)
     caller.check_store(record.store_id)
-    return sale_out(record)
+    return SaleOut.model_validate(record)
 
 
 def list_sales(
@@ -182,4 +161,4 @@ def list_sales(
     records, token = dal.list_sales(
         limit=limit, next_token=next_token, store_id=store_id, created_from=created_from, created_to=created_to
     )
-    return SalePage(items=[sale_out(record) for record in records], next_token=token)
+    return SalePage(items=[SaleOut.model_validate(record) for record in records], next_token=token)

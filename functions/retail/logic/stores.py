@@ -27,27 +27,6 @@ from shared.errors import AlreadyExistsError, InvalidReferenceError, NotFoundErr
 logger = Logger(child=True)
 
 
-def store_out(record: StoreRecord) -> StoreOut:
-    return StoreOut(
-        store_id=record.store_id,
-        name=record.name,
-        address=record.address,
-        phone=record.phone,
-        location_id=record.location_id,
-        created_at=record.created_at,
-    )
-
-
-def register_out(record: CashRegisterRecord) -> CashRegisterOut:
-    return CashRegisterOut(
-        register_id=record.register_id,
-        store_id=record.store_id,
-        number=record.number,
-        name=record.name,
-        created_at=record.created_at,
-    )
-
-
 def default_register_name(number: int) -> str:
     return f"Register {number}"
 
@@ -97,19 +76,19 @@ def create_store(request: StoreCreate) -> StoreOut:
             logger.exception("compensation failed: location left open", extra={"location_id": store.location_id})
         raise
     logger.info("store created", extra={"store_id": store.store_id, "location_id": store.location_id})
-    return store_out(store)
+    return StoreOut.model_validate(store)
 
 
 def get_store(store_id: int) -> StoreOut:
     record = dal.get_store(store_id)
     if record is None:
         raise NotFoundError("store", store_id)
-    return store_out(record)
+    return StoreOut.model_validate(record)
 
 
 def list_stores(*, limit: int, next_token: str | None) -> StorePage:
     records, token = dal.list_stores(limit=limit, next_token=next_token)
-    return StorePage(items=[store_out(record) for record in records], next_token=token)
+    return StorePage(items=[StoreOut.model_validate(record) for record in records], next_token=token)
 
 
 # ---------------------------------------------------------------- cash registers
@@ -126,11 +105,11 @@ def create_register(request: CashRegisterCreate) -> CashRegisterOut:
     )
     dal.create_register(record)
     logger.info("cash register created", extra={"store_id": record.store_id, "register_id": record.register_id})
-    return register_out(record)
+    return CashRegisterOut.model_validate(record)
 
 
 def list_registers(*, limit: int, next_token: str | None, store_id: int | None) -> CashRegisterPage:
     if store_id is not None:
         require_store(store_id, ["query", "store_id"])
     records, token = dal.list_registers(limit=limit, next_token=next_token, store_id=store_id)
-    return CashRegisterPage(items=[register_out(record) for record in records], next_token=token)
+    return CashRegisterPage(items=[CashRegisterOut.model_validate(record) for record in records], next_token=token)

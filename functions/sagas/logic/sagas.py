@@ -11,10 +11,15 @@ execution name, its state is the execution and its history; nothing else is stor
   for the customer and the outcome. COMPLETED and COMPENSATED are both a SUCCEEDED execution
   (the saga ended consistently; the output's ``outcome.status`` tells which), so those two
   filters read SUCCEEDED executions and keep the matching ones.
+- **Fault injection** (``faults`` in the request) is a test hook: refused
+  (``FaultInjectionDisabled``) where ``SAGA_FAULT_INJECTION`` is not ``enabled``.
+
+Step Functions is called by ``sagas.dal.executions`` only.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import secrets
@@ -22,10 +27,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from sagas.errors import SagaIdempotencyConflict, SagaNotFound
+from sagas.dal import executions as dal
+from sagas.errors import FaultInjectionDisabled, SagaIdempotencyConflict
 from sagas.logic.history import FAILED, RUNNING, UNDOES, SagaView, StepRun, execution_of, saga_status, saga_view
+from sagas.logic.outcome import saga_metrics
 from sagas.schemas import (
     OrderProcessingRequest,
     SagaCompensation,
@@ -37,10 +45,11 @@ from sagas.schemas import (
     SagaSummary,
 )
 from sagas.settings import SagaSettings
-from shared import aws
 from shared.pagination import decode_token, encode_token, scope_of
+from shared.saga import faults_enabled
 
 logger = Logger(child=True)
+metrics = Metrics()
 
 STARTED_MESSAGE = "Order processing saga started successfully"
 REPLAYED_MESSAGE = "Order processing saga already started with this Idempotency-Key"
@@ -50,11 +59,6 @@ REQUEST_FIELDS = ("customer_id", "location_id", "lines", "shipping_address", "bi
 SFN_STATUS = {RUNNING: "RUNNING", "COMPLETED": "SUCCEEDED", "COMPENSATED": "SUCCEEDED", FAILED: "FAILED"}
 MAX_DESCRIBES_PER_PAGE = 500  # a filtered page stops early (with a next_token) past this many reads
 DESCRIBE_THREADS = 8
-
-
-def stepfunctions() -> Any:
-    """A Step Functions client for the current region and endpoint (both from the environment)."""
-    return aws.client("stepfunctions")
 
 
 def _now() -> datetime:
@@ -102,53 +106,36 @@ def start_saga(
     customer_id: int, request: OrderProcessingRequest, *, idempotency_key: str | None, correlation_id: str | None
 ) -> tuple[SagaStarted, bool]:
     """Start the saga; ``(answer, replayed)``: replayed when the key named an earlier saga."""
+    if request.faults and not faults_enabled():
+        raise FaultInjectionDisabled()
     settings = SagaSettings.current()
     now = _now()
     saga_id = keyed_saga_id(customer_id, idempotency_key) if idempotency_key else new_saga_id(now)
     document = execution_input(
         saga_id, customer_id, request, location_id=settings.fulfilment_location, correlation_id=correlation_id, now=now
     )
-    client = stepfunctions()
     try:
-        client.start_execution(stateMachineArn=settings.state_machine_arn, name=saga_id, input=json.dumps(document))
-    except client.exceptions.ExecutionAlreadyExists:
+        dal.start(settings.state_machine_arn, saga_id, json.dumps(document))
+    except dal.ExecutionExists:
         if not idempotency_key:
             raise  # a random id collided: astronomically unlikely, and not the client's doing
-        first = client.describe_execution(executionArn=execution_arn(settings.state_machine_arn, saga_id))
+        first = dal.describe(execution_arn(settings.state_machine_arn, saga_id))
         if not _same_request(json.loads(first.get("input") or "{}"), document):
             raise SagaIdempotencyConflict(idempotency_key, saga_id) from None
         logger.info("saga replayed for an Idempotency-Key", extra={"saga_id": saga_id})
         return SagaStarted(saga_id=saga_id, message=REPLAYED_MESSAGE), True
+    metrics.add_metric(name="SagasStarted", unit=MetricUnit.Count, value=1)
     logger.info("saga started", extra={"saga_id": saga_id, "customer_id": customer_id, "lines": len(request.products)})
     return SagaStarted(saga_id=saga_id, message=STARTED_MESSAGE), False
-
-
-def _describe(arn: str) -> dict[str, Any]:
-    client = stepfunctions()
-    try:
-        return client.describe_execution(executionArn=arn)
-    except client.exceptions.ExecutionDoesNotExist:
-        raise SagaNotFound(arn.rsplit(":", 1)[-1]) from None
-
-
-def _history(arn: str) -> list[dict[str, Any]]:
-    client = stepfunctions()
-    events: list[dict[str, Any]] = []
-    try:
-        for page in client.get_paginator("get_execution_history").paginate(executionArn=arn, maxResults=1000):
-            events.extend(page["events"])
-    except client.exceptions.ExecutionDoesNotExist:
-        raise SagaNotFound(arn.rsplit(":", 1)[-1]) from None
-    return events
 
 
 def load_view(arn: str, *, now: datetime | None = None) -> SagaView:
     """The saga as the execution ``arn``'s history shows it (``SagaNotFound`` if unknown). The
     history alone has everything ``DescribeExecution`` would add (see ``execution_of``), so a
     read, e.g. a client polling a saga, costs one Step Functions call."""
-    events = _history(arn)
+    events = dal.history(arn)
     # a just-started execution may have no event yet: then DescribeExecution says what there is
-    execution = execution_of(arn, events) if events else _describe(arn)
+    execution = execution_of(arn, events) if events else dal.describe(arn)
     return saga_view(execution, events, now or _now())
 
 
@@ -212,35 +199,54 @@ def list_sagas(*, limit: int, status: str | None, next_token: str | None) -> Sag
     scope = scope_of("sagas", status=status)
     start = decode_token(next_token, scope, ["t"])
     sfn_token: str | None = start["t"]["S"] if start else None
-    client = stepfunctions()
     items: list[SagaSummary] = []
     described = 0
     with ThreadPoolExecutor(max_workers=DESCRIBE_THREADS) as pool:
         while len(items) < limit:
-            request: dict[str, Any] = {"stateMachineArn": settings.state_machine_arn, "maxResults": limit - len(items)}
-            if status:
-                request["statusFilter"] = SFN_STATUS[status]
-            if sfn_token:
-                request["nextToken"] = sfn_token
-            page = client.list_executions(**request)
-            arns = [execution["executionArn"] for execution in page["executions"]]
+            arns, sfn_token = dal.list_page(
+                settings.state_machine_arn,
+                limit=limit - len(items),
+                status=SFN_STATUS[status] if status else None,
+                next_token=sfn_token,
+            )
             now = _now()
-            for execution in pool.map(_describe_quietly, arns):
+            # each describe in the settings passed down to this thread (a context copy per task)
+            context = contextvars.copy_context()
+            for execution in pool.map(lambda arn: context.copy().run(dal.describe_if_any, arn), arns):
                 if execution is None:
                     continue  # deleted meanwhile
                 summary = _summary(execution, now)
                 if status is None or summary.status == status:
                     items.append(summary)
             described += len(arns)
-            sfn_token = page.get("nextToken")
             if not sfn_token or described >= MAX_DESCRIBES_PER_PAGE:
                 break
     token = encode_token({"t": {"S": sfn_token}}, scope) if sfn_token else None
     return SagaPage(items=items, next_token=token)
 
 
-def _describe_quietly(arn: str) -> dict[str, Any] | None:
-    try:
-        return _describe(arn)
-    except SagaNotFound:
-        return None
+# ---------------------------------------------------------------- outcome (RECORD_OUTCOME)
+def record_outcome(*, execution_arn: str, status: str, started_at: datetime) -> int:
+    """Publish an ended saga's metrics (``sagas.logic.outcome``) as CloudWatch embedded metrics
+    and log its summary ("saga ended"); returns how many metrics. Never changes the outcome."""
+    view = load_view(execution_arn)
+    duration = (_now() - started_at).total_seconds()
+    published = saga_metrics(status, duration, view.steps, view.compensations)
+    for metric in published:
+        with single_metric(name=metric.name, unit=MetricUnit(metric.unit), value=metric.value) as single:
+            for name, value in metric.dimensions:
+                single.add_dimension(name=name, value=value)
+    logger.info(
+        "saga ended",
+        extra={
+            "saga_status": status,
+            "duration_seconds": round(duration, 3),
+            "steps": [(run.name, run.status) for run in view.steps],
+            "compensations": [(run.name, run.status) for run in view.compensations],
+            "failure": view.failure,
+            "compensation_failure": view.compensation_failure,
+            "order_id": view.order_id,
+            "payment_id": view.payment_id,
+        },
+    )
+    return len(published)

@@ -44,6 +44,9 @@ class _Input(BaseModel):
 
 # ---------------------------------------------------------------- addresses
 class CustomerAddress(_Input):
+    # also the responses' address: read from a domain Address (attributes) as well
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
     label: text(40) | None = Field(
         default=None, examples=["home"]
     )

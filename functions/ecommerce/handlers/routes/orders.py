@@ -6,7 +6,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from ecommerce.logic import orders
-from ecommerce.logic.mapping import order_out
 from ecommerce.logic.orders import NewOrder
 from ecommerce.schemas import OrderCreate, OrderOut, OrderPage, OrderStatus
 from shared.api import error_responses
@@ -54,8 +53,8 @@ def create_order(order: OrderCreate) -> OrderOut:
         shipping_address=order.shipping_address,
         billing_address=order.billing_address,
     )
-    record, _ = orders.create_order(new, idempotency_key=order.idempotency_key, source="api")
-    return order_out(record)
+    created, _ = orders.create_order(new, idempotency_key=order.idempotency_key, source="api")
+    return OrderOut.model_validate(created)
 
 
 @router.get(

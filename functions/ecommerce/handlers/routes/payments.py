@@ -6,7 +6,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from ecommerce.logic import payments
-from ecommerce.logic.mapping import payment_out
 from ecommerce.logic.payments import PaymentRequest
 from ecommerce.schemas import PaymentCreate, PaymentOut, PaymentPage, PaymentStatus
 from shared.api import error_responses
@@ -48,7 +47,7 @@ def list_payments(
     responses={201: {"description": "The captured payment"}, **error_responses(402, 409)},
 )
 def create_payment(payment: PaymentCreate) -> PaymentOut:
-    record, _ = payments.process_payment(
+    charged, _ = payments.process_payment(
         PaymentRequest(
             order_id=payment.order_id,
             amount=payment.amount,
@@ -57,7 +56,7 @@ def create_payment(payment: PaymentCreate) -> PaymentOut:
         ),
         idempotency_key=payment.idempotency_key or payments.new_api_key(),
     )
-    return payment_out(record)
+    return PaymentOut.model_validate(charged)
 
 
 @router.get(
