@@ -1,4 +1,4 @@
-"""Shared fixtures. ``local_stack`` starts the whole system (a cloud, the deployed template,
+"""Shared fixtures. ``session_stack`` starts the whole system (a cloud, the deployed template,
 demo data, the gateway) once per test session on free ports; only tests that ask for it pay.
 
 The cloud is the embedded cloud, or LocalStack in host mode with ``--target localstack`` (or
@@ -49,7 +49,9 @@ def target(pytestconfig) -> str:
 
 
 @pytest.fixture(scope="session")
-def local_stack(tmp_path_factory, target):
+def session_stack(tmp_path_factory, target):
+    """The test session's stack, started once on free ports on ``--target`` (the embedded cloud
+    or LocalStack): cloud, deployed template, demo data, gateway (``infra.local.StackRunner``)."""
     os.environ.setdefault("SAM_CLI_TELEMETRY", "0")
     runner = StackRunner(free_port(), free_port(), target=target, state_dir=tmp_path_factory.mktemp("stack"),
                          parameters=TEST_STACK_PARAMETERS)
@@ -59,10 +61,10 @@ def local_stack(tmp_path_factory, target):
 
 
 @pytest.fixture(scope="session")
-def aws(local_stack):
+def aws(session_stack):
     """boto3 clients on the stack's cloud (localstack-client's session on either target):
     aws("dynamodb").list_tables()."""
-    session = local_stack.session()
+    session = session_stack.session()
 
     def client(service: str):
         return session.client(service)
@@ -71,8 +73,8 @@ def aws(local_stack):
 
 
 @pytest.fixture(scope="session")
-def api_keys(local_stack):
-    return local_stack.api_keys()
+def api_keys(session_stack):
+    return session_stack.api_keys()
 
 
 class Api:
@@ -101,21 +103,21 @@ class Api:
 
 
 @pytest.fixture(scope="session")
-def admin(local_stack, api_keys):
-    return Api(local_stack.gateway_url, api_keys["admin"])
+def admin(session_stack, api_keys):
+    return Api(session_stack.gateway_url, api_keys["admin"])
 
 
 @pytest.fixture(scope="session")
-def frontend(local_stack, api_keys):
-    return Api(local_stack.gateway_url, api_keys["frontend"])
+def frontend(session_stack, api_keys):
+    return Api(session_stack.gateway_url, api_keys["frontend"])
 
 
 @pytest.fixture(scope="session")
-def store(local_stack, api_keys):
+def store(session_stack, api_keys):
     """A store's point of sale (the store key, role store)."""
-    return Api(local_stack.gateway_url, api_keys["store"])
+    return Api(session_stack.gateway_url, api_keys["store"])
 
 
 @pytest.fixture(scope="session")
-def anonymous(local_stack):
-    return Api(local_stack.gateway_url, None)
+def anonymous(session_stack):
+    return Api(session_stack.gateway_url, None)

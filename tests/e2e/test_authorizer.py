@@ -39,8 +39,8 @@ def _stock(admin, product_id: int) -> int:
 
 
 @pytest.mark.parametrize("key", [None, "", "not-a-key-of-this-stack-000"])
-def test_no_key_or_an_unknown_key_is_401(local_stack, key):
-    answer = Api(local_stack.gateway_url, key).get("/api/v1/categories")
+def test_no_key_or_an_unknown_key_is_401(session_stack, key):
+    answer = Api(session_stack.gateway_url, key).get("/api/v1/categories")
     assert (answer.status_code, answer.json()) == (401, {"message": "Unauthorized"})
     assert answer.headers["x-amzn-ErrorType"] == "UnauthorizedException"
 
@@ -78,14 +78,14 @@ def test_the_store_key_records_a_sale_but_cannot_start_an_online_order(store, ad
     assert _stock(admin, product) == 9   # no saga reserved anything
 
 
-def test_the_handler_gets_the_callers_role_from_the_authorizer(admin, local_stack, aws):
+def test_the_handler_gets_the_callers_role_from_the_authorizer(admin, session_stack, aws):
     answer = admin.get("/api/v1/_diagnostics/echo")
     assert answer.status_code == 200, answer.text
     body = answer.json()
     authorizer, key_id = body["authorizer"], body["apiKeyId"]
-    admin_key_id = local_stack.stack.physical_id("AdminApiKey")
+    admin_key_id = session_stack.stack.physical_id("AdminApiKey")
     assert key_id == admin_key_id and authorizer["principalId"] == admin_key_id
-    assert authorizer["role"] == "admin" and authorizer["keyName"] == f"{local_stack.stack_name}-admin"
+    assert authorizer["role"] == "admin" and authorizer["keyName"] == f"{session_stack.stack_name}-admin"
     assert isinstance(authorizer["integrationLatency"], int)
 
 
@@ -96,47 +96,47 @@ def test_a_failing_authorizer_is_500_authorizer_configuration_exception(admin, q
     assert answer.headers["x-amzn-ErrorType"] == "AuthorizerConfigurationException"
 
 
-def _new_key(aws, local_stack, name: str, role: str, plan_output: str | None) -> tuple[str, str]:
+def _new_key(aws, session_stack, name: str, role: str, plan_output: str | None) -> tuple[str, str]:
     apigw = aws("apigateway")
     value = f"{name}-{uuid.uuid4().hex}"
     key = apigw.create_api_key(name=f"{name}-{uuid.uuid4().hex[:6]}", enabled=True, value=value, tags={"role": role})
     if plan_output:
-        apigw.create_usage_plan_key(usagePlanId=local_stack.stack.outputs[plan_output], keyId=key["id"], keyType="API_KEY")
+        apigw.create_usage_plan_key(usagePlanId=session_stack.stack.outputs[plan_output], keyId=key["id"], keyType="API_KEY")
     return key["id"], value
 
 
-def _drop_key(aws, local_stack, key_id: str, plan_output: str | None) -> None:
+def _drop_key(aws, session_stack, key_id: str, plan_output: str | None) -> None:
     apigw = aws("apigateway")
     if plan_output:
-        apigw.delete_usage_plan_key(usagePlanId=local_stack.stack.outputs[plan_output], keyId=key_id)
+        apigw.delete_usage_plan_key(usagePlanId=session_stack.stack.outputs[plan_output], keyId=key_id)
     apigw.delete_api_key(apiKey=key_id)
 
 
-def test_a_key_with_a_role_but_no_usage_plan_is_403_forbidden(aws, local_stack):
-    key_id, value = _new_key(aws, local_stack, "no-plan", "shop", None)
+def test_a_key_with_a_role_but_no_usage_plan_is_403_forbidden(aws, session_stack):
+    key_id, value = _new_key(aws, session_stack, "no-plan", "shop", None)
     try:
-        client = Api(local_stack.gateway_url, value)
+        client = Api(session_stack.gateway_url, value)
         # the authorizer reads the new key within seconds (401 until then); the key check follows it
         answered = eventually(lambda: (r := client.get("/api/v1/categories")).status_code != 401 and [r])
         assert answered, "the authorizer never learned of the new key"   # (a 4xx Response is falsy: in a list)
         assert (answered[0].status_code, answered[0].json()) == (403, {"message": "Forbidden"})
     finally:
-        _drop_key(aws, local_stack, key_id, None)
+        _drop_key(aws, session_stack, key_id, None)
 
 
-def test_the_authorizer_is_called_once_per_key_within_its_ttl(aws, local_stack):
-    key_id, value = _new_key(aws, local_stack, "ttl", "store", "StoreUsagePlanId")
-    group = f"/aws/lambda/{local_stack.stack.physical_id('AuthorizerFunction')}"
+def test_the_authorizer_is_called_once_per_key_within_its_ttl(aws, session_stack):
+    key_id, value = _new_key(aws, session_stack, "ttl", "store", "StoreUsagePlanId")
+    group = f"/aws/lambda/{session_stack.stack.physical_id('AuthorizerFunction')}"
     logs = aws("logs")
     since = int(time.time() * 1000) - 5_000
     try:
-        client = Api(local_stack.gateway_url, value)
+        client = Api(session_stack.gateway_url, value)
         assert eventually(lambda: client.get("/api/v1/categories").status_code == 200), "the new key never worked"
         paths = ["/api/v1/categories", "/api/v1/stores", "/api/v1/sales?limit=1", "/api/v1/stock?limit=1"] * 3
         assert [client.get(path).status_code for path in paths] == [200] * len(paths)
         assert client.post("/api/v1/customers/1/order-processing", json={}).status_code == 403   # from the cache too
         # a barrier: once this later invocation's log line is there, every earlier one is too
-        barrier = Api(local_stack.gateway_url, f"unknown-{uuid.uuid4().hex}").get("/api/v1/categories")
+        barrier = Api(session_stack.gateway_url, f"unknown-{uuid.uuid4().hex}").get("/api/v1/categories")
         assert barrier.status_code == 401
         request_id = barrier.headers["x-amzn-RequestId"]
 
@@ -150,4 +150,4 @@ def test_the_authorizer_is_called_once_per_key_within_its_ttl(aws, local_stack):
         assert len(authorized) == 1, authorized
         assert authorized[0]["role"] == "store"
     finally:
-        _drop_key(aws, local_stack, key_id, "StoreUsagePlanId")
+        _drop_key(aws, session_stack, key_id, "StoreUsagePlanId")

@@ -71,7 +71,7 @@ def _statuses_by_operation(har: dict, document: dict) -> dict[tuple[str, str], s
 
 
 @pytest.fixture
-def stage_cache_off(local_stack, aws):
+def stage_cache_off(session_stack, aws):
     """The stage without its cache for the run, restored after.
 
     API Gateway's stage cache answers a cached GET for its TTL even after a write (README, Stage
@@ -79,14 +79,14 @@ def stage_cache_off(local_stack, aws):
     served from the cache: schemathesis' use_after_free check would be testing the cache's
     documented staleness, not the API. As on AWS, disabling the cache cluster empties it."""
     apigw = aws("apigateway")
-    api_id = local_stack.stack.outputs["ApiId"]
-    enabled = apigw.get_stage(restApiId=api_id, stageName=local_stack.stage).get("cacheClusterEnabled", False)
-    apigw.update_stage(restApiId=api_id, stageName=local_stack.stage,
+    api_id = session_stack.stack.outputs["ApiId"]
+    enabled = apigw.get_stage(restApiId=api_id, stageName=session_stack.stage).get("cacheClusterEnabled", False)
+    apigw.update_stage(restApiId=api_id, stageName=session_stack.stage,
                        patchOperations=[{"op": "replace", "path": "/cacheClusterEnabled", "value": "false"}])
     try:
         yield
     finally:
-        apigw.update_stage(restApiId=api_id, stageName=local_stack.stage,
+        apigw.update_stage(restApiId=api_id, stageName=session_stack.stage,
                            patchOperations=[{"op": "replace", "path": "/cacheClusterEnabled", "value": str(enabled).lower()}])
 
 
@@ -116,7 +116,7 @@ def live_examples(admin) -> dict[str, list[dict]]:
     }
 
 
-def test_schemathesis_finds_nothing_and_reaches_every_post(local_stack, api_keys, admin, stage_cache_off, tmp_path):
+def test_schemathesis_finds_nothing_and_reaches_every_post(session_stack, api_keys, admin, stage_cache_off, tmp_path):
     document = json.loads(DOCUMENT.read_text())
     for schema, examples in live_examples(admin).items():
         document["components"]["schemas"][schema]["examples"] = examples
@@ -125,7 +125,7 @@ def test_schemathesis_finds_nothing_and_reaches_every_post(local_stack, api_keys
     report_dir = tmp_path / "schemathesis"
     command = [
         sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(CONFIG), "run", str(location),
-        "--url", local_stack.gateway_url,
+        "--url", session_stack.gateway_url,
         "--header", f"x-api-key: {api_keys['admin']}",
         "--phases", "examples,coverage,fuzzing,stateful",
         "--workers", "1",

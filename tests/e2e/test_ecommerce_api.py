@@ -38,15 +38,15 @@ def customer(admin) -> dict:
     return response.json()
 
 
-def invoke(aws, local_stack, logical_id: str, event: dict) -> tuple[str | None, dict]:
+def invoke(aws, session_stack, logical_id: str, event: dict) -> tuple[str | None, dict]:
     response = aws("lambda").invoke(
-        FunctionName=local_stack.stack.physical_id(logical_id), Payload=json.dumps(event).encode()
+        FunctionName=session_stack.stack.physical_id(logical_id), Payload=json.dumps(event).encode()
     )
     return response.get("FunctionError"), json.loads(response["Payload"].read())
 
 
-def test_demo_data_is_there(admin, frontend, local_stack):
-    summary = local_stack.seed_summary["EcommerceFunction"]
+def test_demo_data_is_there(admin, frontend, session_stack):
+    summary = session_stack.seed_summary["EcommerceFunction"]
     assert summary["customers"] == 50 and summary["orders"] > 100
     first = admin.get("/api/v1/customers/1")
     assert first.status_code == 200 and first.json()["addresses"], first.text
@@ -126,29 +126,29 @@ def test_unknown_customer_order_is_422(admin, products):
     assert response.status_code == 404 and response.json()["error"]["code"] == "invalid_reference"
 
 
-def test_saga_functions_through_the_lambda_invoke_api(aws, local_stack, admin, customer, products):
+def test_saga_functions_through_the_lambda_invoke_api(aws, session_stack, admin, customer, products):
     key = f"e2e-saga-{uuid.uuid4()}"
     event = {
         "idempotency_key": key,
         "customer_id": customer["customer_id"],
         "lines": [{"product_id": products[0]["product_id"], "quantity": 1}],
     }
-    error, created = invoke(aws, local_stack, "EcommerceCreateOrderFunction", event)
+    error, created = invoke(aws, session_stack, "EcommerceCreateOrderFunction", event)
     assert error is None, created
     assert created["status"] == "pending" and created["order_id"] >= 1
-    error, again = invoke(aws, local_stack, "EcommerceCreateOrderFunction", event)
+    error, again = invoke(aws, session_stack, "EcommerceCreateOrderFunction", event)
     assert error is None and again == created  # a retry returns the first result
 
-    error, failure = invoke(aws, local_stack, "EcommerceCreateOrderFunction", {**event, "idempotency_key": f"{key}-x", "customer_id": 99999})
+    error, failure = invoke(aws, session_stack, "EcommerceCreateOrderFunction", {**event, "idempotency_key": f"{key}-x", "customer_id": 99999})
     assert error == "Unhandled" and failure["errorType"] == "CustomerNotFound", failure
 
     payment = {"idempotency_key": key, "order_id": created["order_id"], "amount": created["total"], "payment_method": "declined_card"}
-    error, declined = invoke(aws, local_stack, "EcommerceProcessPaymentFunction", payment)
+    error, declined = invoke(aws, session_stack, "EcommerceProcessPaymentFunction", payment)
     assert error == "Unhandled" and declined["errorType"] == "PaymentDeclined", declined
 
-    error, refunded = invoke(aws, local_stack, "EcommerceRefundPaymentFunction", {"idempotency_key": key})
+    error, refunded = invoke(aws, session_stack, "EcommerceRefundPaymentFunction", {"idempotency_key": key})
     assert error is None and refunded["status"] == "declined"
-    error, cancelled = invoke(aws, local_stack, "EcommerceCancelOrderFunction", {"idempotency_key": key, "reason": "payment declined"})
+    error, cancelled = invoke(aws, session_stack, "EcommerceCancelOrderFunction", {"idempotency_key": key, "reason": "payment declined"})
     assert error is None and cancelled == {"order_id": created["order_id"], "status": "cancelled", "reason": "payment declined"}
     order = admin.get(f"/api/v1/orders/{created['order_id']}").json()
     assert order["status"] == "cancelled"

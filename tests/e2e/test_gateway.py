@@ -21,20 +21,20 @@ def test_health_needs_no_key_and_says_only_status_and_version(anonymous):
     assert response.headers["x-amzn-RequestId"]
 
 
-def test_health_details_are_for_an_admin(admin, local_stack):
+def test_health_details_are_for_an_admin(admin, session_stack):
     response = admin.get("/api/v1/health/details")
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["status"] == "healthy" and body["version"] and body["stage"] == local_stack.stage
+    assert body["status"] == "healthy" and body["version"] and body["stage"] == session_stack.stage
     assert {d["type"] for d in body["dependencies"]} == {"dynamodb", "stepfunctions"}
     assert all(d["healthy"] for d in body["dependencies"]) and len(body["dependencies"]) == 22
 
 
-def test_public_health_is_stage_throttled(local_stack):
+def test_public_health_is_stage_throttled(session_stack):
     """No usage plan meters a keyless route: the stage's method throttle (PublicRateLimit 10/s,
     burst 20) does, over all callers: a burst gets 429s, at most the bucket and its refill get
     through, and health answers again after."""
-    anonymous = Api(local_stack.gateway_url, None)
+    anonymous = Api(session_stack.gateway_url, None)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda _: anonymous.get("/api/v1/health").status_code, range(100)))
@@ -50,9 +50,9 @@ def test_public_health_is_stage_throttled(local_stack):
 
 
 @pytest.mark.parametrize("key", [None, "wrong-key-that-is-long-enough"])
-def test_no_key_or_wrong_key_is_unauthorized(local_stack, key):
+def test_no_key_or_wrong_key_is_unauthorized(session_stack, key):
     # the role authorizer answers first (tests/e2e/test_authorizer.py): 401, as API Gateway does
-    response = Api(local_stack.gateway_url, key).get("/api/v1/products")
+    response = Api(session_stack.gateway_url, key).get("/api/v1/products")
     assert response.status_code == 401
     assert response.json() == {"message": "Unauthorized"}
     assert response.headers["x-amzn-ErrorType"] == "UnauthorizedException"
@@ -91,13 +91,13 @@ def test_integration_timeout_is_504(admin):
     assert response.json() == {"message": "Endpoint request timed out"}
 
 
-def test_function_timeout_is_a_lambda_error_502_and_is_logged(admin, aws, local_stack):
+def test_function_timeout_is_a_lambda_error_502_and_is_logged(admin, aws, session_stack):
     # the function's own Timeout (2 s) ends it: Lambda reports an error, API Gateway answers 502
     response = admin.get("/api/v1/_diagnostics/sleep", params={"seconds": "5"})
     assert response.status_code == 502
     assert response.json() == {"message": "Internal server error"}
     logs = aws("logs")
-    group = f"/aws/lambda/{local_stack.stack.physical_id('DiagnosticsFunction')}"
+    group = f"/aws/lambda/{session_stack.stack.physical_id('DiagnosticsFunction')}"
     for _ in range(50):
         messages = [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
         if any("Task timed out after 2.00 seconds" in m for m in messages):
@@ -117,11 +117,11 @@ def test_gateway_serves_requests_concurrently(admin):
     assert max(b["started_at"] for b in bodies) < min(b["ended_at"] for b in bodies)
 
 
-def test_access_log_has_one_json_line_per_request(admin, local_stack):
+def test_access_log_has_one_json_line_per_request(admin, session_stack):
     marker = f"access-log-test/{time.time_ns()}"  # this request's user agent, in no other line
     response = admin.get("/api/v1/products?limit=1", headers={"User-Agent": marker})
     assert response.status_code == 200
-    path = local_stack.log_dir / "gateway-access.log"
+    path = session_stack.log_dir / "gateway-access.log"
     records: list[dict] = []
     for _ in range(100):  # the log is written off the request path: wait for the line, up to ~10 s
         records = [json.loads(line) for line in path.read_text().splitlines() if marker in line]
@@ -157,16 +157,16 @@ def test_frontend_burst_is_throttled_with_429_and_never_5xx(frontend):
         pytest.fail("the frontend key never recovered from throttling")
 
 
-def test_quota_exhaustion_is_limit_exceeded(local_stack, aws):
+def test_quota_exhaustion_is_limit_exceeded(session_stack, aws):
     apigw = aws("apigateway")
-    api_id = local_stack.stack.outputs["ApiId"]
+    api_id = session_stack.stack.outputs["ApiId"]
     key = apigw.create_api_key(name="quota-test", enabled=True, value="quota-test-key-0123456789", tags={"role": "shop"})
-    plan = apigw.create_usage_plan(name="quota-test", apiStages=[{"apiId": api_id, "stage": local_stack.stage}],
+    plan = apigw.create_usage_plan(name="quota-test", apiStages=[{"apiId": api_id, "stage": session_stack.stage}],
                                    throttle={"rateLimit": 100.0, "burstLimit": 100},
                                    quota={"limit": 3, "period": "DAY"})
     try:
         apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
-        _quota_of_three_is_enforced(Api(local_stack.gateway_url, "quota-test-key-0123456789"))
+        _quota_of_three_is_enforced(Api(session_stack.gateway_url, "quota-test-key-0123456789"))
     finally:  # the stack is shared by the session: leave no key or plan behind
         apigw.delete_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"])
         apigw.delete_usage_plan(usagePlanId=plan["id"])

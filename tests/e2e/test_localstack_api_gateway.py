@@ -16,9 +16,9 @@ pytestmark = [pytest.mark.integration,
 
 
 @pytest.fixture(scope="module")
-def own_gateway(local_stack, aws) -> str:
-    api_id = next(a["id"] for a in aws("apigateway").get_rest_apis()["items"] if a["name"] == local_stack.api_name)
-    return f"{local_stack.endpoint_url}/_aws/execute-api/{api_id}/{local_stack.stage}/api/v1"
+def own_gateway(session_stack, aws) -> str:
+    api_id = next(a["id"] for a in aws("apigateway").get_rest_apis()["items"] if a["name"] == session_stack.api_name)
+    return f"{session_stack.endpoint_url}/_aws/execute-api/{api_id}/{session_stack.stage}/api/v1"
 
 
 def test_it_serves_the_api_and_checks_api_keys(own_gateway, api_keys):

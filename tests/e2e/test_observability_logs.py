@@ -44,7 +44,7 @@ def _wait_completed(admin, saga_id: str, timeout: float = 90.0) -> dict:
         time.sleep(0.25)
 
 
-def test_one_request_id_finds_the_access_log_and_every_lambda_of_the_saga(admin, aws, local_stack):
+def test_one_request_id_finds_the_access_log_and_every_lambda_of_the_saga(admin, aws, session_stack):
     started_ms = int(time.time() * 1000) - 5_000
     response = admin.post("/api/v1/customers/1/order-processing", json=BODY)
     assert response.status_code == 202, response.text
@@ -53,9 +53,9 @@ def test_one_request_id_finds_the_access_log_and_every_lambda_of_the_saga(admin,
     saga = _wait_completed(admin, saga_id)
     assert saga["status"] == "COMPLETED", saga
 
-    stack = local_stack.stack
+    stack = session_stack.stack
     access_group = stack.physical_id("ApiAccessLogGroup")
-    assert access_group == f"/aws/apigateway/{local_stack.stack_name}-access"
+    assert access_group == f"/aws/apigateway/{session_stack.stack_name}-access"
 
     def group_of(logical_id: str) -> str:
         return f"/aws/lambda/{stack.physical_id(logical_id)}"
@@ -102,7 +102,7 @@ def test_one_request_id_finds_the_access_log_and_every_lambda_of_the_saga(admin,
     assert access["apiKeyId"] not in ("-", "") and access["integrationStatus"] == "200"
 
 
-def test_health_reports_the_tables_the_state_machine_and_the_version(admin, local_stack):
+def test_health_reports_the_tables_the_state_machine_and_the_version(admin, session_stack):
     response = admin.get("/api/v1/health/details")
     assert response.status_code == 200, response.text
     body = response.json()
@@ -110,6 +110,6 @@ def test_health_reports_the_tables_the_state_machine_and_the_version(admin, loca
     kinds = {d["type"] for d in body["dependencies"]}
     assert kinds == {"dynamodb", "stepfunctions"}
     (machine,) = [d for d in body["dependencies"] if d["type"] == "stepfunctions"]
-    assert machine["name"] == f"{local_stack.stack_name}-order-saga"
+    assert machine["name"] == f"{session_stack.stack_name}-order-saga"
     assert machine["status"] == "ACTIVE" and machine["healthy"] is True
     assert all(d["healthy"] for d in body["dependencies"])

@@ -20,19 +20,19 @@ PROMETHEUS = pytest.mark.only_on("embedded", reason="GET /metrics (Prometheus) i
                                 "LocalStack exposes no Prometheus metrics")
 
 
-def scrape(local_stack) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    response = requests.get(f"{local_stack.endpoint_url}/metrics", timeout=10)
+def scrape(session_stack) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = requests.get(f"{session_stack.endpoint_url}/metrics", timeout=10)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
     return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
             for family in text_string_to_metric_families(response.text) for sample in family.samples}
 
 
-def settled(local_stack, name: str = "saga_orchestrator_sagas_total"):
+def settled(session_stack, name: str = "saga_orchestrator_sagas_total"):
     """A scrape once ``name`` stops moving (an earlier test's last sagas publish a moment late)."""
-    previous = scrape(local_stack)
+    previous = scrape(session_stack)
     for _ in range(20):
         time.sleep(1.0)
-        current = scrape(local_stack)
+        current = scrape(session_stack)
         if {k: v for k, v in current.items() if k[0] == name} == {k: v for k, v in previous.items() if k[0] == name}:
             return current
         previous = current
@@ -73,21 +73,21 @@ def cloudwatch_sum(aws, namespace: str, name: str, dimensions: dict[str, str]) -
 
 
 @PROMETHEUS
-def test_a_completed_and_a_compensated_saga_move_prometheus_and_cloudwatch(admin, aws, local_stack):
-    before = settled(local_stack)
+def test_a_completed_and_a_compensated_saga_move_prometheus_and_cloudwatch(admin, aws, session_stack):
+    before = settled(session_stack)
     cw_before = {status: cloudwatch_sum(aws, "RetailPlatform", "Sagas", {"service": "sagas", "status": status})
                  for status in ("completed", "compensated")}
-    saga_function = {"FunctionName": f"{local_stack.stack_name}-SagaFunction"}
-    api = {"ApiName": f"{local_stack.stack_name}-api", "Stage": "prod"}
+    saga_function = {"FunctionName": f"{session_stack.stack_name}-SagaFunction"}
+    api = {"ApiName": f"{session_stack.stack_name}-api", "Stage": "prod"}
     cw_invocations_before = cloudwatch_sum(aws, "AWS/Lambda", "Invocations", saga_function)
     cw_requests_before = cloudwatch_sum(aws, "AWS/ApiGateway", "Count", api)
     route = "/api/v1/customers/{customer_id}/order-processing"
-    admin_202 = dict(route=route, method="POST", status="202", consumer=f"{local_stack.stack_name}-admin")
+    admin_202 = dict(route=route, method="POST", status="202", consumer=f"{session_stack.stack_name}-admin")
     assert run_saga(admin, 1)["status"] == "COMPLETED"
     assert run_saga(admin, 99999)["status"] == "COMPENSATED"
 
     def moved():
-        now = scrape(local_stack)
+        now = scrape(session_stack)
         return all(value(now, "saga_orchestrator_sagas_total", service="sagas", status=s)
                    == value(before, "saga_orchestrator_sagas_total", service="sagas", status=s) + 1
                    for s in ("completed", "compensated")) and now
@@ -106,8 +106,8 @@ def test_a_completed_and_a_compensated_saga_move_prometheus_and_cloudwatch(admin
     assert delta("saga_orchestrator_saga_duration_seconds_count", service="sagas", status="completed") == 1
     assert delta("total_orders_created", service="ecommerce") == 1  # the compensated saga created none
     # the two POSTs, plus the GETs that followed the sagas
-    assert delta("lambda_invocations_total", function_name=f"{local_stack.stack_name}-SagaFunction") >= 2
-    assert eventually(lambda: value(scrape(local_stack), "http_requests_total", **admin_202)
+    assert delta("lambda_invocations_total", function_name=f"{session_stack.stack_name}-SagaFunction") >= 2
+    assert eventually(lambda: value(scrape(session_stack), "http_requests_total", **admin_202)
                       == value(before, "http_requests_total", **admin_202) + 2)
     # the same counts from CloudWatch on the endpoint
     for status in ("completed", "compensated"):
@@ -117,13 +117,13 @@ def test_a_completed_and_a_compensated_saga_move_prometheus_and_cloudwatch(admin
 
 
 @PROMETHEUS
-def test_a_throttled_request_moves_the_throttle_counters(frontend, local_stack, aws):
-    consumer = f"{local_stack.stack_name}-frontend"
-    before = value(scrape(local_stack), "api_throttled_requests_total", consumer=consumer, reason="rate")
+def test_a_throttled_request_moves_the_throttle_counters(frontend, session_stack, aws):
+    consumer = f"{session_stack.stack_name}-frontend"
+    before = value(scrape(session_stack), "api_throttled_requests_total", consumer=consumer, reason="rate")
     with ThreadPoolExecutor(max_workers=20) as pool:  # the frontend plan: 10 requests/s, burst 20
         statuses = list(pool.map(lambda _: frontend.get("/api/v1/categories").status_code, range(60)))
     assert 429 in statuses, statuses
     throttled = statuses.count(429)
-    assert eventually(lambda: value(scrape(local_stack), "api_throttled_requests_total", consumer=consumer,
+    assert eventually(lambda: value(scrape(session_stack), "api_throttled_requests_total", consumer=consumer,
                                     reason="rate") >= before + throttled)
     assert eventually(lambda: cloudwatch_sum(aws, "RetailPlatform/Gateway", "ThrottledRequests", {}) >= throttled)

@@ -319,12 +319,12 @@ def test_list_sagas_newest_first_filtered_and_paginated(admin, customer_id, prod
     assert admin.get("/api/v1/sagas", params={"next_token": token}).status_code == 400  # other filter
 
 
-def test_execution_history_from_the_cli_shows_the_compensations(admin, local_stack, product):
+def test_execution_history_from_the_cli_shows_the_compensations(admin, session_stack, product):
     saga = run(admin, 99999, [(product, 1)])
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": local_stack.region}
+           "AWS_DEFAULT_REGION": session_stack.region}
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "aws"), "--endpoint-url", local_stack.endpoint_url, "--output", "json",
+        [str(Path(sys.executable).parent / "aws"), "--endpoint-url", session_stack.endpoint_url, "--output", "json",
          "stepfunctions", "get-execution-history", "--execution-arn", saga["execution_arn"]],
         capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.integration  # starts the whole stack (the session's local_stack)
+pytestmark = pytest.mark.integration  # starts the whole stack (the session's session_stack)
 
 ROOT = Path(__file__).resolve().parents[2]
 STREAM_FUNCTION = "ReportingStreamFunction"
@@ -81,8 +81,8 @@ def test_demo_history_is_in_the_reports(admin):
 
 
 # ---------------------------------------------------------------- through the stream
-def sales_count_in_table(aws, local_stack) -> int:
-    retail = aws("lambda").get_function_configuration(FunctionName=local_stack.stack.physical_id("RetailFunction"))
+def sales_count_in_table(aws, session_stack) -> int:
+    retail = aws("lambda").get_function_configuration(FunctionName=session_stack.stack.physical_id("RetailFunction"))
     table = retail["Environment"]["Variables"]["SALES_TABLE"]
     count, start = 0, None
     while True:
@@ -105,14 +105,14 @@ def reported_sales(admin, day: str, store_id: int | None = None) -> dict:
     return response.json()["totals"]
 
 
-def wait_for_backlog(admin, aws, local_stack) -> None:
+def wait_for_backlog(admin, aws, session_stack) -> None:
     """Every sale in the sales table is in the aggregates (the demo history was consumed)."""
     today = datetime.now(UTC).date()
     params = {"from": (today - timedelta(days=365)).isoformat(), "to": today.isoformat()}
     deadline = time.monotonic() + BACKLOG_SECONDS
     last, moved = -1, time.monotonic()
     while True:
-        expected = sales_count_in_table(aws, local_stack)
+        expected = sales_count_in_table(aws, session_stack)
         reported = admin.get("/api/v1/reports/sales", params=params).json()["totals"]["sales_count"]
         if reported >= expected:
             return
@@ -125,9 +125,9 @@ def wait_for_backlog(admin, aws, local_stack) -> None:
 
 
 @pytest.mark.skipif(not STREAMS_WIRED, reason="no DynamoDB event source mappings in this template/deployer yet")
-def test_a_sale_shows_up_in_the_reports(admin, aws, local_stack):
+def test_a_sale_shows_up_in_the_reports(admin, aws, session_stack):
     # the deployed stack really has the consumer and its three mappings (a failure, not a skip)
-    function = local_stack.stack.physical_id(STREAM_FUNCTION)
+    function = session_stack.stack.physical_id(STREAM_FUNCTION)
     mappings = aws("lambda").list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
     assert len(mappings) == 3 and all(m["State"] == "Enabled" for m in mappings), mappings
     assert all(m["FunctionResponseTypes"] == ["ReportBatchItemFailures"] for m in mappings)
@@ -143,7 +143,7 @@ def test_a_sale_shows_up_in_the_reports(admin, aws, local_stack):
     assert stocked.status_code == 200, stocked.text
     registers = admin.get("/api/v1/cash-registers", params={"store_id": 1}).json()["items"]
 
-    wait_for_backlog(admin, aws, local_stack)
+    wait_for_backlog(admin, aws, session_stack)
     today = datetime.now(UTC).date().isoformat()
     before_store, before_all = reported_sales(admin, today, 1), reported_sales(admin, today)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-pytestmark = pytest.mark.integration  # starts the whole stack (the session's local_stack)
+pytestmark = pytest.mark.integration  # starts the whole stack (the session's session_stack)
 
 
 def stock_at(admin, product_id: int, location_id: str) -> int:
@@ -123,9 +123,9 @@ def test_unknown_references_are_422(admin, store_1):
     assert admin.get("/api/v1/stores/99999").status_code == 404
 
 
-def test_sales_and_returns_tables_stream_changes(aws, local_stack):
+def test_sales_and_returns_tables_stream_changes(aws, session_stack):
     dynamodb = aws("dynamodb")
     for logical_id in ("RetailSalesTable", "RetailReturnsTable"):
-        table = dynamodb.describe_table(TableName=local_stack.stack.physical_id(logical_id))["Table"]
+        table = dynamodb.describe_table(TableName=session_stack.stack.physical_id(logical_id))["Table"]
         assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
         assert table.get("LatestStreamArn")

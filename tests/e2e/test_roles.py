@@ -84,8 +84,8 @@ def call(client: Api, method: str, path: str):
 
 
 @pytest.fixture(scope="module")
-def clients(local_stack, api_keys):
-    return {role: Api(local_stack.gateway_url, api_keys[name])
+def clients(session_stack, api_keys):
+    return {role: Api(session_stack.gateway_url, api_keys[name])
             for role, name in (("admin", "admin"), ("store", "store"), ("shop", "frontend"))}
 
 

@@ -45,8 +45,8 @@ def category_id(admin) -> int:
 
 
 @pytest.fixture(scope="module")
-def products_table(aws, local_stack):
-    table = local_stack.stack.physical_id("InventoryProductsTable")
+def products_table(aws, session_stack):
+    table = session_stack.stack.physical_id("InventoryProductsTable")
     return lambda: (aws("dynamodb"), table)
 
 
@@ -66,10 +66,10 @@ def rename_behind_the_api(products_table, product_id: int, name: str) -> None:
                     ExpressionAttributeValues={":n": {"S": name}})
 
 
-def record(local_stack, response) -> dict:
+def record(session_stack, response) -> dict:
     """The gateway's access-log record of this response (its x-amzn-RequestId)."""
     request_id = response.headers["x-amzn-RequestId"]
-    path = local_stack.log_dir / "gateway-access.log"
+    path = session_stack.log_dir / "gateway-access.log"
 
     def find():
         for line in reversed(path.read_text().splitlines()):
@@ -82,7 +82,7 @@ def record(local_stack, response) -> dict:
     return found
 
 
-def served_from_cache(admin, local_stack, products_table, pid: int, query: dict | None = None,
+def served_from_cache(admin, session_stack, products_table, pid: int, query: dict | None = None,
                       headers: dict | None = None, attempts: int = 3):
     """(first, second): GET the product, rename it behind the API, GET it again (with `query`
     and `headers`); the second must be a hit that answers the first's body. Tried again only if
@@ -93,7 +93,7 @@ def served_from_cache(admin, local_stack, products_table, pid: int, query: dict 
         rename_behind_the_api(products_table, pid, f"renamed {uuid.uuid4().hex[:6]}")
         second = admin.get(f"/api/v1/products/{pid}", params=query or {}, headers=headers or {})
         assert second.status_code == 200, second.text
-        if record(local_stack, second)["cacheStatus"] == "HIT":
+        if record(session_stack, second)["cacheStatus"] == "HIT":
             assert second.json() == first.json()  # the function, which reads the new name, was not asked
             return first, second
     pytest.fail("the second request was never answered from the cache")
@@ -108,10 +108,10 @@ def name_of(admin, product_id: int, **headers) -> str:
 # --------------------------------------------------------------------------- deployed settings
 
 
-def test_the_stage_has_the_cache_cluster_and_the_method_settings(aws, local_stack):
+def test_the_stage_has_the_cache_cluster_and_the_method_settings(aws, session_stack):
     apigw = aws("apigateway")
-    api_id = local_stack.stack.outputs["ApiId"]
-    stage = apigw.get_stage(restApiId=api_id, stageName=local_stack.stage)
+    api_id = session_stack.stack.outputs["ApiId"]
+    stage = apigw.get_stage(restApiId=api_id, stageName=session_stack.stage)
     assert stage["cacheClusterEnabled"] is True and stage["cacheClusterSize"] == "0.5"
     settings = stage["methodSettings"]
     for key in (LIST, ITEM, "~1api~1v1~1categories/GET", "~1api~1v1~1suppliers/GET", "~1api~1v1~1locations/GET"):
@@ -132,21 +132,21 @@ def test_the_stage_has_the_cache_cluster_and_the_method_settings(aws, local_stac
 # --------------------------------------------------------------------------- hits, misses, TTL
 
 
-def test_a_miss_then_a_hit_answered_without_the_function_until_the_ttl_passes(admin, local_stack, category_id,
+def test_a_miss_then_a_hit_answered_without_the_function_until_the_ttl_passes(admin, session_stack, category_id,
                                                                               products_table):
     pid = new_product(admin, category_id)["product_id"]
-    first, second = served_from_cache(admin, local_stack, products_table, pid)
+    first, second = served_from_cache(admin, session_stack, products_table, pid)
     assert first.json()["name"] == "cached v1"
-    miss, hit = record(local_stack, first), record(local_stack, second)
+    miss, hit = record(session_stack, first), record(session_stack, second)
     assert (miss["cacheStatus"], hit["cacheStatus"]) == ("MISS", "HIT")
     assert miss["integrationLatency"] is not None and hit["integrationLatency"] is None
-    assert hit["status"] == 200 and hit["apiKeyName"] == f"{local_stack.stack_name}-admin"  # counted as usual
+    assert hit["status"] == 200 and hit["apiKeyName"] == f"{session_stack.stack_name}-admin"  # counted as usual
     # the entry expires after the method's TTL; the next request goes to the function
     rename_behind_the_api(products_table, pid, "cached v2")
     assert eventually(lambda: name_of(admin, pid) == "cached v2"), "the entry never expired"
 
 
-def test_each_path_parameter_and_query_string_value_has_its_own_entry(admin, local_stack, category_id,
+def test_each_path_parameter_and_query_string_value_has_its_own_entry(admin, session_stack, category_id,
                                                                       products_table):
     a, b = new_product(admin, category_id), new_product(admin, category_id)
     assert name_of(admin, a["product_id"]) == name_of(admin, b["product_id"]) == "cached v1"
@@ -160,38 +160,38 @@ def test_each_path_parameter_and_query_string_value_has_its_own_entry(admin, loc
     assert (len(one), len(two)) == (1, 2)
     # a query string that is not a cache key shares the path's entry (API Gateway keys on
     # declared cache key parameters only)
-    served_from_cache(admin, local_stack, products_table, a["product_id"], query={"utm_source": "e2e"})
+    served_from_cache(admin, session_stack, products_table, a["product_id"], query={"utm_source": "e2e"})
 
 
-def test_writes_are_never_cached_and_do_not_invalidate_the_entry(admin, local_stack, category_id):
+def test_writes_are_never_cached_and_do_not_invalidate_the_entry(admin, session_stack, category_id):
     product = new_product(admin, category_id, price="10.00")
     pid = product["product_id"]
     assert admin.get(f"/api/v1/products/{pid}").json()["price"] == "10.00"
     for price in ("11.00", "12.00"):
         updated = admin.put(f"/api/v1/products/{pid}", json={"price": price})
         assert updated.status_code == 200 and updated.json()["price"] == price
-        assert record(local_stack, updated)["cacheStatus"] is None
+        assert record(session_stack, updated)["cacheStatus"] is None
     # as on AWS, a read within the TTL after a write is stale (the entry predates the write) ...
     read = admin.get(f"/api/v1/products/{pid}")
-    assert read.json()["price"] == ("10.00" if record(local_stack, read)["cacheStatus"] == "HIT" else "12.00")
+    assert read.json()["price"] == ("10.00" if record(session_stack, read)["cacheStatus"] == "HIT" else "12.00")
     # ... and never after it
     assert eventually(lambda: admin.get(f"/api/v1/products/{pid}").json()["price"] == "12.00")
 
 
-def test_errors_are_never_cached(admin, local_stack, category_id, products_table):
+def test_errors_are_never_cached(admin, session_stack, category_id, products_table):
     product = new_product(admin, category_id)
     pid = product["product_id"]
     assert admin.delete(f"/api/v1/products/{pid}").status_code == 204
     gone = admin.get(f"/api/v1/products/{pid}")
-    assert gone.status_code == 404 and record(local_stack, gone)["cacheStatus"] == "MISS"
+    assert gone.status_code == 404 and record(session_stack, gone)["cacheStatus"] == "MISS"
     ddb, table = products_table()  # undelete it behind the API's back: a cached 404 would hide it
     ddb.update_item(TableName=table, Key={"product_id": {"N": str(pid)}}, UpdateExpression="REMOVE deleted_at")
     back = admin.get(f"/api/v1/products/{pid}")
-    assert back.status_code == 200 and record(local_stack, back)["cacheStatus"] == "MISS"
+    assert back.status_code == 200 and record(session_stack, back)["cacheStatus"] == "MISS"
     for _ in range(2):
         invalid = admin.get("/api/v1/products", params={"limit": "1000", "search": pid})
         assert invalid.status_code == 422
-        rec = record(local_stack, invalid)
+        rec = record(session_stack, invalid)
         assert rec["cacheStatus"] == "MISS" and rec["integrationLatency"] is not None
 
 
@@ -199,35 +199,35 @@ def test_errors_are_never_cached(admin, local_stack, category_id, products_table
 
 
 def test_cache_control_max_age_0_needs_authorization_and_gets_the_cached_answer_with_a_warning(
-        admin, local_stack, category_id, products_table):
+        admin, session_stack, category_id, products_table):
     # API keys are no IAM identity: nobody holds execute-api:InvalidateCache, the default
     # strategy (SUCCEED_WITH_RESPONSE_HEADER) answers from the cache and says so
     pid = new_product(admin, category_id)["product_id"]
-    _, response = served_from_cache(admin, local_stack, products_table, pid, headers={"Cache-Control": "max-age=0"})
+    _, response = served_from_cache(admin, session_stack, products_table, pid, headers={"Cache-Control": "max-age=0"})
     assert response.headers["Warning"] == WARNING
     assert "Warning" not in admin.get(f"/api/v1/products/{pid}").headers
 
 
 @pytest.fixture()
-def stage_settings(aws, local_stack):
+def stage_settings(aws, session_stack):
     """Patch the stage's method settings as `aws apigateway update-stage` does; restored after."""
-    apigw, api_id = aws("apigateway"), local_stack.stack.outputs["ApiId"]
+    apigw, api_id = aws("apigateway"), session_stack.stack.outputs["ApiId"]
     patched: list[str] = []
 
     def patch(key: str, setting: str, value: str) -> None:
-        apigw.update_stage(restApiId=api_id, stageName=local_stack.stage, patchOperations=[
+        apigw.update_stage(restApiId=api_id, stageName=session_stack.stage, patchOperations=[
             {"op": "replace", "path": f"/{key}/caching/{setting}", "value": value}])
         patched.append(key)
 
     yield patch
-    apigw.update_stage(restApiId=api_id, stageName=local_stack.stage, patchOperations=[
+    apigw.update_stage(restApiId=api_id, stageName=session_stack.stage, patchOperations=[
         op for key in set(patched) for op in (
             {"op": "replace", "path": f"/{key}/caching/requireAuthorizationForCacheControl", "value": "true"},
             {"op": "replace", "path": f"/{key}/caching/unauthorizedCacheControlHeaderStrategy",
              "value": "SUCCEED_WITH_RESPONSE_HEADER"})])
 
 
-def test_the_stages_cache_control_settings_fail_with_403_or_let_anyone_refresh(admin, local_stack, category_id,
+def test_the_stages_cache_control_settings_fail_with_403_or_let_anyone_refresh(admin, session_stack, category_id,
                                                                               products_table, stage_settings):
     product = new_product(admin, category_id)
     pid, sku = product["product_id"], product["sku"]
@@ -259,7 +259,7 @@ def test_the_stages_cache_control_settings_fail_with_403_or_let_anyone_refresh(a
     assert eventually(refreshed), "requireAuthorizationForCacheControl=false never applied"
     rename_behind_the_api(products_table, pid, "cached v3")
     after = listed()  # the refreshed answer replaced the entry
-    assert record(local_stack, after)["cacheStatus"] == "HIT" and after.json()["items"][0]["name"] == "cached v2"
+    assert record(session_stack, after)["cacheStatus"] == "HIT" and after.json()["items"][0]["name"] == "cached v2"
 
 
 # --------------------------------------------------------------------------- metrics
@@ -276,33 +276,33 @@ def cloudwatch_sum(aws, name: str, dimensions: dict[str, str]) -> float:
     return sum(answer["MetricDataResults"][0]["Values"])
 
 
-def prometheus(local_stack, name: str, **labels: str) -> float:
+def prometheus(session_stack, name: str, **labels: str) -> float:
     from prometheus_client.parser import text_string_to_metric_families
 
-    text = requests.get(f"{local_stack.endpoint_url}/metrics", timeout=10).text
+    text = requests.get(f"{session_stack.endpoint_url}/metrics", timeout=10).text
     return sum(s.value for family in text_string_to_metric_families(text) for s in family.samples
                if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
 
 
 @PROMETHEUS
-def test_cache_hits_and_misses_reach_cloudwatch_and_prometheus(admin, aws, local_stack):
-    api = {"ApiName": local_stack.api_name, "Stage": local_stack.stage}
+def test_cache_hits_and_misses_reach_cloudwatch_and_prometheus(admin, aws, session_stack):
+    api = {"ApiName": session_stack.api_name, "Stage": session_stack.stage}
     per_method = {**api, "Resource": "/api/v1/locations", "Method": "GET"}
-    labels = {"api": local_stack.api_name, "stage": local_stack.stage, "resource": "/api/v1/locations", "method": "GET"}
+    labels = {"api": session_stack.api_name, "stage": session_stack.stage, "resource": "/api/v1/locations", "method": "GET"}
     before = {name: cloudwatch_sum(aws, name, per_method) for name in ("CacheHitCount", "CacheMissCount")}
     before_total = cloudwatch_sum(aws, "CacheHitCount", api)
-    prom_before = {name: prometheus(local_stack, name, **labels)
+    prom_before = {name: prometheus(session_stack, name, **labels)
                    for name in ("aws_apigateway_cache_hits_total", "aws_apigateway_cache_misses_total")}
     statuses = []
     for limit in (7, 8, 9):  # keys no other test uses: one miss, then hits
-        statuses += [record(local_stack, admin.get("/api/v1/locations", params={"limit": str(limit)}))["cacheStatus"]
+        statuses += [record(session_stack, admin.get("/api/v1/locations", params={"limit": str(limit)}))["cacheStatus"]
                      for _ in range(3)]
     hits, misses = statuses.count("HIT"), statuses.count("MISS")
     assert misses >= 3 and hits >= 1 and hits + misses == 9, statuses
     assert eventually(lambda: cloudwatch_sum(aws, "CacheHitCount", per_method) >= before["CacheHitCount"] + hits, 30)
     assert eventually(lambda: cloudwatch_sum(aws, "CacheMissCount", per_method) >= before["CacheMissCount"] + misses, 30)
     assert cloudwatch_sum(aws, "CacheHitCount", api) >= before_total + hits
-    assert eventually(lambda: prometheus(local_stack, "aws_apigateway_cache_hits_total", **labels)
+    assert eventually(lambda: prometheus(session_stack, "aws_apigateway_cache_hits_total", **labels)
                       >= prom_before["aws_apigateway_cache_hits_total"] + hits, 30)
-    assert prometheus(local_stack, "aws_apigateway_cache_misses_total", **labels) >= (
+    assert prometheus(session_stack, "aws_apigateway_cache_misses_total", **labels) >= (
         prom_before["aws_apigateway_cache_misses_total"] + misses)

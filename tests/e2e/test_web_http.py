@@ -13,8 +13,8 @@ from tests.conftest import Api
 
 
 @pytest.fixture(scope="module")
-def web(local_stack):
-    return local_stack.gateway_url
+def web(session_stack):
+    return session_stack.gateway_url
 
 
 def _get(url: str, session: requests.Session | None = None) -> requests.Response:
@@ -72,14 +72,14 @@ def test_a_key_the_api_refuses_is_said_so(web):
     assert short.status_code == 400 and "API key" in short.text and "at least 20 characters" in short.text
 
 
-def test_a_used_up_quota_is_a_clear_429_page(web, local_stack, aws):
+def test_a_used_up_quota_is_a_clear_429_page(web, session_stack, aws):
     apigw = aws("apigateway")
     key_value = "web-quota-test-key-0123456789"
     key = apigw.create_api_key(name="web-quota-test", enabled=True, value=key_value, tags={"role": "store"})
     plan = apigw.create_usage_plan(name="web-quota-test", quota={"limit": 3, "period": "DAY"},
-                                   apiStages=[{"apiId": local_stack.stack.outputs["ApiId"], "stage": local_stack.stage}])
+                                   apiStages=[{"apiId": session_stack.stack.outputs["ApiId"], "stage": session_stack.stage}])
     apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
-    probe = Api(local_stack.gateway_url, key_value)
+    probe = Api(session_stack.gateway_url, key_value)
     for _ in range(100):   # the authorizer and the gateway re-read keys and plans every few seconds
         if probe.get("/api/v1/categories").status_code not in (401, 403):   # the first request that counts (1 of 3)
             break

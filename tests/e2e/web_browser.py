@@ -48,19 +48,19 @@ def _name(item) -> str:
 
 
 @pytest.fixture()
-def page(browser, local_stack, request):
+def page(browser, session_stack, request):
     """A new browser context (no cookies) on the gateway, 1280 px wide; screenshot after the test."""
-    yield from _page(browser, local_stack, request, {"width": 1280, "height": 900})
+    yield from _page(browser, session_stack, request, {"width": 1280, "height": 900})
 
 
 @pytest.fixture()
-def phone(browser, local_stack, request):
+def phone(browser, session_stack, request):
     """The same, 360 px wide (a phone)."""
-    yield from _page(browser, local_stack, request, {"width": 360, "height": 740})
+    yield from _page(browser, session_stack, request, {"width": 360, "height": 740})
 
 
-def _page(browser, local_stack, request, viewport):
-    context = browser.new_context(base_url=local_stack.gateway_url, viewport=viewport)
+def _page(browser, session_stack, request, viewport):
+    context = browser.new_context(base_url=session_stack.gateway_url, viewport=viewport)
     context.set_default_timeout(30_000)
     page = context.new_page()
     console: list[str] = []

@@ -19,37 +19,37 @@ from infra.deploy.resources import code_sha256
 from infra.deploy.template import load_yaml
 from sagas.logic.history import execution_of
 
-pytestmark = pytest.mark.integration  # starts the whole stack (the session's local_stack)
+pytestmark = pytest.mark.integration  # starts the whole stack (the session's session_stack)
 
 ROOT = Path(__file__).resolve().parents[2]
 ECHO_STACK = Path(__file__).parent / "fixtures" / "echo_stack" / "template.yaml"
 
 
-def aws_cli(local_stack, *args: str) -> dict:
+def aws_cli(session_stack, *args: str) -> dict:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": local_stack.region}
-    result = subprocess.run([str(Path(sys.executable).parent / "aws"), "--endpoint-url", local_stack.endpoint_url,
+           "AWS_DEFAULT_REGION": session_stack.region}
+    result = subprocess.run([str(Path(sys.executable).parent / "aws"), "--endpoint-url", session_stack.endpoint_url,
                              "--output", "json", *args], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout) if result.stdout.strip() else {}
 
 
 @pytest.fixture(scope="module")
-def echo_stack(local_stack):
-    return deploy(local_stack.endpoint_url, template_path=ECHO_STACK, stack_name="echo",
-                  region=local_stack.region)
+def echo_stack(session_stack):
+    return deploy(session_stack.endpoint_url, template_path=ECHO_STACK, stack_name="echo",
+                  region=session_stack.region)
 
 
-def test_cli_lists_the_inventory_tables(local_stack):
-    tables = aws_cli(local_stack, "dynamodb", "list-tables")["TableNames"]
+def test_cli_lists_the_inventory_tables(session_stack):
+    tables = aws_cli(session_stack, "dynamodb", "list-tables")["TableNames"]
     assert any(t.startswith("retail-") and "Product" in t for t in tables), tables
 
 
-def test_cli_lambda_invoke_runs_the_real_handler(local_stack, tmp_path):
+def test_cli_lambda_invoke_runs_the_real_handler(session_stack, tmp_path):
     out = tmp_path / "out.json"
     event = {"resource": "/api/v1/health/details", "path": "/api/v1/health/details", "httpMethod": "GET",
              "headers": {}, "requestContext": {"requestId": "cli-test", "stage": "prod"}}
-    meta = aws_cli(local_stack, "lambda", "invoke", "--function-name", "retail-HealthFunction",
+    meta = aws_cli(session_stack, "lambda", "invoke", "--function-name", "retail-HealthFunction",
                    "--payload", json.dumps(event), str(out))
     assert meta["StatusCode"] == 200 and "FunctionError" not in meta
     response = json.loads(out.read_text())
@@ -59,7 +59,7 @@ def test_cli_lambda_invoke_runs_the_real_handler(local_stack, tmp_path):
     assert [d["status"] for d in body["dependencies"] if d["type"] == "stepfunctions"] == ["ACTIVE"]
 
 
-def test_every_deployed_function_runs_its_own_domain_s_package(aws, local_stack):
+def test_every_deployed_function_runs_its_own_domain_s_package(aws, session_stack):
     """Per-domain packaging (docs/adr/0002-per-domain-packaging.md): each function of the stack
     runs the package `make build-<LogicalId>` of functions/Makefile builds, as `sam build` would:
     its handler's domain and the shared package; one package per domain (the function serving
@@ -70,7 +70,7 @@ def test_every_deployed_function_runs_its_own_domain_s_package(aws, local_stack)
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         built = CodeSource(ROOT / "functions", logical_id).package()
-        deployed = aws("lambda").get_function_configuration(FunctionName=local_stack.stack.physical_id(logical_id))
+        deployed = aws("lambda").get_function_configuration(FunctionName=session_stack.stack.physical_id(logical_id))
         assert deployed["CodeSha256"] == code_sha256(built), logical_id
         if logical_id != "InventoryFunction":
             packages.setdefault(resource["Properties"]["Handler"].split(".")[0], set()).add(deployed["CodeSha256"])
@@ -78,23 +78,23 @@ def test_every_deployed_function_runs_its_own_domain_s_package(aws, local_stack)
     assert len(set().union(*packages.values())) == len(packages)
 
 
-def test_the_deployed_openapi_route_serves_the_whole_api_s_document(aws, local_stack):
+def test_the_deployed_openapi_route_serves_the_whole_api_s_document(aws, session_stack):
     """The function serving GET /api/v1/openapi.json has its own domain's code only: its package
     holds the generated docs/openapi.json (functions/Makefile), which it serves."""
     event = {"resource": "/api/v1/openapi.json", "path": "/api/v1/openapi.json", "httpMethod": "GET",
-             "headers": {}, "requestContext": {"requestId": "openapi-test", "stage": local_stack.stage}}
-    reply = aws("lambda").invoke(FunctionName=local_stack.stack.physical_id("InventoryFunction"),
+             "headers": {}, "requestContext": {"requestId": "openapi-test", "stage": session_stack.stage}}
+    reply = aws("lambda").invoke(FunctionName=session_stack.stack.physical_id("InventoryFunction"),
                                  Payload=json.dumps(event).encode())
     response = json.loads(reply["Payload"].read())
     assert "FunctionError" not in reply and response["statusCode"] == 200, response
     assert json.loads(response["body"]) == json.loads((ROOT / "docs" / "openapi.json").read_text())
 
 
-def test_the_stage_has_the_templates_access_log_settings(aws, local_stack):
+def test_the_stage_has_the_templates_access_log_settings(aws, session_stack):
     apigw = aws("apigateway")
-    api = next(a for a in apigw.get_rest_apis()["items"] if a["name"] == local_stack.api_name)
-    settings = apigw.get_stage(restApiId=api["id"], stageName=local_stack.stage)["accessLogSettings"]
-    group = f"/aws/apigateway/{local_stack.stack_name}-access"
+    api = next(a for a in apigw.get_rest_apis()["items"] if a["name"] == session_stack.api_name)
+    settings = apigw.get_stage(restApiId=api["id"], stageName=session_stack.stage)["accessLogSettings"]
+    group = f"/aws/apigateway/{session_stack.stack_name}-access"
     assert settings["destinationArn"].split(":log-group:")[1].removesuffix(":*") == group
     assert '"requestId":"$context.requestId"' in settings["format"]
     assert any(g["logGroupName"] == group for g in aws("logs").describe_log_groups(logGroupNamePrefix=group)["logGroups"])
@@ -187,14 +187,14 @@ def test_reserved_concurrency_from_the_template_reaches_the_function(aws, echo_s
     assert concurrency["ReservedConcurrentExecutions"] == 2
 
 
-def test_deploying_again_changes_nothing(aws, local_stack, echo_stack):
-    again = deploy(local_stack.endpoint_url, template_path=ECHO_STACK, stack_name="echo", region=local_stack.region)
+def test_deploying_again_changes_nothing(aws, session_stack, echo_stack):
+    again = deploy(session_stack.endpoint_url, template_path=ECHO_STACK, stack_name="echo", region=session_stack.region)
     assert again.changes == []
     assert again.outputs == echo_stack.outputs
     # as CloudFormation: a deploy that changes nothing leaves the stack as it was (no UPDATE_COMPLETE)
     assert aws("cloudformation").describe_stacks(StackName="echo")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
-    main = deploy(local_stack.endpoint_url, stack_name=local_stack.stack_name, region=local_stack.region,
-                  parameters=local_stack.parameters)
+    main = deploy(session_stack.endpoint_url, stack_name=session_stack.stack_name, region=session_stack.region,
+                  parameters=session_stack.parameters)
     assert main.changes == []
 
 

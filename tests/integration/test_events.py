@@ -14,13 +14,13 @@ FINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
 @pytest.fixture(scope="module")
-def outcomes(aws, local_stack) -> dict[str, tuple[object, dict]]:
+def outcomes(aws, session_stack) -> dict[str, tuple[object, dict]]:
     """fixture path -> (what it answered, the answer), invoked once each, in order."""
     lam, sfn = aws("lambda"), aws("stepfunctions")
     seen = {}
     for fixture in FIXTURES:
         payload = (EVENTS / fixture.path).read_bytes()   # the committed file, as a developer uses it
-        target = local_stack.stack.physical_id(fixture.function)
+        target = session_stack.stack.physical_id(fixture.function)
         if fixture.function == "OrderSagaStateMachine":
             arn = sfn.start_execution(stateMachineArn=target, name=json.loads(payload)["saga_id"],
                                       input=payload.decode())["executionArn"]
@@ -54,7 +54,7 @@ def test_stream_records_report_no_failed_item(outcomes):
             assert outcomes[fixture.path][1] == {"batchItemFailures": []}, fixture.path
 
 
-def test_every_rest_route_of_the_api_functions_has_an_event(local_stack):
+def test_every_rest_route_of_the_api_functions_has_an_event(session_stack):
     """Each route of the template's API functions (the web back office's pages and the test hooks
     aside) has at least one fixture."""
     from infra.deploy.template import load_yaml

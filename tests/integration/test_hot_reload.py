@@ -23,26 +23,26 @@ ROOT = Path(__file__).resolve().parents[2]
 WAIT = 30.0   # generous: the suite may run on two busy cores
 
 
-def watched_copy(fixture: Path, stack_name: str, local_stack, tmp_path, caplog):
+def watched_copy(fixture: Path, stack_name: str, session_stack, tmp_path, caplog):
     folder = tmp_path / "stack"
     shutil.copytree(fixture, folder)
-    stack = deploy(local_stack.endpoint_url, template_path=folder / "template.yaml", stack_name=stack_name,
-                   region=local_stack.region)
+    stack = deploy(session_stack.endpoint_url, template_path=folder / "template.yaml", stack_name=stack_name,
+                   region=session_stack.region)
     caplog.set_level(logging.INFO, logger="hot-reload")
-    watcher = HotReload(local_stack.endpoint_url, stack, folder / "template.yaml", region=local_stack.region,
+    watcher = HotReload(session_stack.endpoint_url, stack, folder / "template.yaml", region=session_stack.region,
                         interval=0.2).start()
     yield folder, stack
     watcher.stop()
 
 
 @pytest.fixture
-def reload_stack(local_stack, tmp_path, caplog):
-    yield from watched_copy(FIXTURE, "reload", local_stack, tmp_path, caplog)
+def reload_stack(session_stack, tmp_path, caplog):
+    yield from watched_copy(FIXTURE, "reload", session_stack, tmp_path, caplog)
 
 
 @pytest.fixture
-def domains_stack(local_stack, tmp_path, caplog):
-    yield from watched_copy(DOMAINS, "domains", local_stack, tmp_path, caplog)
+def domains_stack(session_stack, tmp_path, caplog):
+    yield from watched_copy(DOMAINS, "domains", session_stack, tmp_path, caplog)
 
 
 def invoke(aws, name: str) -> tuple[dict, str | None]:

@@ -3,7 +3,7 @@
 directory; it serves the same products, sales, orders and saga histories, keeps the web
 session secret, and does not load the demo data twice.
 
-These stacks are this module's own (the session's ``local_stack`` is in memory), with a small
+These stacks are this module's own (the session's ``session_stack`` is in memory), with a small
 demo data set: the inventory's warehouse, categories and suppliers and 3 products."""
 from __future__ import annotations
 

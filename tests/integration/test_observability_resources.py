@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-pytestmark = pytest.mark.integration  # starts the whole stack (the session's local_stack)
+pytestmark = pytest.mark.integration  # starts the whole stack (the session's session_stack)
 
 DASHBOARDS = ("gateway-overview", "services-performance", "business", "saga")
 ALARMS = ("api-5xx-rate", "api-latency-p95", "saga-failed", "throttling", "low-stock")
@@ -17,8 +17,8 @@ def cloudwatch(aws):
     return aws("cloudwatch")
 
 
-def test_the_four_dashboards_are_deployed(cloudwatch, local_stack):
-    stack = local_stack.stack_name
+def test_the_four_dashboards_are_deployed(cloudwatch, session_stack):
+    stack = session_stack.stack_name
     names = {d["DashboardName"] for d in cloudwatch.list_dashboards(DashboardNamePrefix=f"{stack}-")["DashboardEntries"]}
     assert {f"{stack}-{suffix}" for suffix in DASHBOARDS} <= names
     for suffix in DASHBOARDS:
@@ -26,21 +26,21 @@ def test_the_four_dashboards_are_deployed(cloudwatch, local_stack):
         assert body["widgets"]
         text = json.dumps(body)
         assert "${" not in text  # every Fn::Sub variable was resolved
-        assert f'"region": "{local_stack.region}"' in text
+        assert f'"region": "{session_stack.region}"' in text
 
 
-def test_dashboards_name_the_deployed_api_functions_and_alarms(cloudwatch, local_stack):
-    stack = local_stack.stack_name
+def test_dashboards_name_the_deployed_api_functions_and_alarms(cloudwatch, session_stack):
+    stack = session_stack.stack_name
     gateway = cloudwatch.get_dashboard(DashboardName=f"{stack}-gateway-overview")["DashboardBody"]
-    assert f'"ApiName", "{stack}-api", "Stage", "{local_stack.parameters.get("StageName", "prod")}"' in gateway
+    assert f'"ApiName", "{stack}-api", "Stage", "{session_stack.parameters.get("StageName", "prod")}"' in gateway
     alarm_arn = cloudwatch.describe_alarms(AlarmNames=[f"{stack}-api-5xx-rate"])["MetricAlarms"][0]["AlarmArn"]
     assert alarm_arn in gateway
     services = cloudwatch.get_dashboard(DashboardName=f"{stack}-services-performance")["DashboardBody"]
-    assert f'"FunctionName", "{local_stack.stack.physical_id("InventoryFunction")}"' in services
+    assert f'"FunctionName", "{session_stack.stack.physical_id("InventoryFunction")}"' in services
 
 
-def test_the_five_alarms_are_deployed(cloudwatch, local_stack):
-    stack = local_stack.stack_name
+def test_the_five_alarms_are_deployed(cloudwatch, session_stack):
+    stack = session_stack.stack_name
     found = cloudwatch.describe_alarms(AlarmNames=[f"{stack}-{a}" for a in ALARMS])["MetricAlarms"]
     alarms = {a["AlarmName"].removeprefix(f"{stack}-"): a for a in found}
     assert set(alarms) == set(ALARMS)
@@ -73,8 +73,8 @@ def test_the_five_alarms_are_deployed(cloudwatch, local_stack):
     assert {m["Dimensions"][0]["Value"] for m in low} == {"inventory", "retail"}
 
 
-def test_the_access_log_throttle_metric_filter_is_deployed(aws, local_stack):
-    group = f"/aws/apigateway/{local_stack.stack_name}-access"
+def test_the_access_log_throttle_metric_filter_is_deployed(aws, session_stack):
+    group = f"/aws/apigateway/{session_stack.stack_name}-access"
     (metric_filter,) = aws("logs").describe_metric_filters(logGroupName=group)["metricFilters"]
     assert metric_filter["filterPattern"] == '{ $.status = "429" }'
     (transformation,) = metric_filter["metricTransformations"]

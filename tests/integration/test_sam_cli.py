@@ -23,81 +23,81 @@ ROOT = Path(__file__).resolve().parents[2]
 SAM = Path(sys.executable).with_name("sam")
 
 
-def sam_env(local_stack) -> dict[str, str]:
+def sam_env(session_stack) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return {**env, "AWS_ENDPOINT_URL": local_stack.endpoint_url, "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": local_stack.region, "AWS_REGION": local_stack.region,
+    return {**env, "AWS_ENDPOINT_URL": session_stack.endpoint_url, "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": session_stack.region, "AWS_REGION": session_stack.region,
             "SAM_CLI_TELEMETRY": "0"}
 
 
-def sam(local_stack, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(SAM), *args], cwd=ROOT, env=sam_env(local_stack), capture_output=True, text=True,
+def sam(session_stack, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(SAM), *args], cwd=ROOT, env=sam_env(session_stack), capture_output=True, text=True,
                             timeout=timeout)
     assert result.returncode == 0, f"sam {' '.join(args)}\n{result.stdout}\n{result.stderr}"
     return result
 
 
-def sam_json(local_stack, *args: str) -> object:
-    return json.loads(sam(local_stack, *args, "--output", "json").stdout)
+def sam_json(session_stack, *args: str) -> object:
+    return json.loads(sam(session_stack, *args, "--output", "json").stdout)
 
 
 # ---------------------------------------------------------------- CloudFormation's API
-def test_the_stack_is_a_cloudformation_stack(aws, local_stack):
+def test_the_stack_is_a_cloudformation_stack(aws, session_stack):
     cfn = aws("cloudformation")
-    stack = cfn.describe_stacks(StackName=local_stack.stack_name)["Stacks"][0]
+    stack = cfn.describe_stacks(StackName=session_stack.stack_name)["Stacks"][0]
     assert stack["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-    assert outputs == {k: str(v) for k, v in local_stack.stack.outputs.items()}
-    assert outputs["OrderSagaStateMachineArn"] == local_stack.stack.physical_id("OrderSagaStateMachine")
-    assert outputs["InventoryProductsTableName"] == local_stack.stack.physical_id("InventoryProductsTable")
-    assert outputs["AdminApiKeyId"] == local_stack.stack.physical_id("AdminApiKey")
-    assert outputs["ApiUrl"].startswith(f"https://{local_stack.stack.physical_id('RetailApi')}.execute-api.")
+    assert outputs == {k: str(v) for k, v in session_stack.stack.outputs.items()}
+    assert outputs["OrderSagaStateMachineArn"] == session_stack.stack.physical_id("OrderSagaStateMachine")
+    assert outputs["InventoryProductsTableName"] == session_stack.stack.physical_id("InventoryProductsTable")
+    assert outputs["AdminApiKeyId"] == session_stack.stack.physical_id("AdminApiKey")
+    assert outputs["ApiUrl"].startswith(f"https://{session_stack.stack.physical_id('RetailApi')}.execute-api.")
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
-    assert parameters["StageName"] == local_stack.stage and parameters["AdminApiKeyValue"] == "****"   # NoEcho
+    assert parameters["StageName"] == session_stack.stage and parameters["AdminApiKeyValue"] == "****"   # NoEcho
 
-    listed = [s for page in cfn.get_paginator("list_stack_resources").paginate(StackName=local_stack.stack_name)
+    listed = [s for page in cfn.get_paginator("list_stack_resources").paginate(StackName=session_stack.stack_name)
               for s in page["StackResourceSummaries"]]
     assert {s["LogicalResourceId"]: (s["PhysicalResourceId"], s["ResourceType"]) for s in listed} == {
-        lid: (str(made.ref), local_stack.stack.resource_types[lid]) for lid, made in local_stack.stack.resources.items()}
-    detail = cfn.describe_stack_resource(StackName=local_stack.stack_name,
+        lid: (str(made.ref), session_stack.stack.resource_types[lid]) for lid, made in session_stack.stack.resources.items()}
+    detail = cfn.describe_stack_resource(StackName=session_stack.stack_name,
                                          LogicalResourceId="InventoryFunction")["StackResourceDetail"]
     assert (detail["PhysicalResourceId"], detail["ResourceType"]) == (
-        local_stack.stack.physical_id("InventoryFunction"), "AWS::Lambda::Function")
-    assert len(cfn.describe_stack_resources(StackName=local_stack.stack_name)["StackResources"]) == len(listed)
-    assert cfn.get_template(StackName=local_stack.stack_name)["TemplateBody"] == (ROOT / "template.yaml").read_text()
+        session_stack.stack.physical_id("InventoryFunction"), "AWS::Lambda::Function")
+    assert len(cfn.describe_stack_resources(StackName=session_stack.stack_name)["StackResources"]) == len(listed)
+    assert cfn.get_template(StackName=session_stack.stack_name)["TemplateBody"] == (ROOT / "template.yaml").read_text()
 
 
 # ---------------------------------------------------------------- sam list
-def test_sam_list_resources(local_stack):
+def test_sam_list_resources(session_stack):
     resources = {r["LogicalResourceId"]: r["PhysicalResourceId"]
-                 for r in sam_json(local_stack, "list", "resources", "--stack-name", local_stack.stack_name)}
-    assert resources["InventoryFunction"] == local_stack.stack.physical_id("InventoryFunction")
-    assert resources["OrderSagaStateMachine"] == local_stack.stack.physical_id("OrderSagaStateMachine")
-    assert resources["RetailApi"] == local_stack.stack.physical_id("RetailApi")
+                 for r in sam_json(session_stack, "list", "resources", "--stack-name", session_stack.stack_name)}
+    assert resources["InventoryFunction"] == session_stack.stack.physical_id("InventoryFunction")
+    assert resources["OrderSagaStateMachine"] == session_stack.stack.physical_id("OrderSagaStateMachine")
+    assert resources["RetailApi"] == session_stack.stack.physical_id("RetailApi")
 
 
-def test_sam_list_endpoints(local_stack):
-    endpoints = {e["LogicalResourceId"]: e for e in sam_json(local_stack, "list", "endpoints", "--stack-name",
-                                                              local_stack.stack_name)}
+def test_sam_list_endpoints(session_stack):
+    endpoints = {e["LogicalResourceId"]: e for e in sam_json(session_stack, "list", "endpoints", "--stack-name",
+                                                              session_stack.stack_name)}
     api = endpoints["RetailApi"]
-    assert api["PhysicalResourceId"] == local_stack.stack.physical_id("RetailApi")
+    assert api["PhysicalResourceId"] == session_stack.stack.physical_id("RetailApi")
     assert api["CloudEndpoint"] == [
-        f"https://{api['PhysicalResourceId']}.execute-api.{local_stack.region}.amazonaws.com/{local_stack.stage}"]
+        f"https://{api['PhysicalResourceId']}.execute-api.{session_stack.region}.amazonaws.com/{session_stack.stage}"]
     methods = {m.split("[", 1)[0]: m for m in api["Methods"]}   # "/api/v1/products['post', 'get']"
     assert "'get'" in methods["/api/v1/products"] and "'post'" in methods["/api/v1/products"]
     assert "'get'" in methods["/api/v1/stock/{product_id}/movements"]
 
 
-def test_sam_list_stack_outputs(local_stack):
+def test_sam_list_stack_outputs(session_stack):
     outputs = {o["OutputKey"]: o["OutputValue"]
-               for o in sam_json(local_stack, "list", "stack-outputs", "--stack-name", local_stack.stack_name)}
-    assert outputs["OrderSagaStateMachineArn"] == local_stack.stack.physical_id("OrderSagaStateMachine")
-    assert outputs["RetailSalesTableName"] == local_stack.stack.physical_id("RetailSalesTable")
+               for o in sam_json(session_stack, "list", "stack-outputs", "--stack-name", session_stack.stack_name)}
+    assert outputs["OrderSagaStateMachineArn"] == session_stack.stack.physical_id("OrderSagaStateMachine")
+    assert outputs["RetailSalesTableName"] == session_stack.stack.physical_id("RetailSalesTable")
 
 
 # ---------------------------------------------------------------- sam remote invoke
-def test_sam_remote_invoke_a_function_with_an_event_file(local_stack):
-    result = sam(local_stack, "remote", "invoke", "--stack-name", local_stack.stack_name, "InventoryFunction",
+def test_sam_remote_invoke_a_function_with_an_event_file(session_stack):
+    result = sam(session_stack, "remote", "invoke", "--stack-name", session_stack.stack_name, "InventoryFunction",
                  "--event-file", "events/inventory/get-products.json", "--output", "json")
     answer = json.loads(result.stdout)
     response = json.loads(answer["Payload"])
@@ -106,8 +106,8 @@ def test_sam_remote_invoke_a_function_with_an_event_file(local_stack):
     assert "START RequestId" in tail and "REPORT RequestId" in tail
 
 
-def test_sam_remote_invoke_the_order_saga(local_stack):
-    result = sam(local_stack, "remote", "invoke", "--stack-name", local_stack.stack_name, "OrderSagaStateMachine",
+def test_sam_remote_invoke_the_order_saga(session_stack):
+    result = sam(session_stack, "remote", "invoke", "--stack-name", session_stack.stack_name, "OrderSagaStateMachine",
                  "--event-file", "events/sagas/order-saga-completed.json", "--output", "json")
     execution = json.loads(result.stdout)
     assert execution["status"] == "SUCCEEDED", execution
@@ -115,17 +115,17 @@ def test_sam_remote_invoke_the_order_saga(local_stack):
 
 
 # ---------------------------------------------------------------- sam logs
-def invoke_inventory(aws, local_stack) -> str:
+def invoke_inventory(aws, session_stack) -> str:
     """Invokes InventoryFunction; returns the invocation's request id, on its START/END/REPORT lines."""
     event = (ROOT / "events/inventory/get-product.json").read_bytes()
-    result = aws("lambda").invoke(FunctionName=local_stack.stack.physical_id("InventoryFunction"), Payload=event,
+    result = aws("lambda").invoke(FunctionName=session_stack.stack.physical_id("InventoryFunction"), Payload=event,
                                   LogType="Tail")
     return re.search(r"START RequestId: (\S+)", base64.b64decode(result["LogResult"]).decode())[1]
 
 
 @pytest.fixture(scope="module")
-def marked_invocation(aws, local_stack) -> str:
-    return invoke_inventory(aws, local_stack)
+def marked_invocation(aws, session_stack) -> str:
+    return invoke_inventory(aws, session_stack)
 
 
 def log_lines(out: str) -> list[str]:
@@ -133,14 +133,14 @@ def log_lines(out: str) -> list[str]:
     return [line for line in out.splitlines() if re.match(r"\d{4}/\d\d/\d\d/\[", line)]
 
 
-def test_sam_logs_of_a_function(local_stack, marked_invocation):
-    out = sam(local_stack, "logs", "--stack-name", local_stack.stack_name, "-n", "InventoryFunction",
+def test_sam_logs_of_a_function(session_stack, marked_invocation):
+    out = sam(session_stack, "logs", "--stack-name", session_stack.stack_name, "-n", "InventoryFunction",
               "-s", "3min ago").stdout
     assert marked_invocation in out and "REPORT RequestId" in out
 
 
-def test_sam_logs_filter(local_stack, marked_invocation):
-    out = sam(local_stack, "logs", "--stack-name", local_stack.stack_name, "-n", "InventoryFunction",
+def test_sam_logs_filter(session_stack, marked_invocation):
+    out = sam(session_stack, "logs", "--stack-name", session_stack.stack_name, "-n", "InventoryFunction",
               "-s", "3min ago", "--filter", f'"{marked_invocation}"').stdout
     lines = log_lines(out)
     assert all(marked_invocation in line for line in lines), out
@@ -148,11 +148,11 @@ def test_sam_logs_filter(local_stack, marked_invocation):
         "START", "END", "REPORT"}, out
 
 
-def test_sam_logs_tail_follows_new_lines(aws, local_stack):
+def test_sam_logs_tail_follows_new_lines(aws, session_stack):
     """``--tail`` keeps polling: each invocation made while it runs shows up; then it is killed.
     (It starts 10 s back: the default 10 minutes of a whole test session take sam minutes to print.)"""
-    proc = subprocess.Popen([str(SAM), "logs", "--stack-name", local_stack.stack_name, "-n", "InventoryFunction",
-                             "--tail", "-s", "10sec ago"], cwd=ROOT, env={**sam_env(local_stack), "PYTHONUNBUFFERED": "1"},
+    proc = subprocess.Popen([str(SAM), "logs", "--stack-name", session_stack.stack_name, "-n", "InventoryFunction",
+                             "--tail", "-s", "10sec ago"], cwd=ROOT, env={**sam_env(session_stack), "PYTHONUNBUFFERED": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     selector = selectors.DefaultSelector()
     selector.register(proc.stdout, selectors.EVENT_READ)
@@ -170,7 +170,7 @@ def test_sam_logs_tail_follows_new_lines(aws, local_stack):
 
     try:
         for _ in range(2):   # the second one is logged after sam has printed the first: it is following
-            request_id = invoke_inventory(aws, local_stack)
+            request_id = invoke_inventory(aws, session_stack)
             assert read_until(f"REPORT RequestId: {request_id}"), printed[-3000:].decode(errors="replace")
     finally:
         proc.kill()
