@@ -1,5 +1,5 @@
 """The inventory interface function (``InventoryInterfaceFunction``) against DynamoDB (AWS's
-DynamoDB Local, as in the embedded cloud): what retail and e-commerce ask of inventory.
+DynamoDB Local, as in the embedded cloud): what retail, e-commerce and reporting ask of inventory.
 
 Its tables are created from template.yaml's definitions and it runs with the environment the
 template gives it. The calls go through the callers' own client (``shared.contracts.inventory``)
@@ -289,3 +289,93 @@ def test_a_bad_request_is_an_invalid_input_function_error(template, client):
         invoke_as_lambda(template, FUNCTION, {"operation": "drop_tables"})
     assert isinstance(remote_error({"errorType": "InvalidInput", "errorMessage": "bad"}), InventoryUnavailable)
     assert isinstance(remote_error({"errorType": "Sandbox.Timedout", "errorMessage": "timed out"}), InventoryUnavailable)
+
+
+# ---------------------------------------------------------------- reports (reporting's reads)
+def new_location() -> str:
+    from inventory.dal.tables import LocationRecord
+
+    location_id = f"report-{uuid.uuid4().hex[:8]}"
+    LocationRecord(location_id, name=f"Store {location_id}", kind="store", created_at=datetime.now(UTC)).save()
+    return location_id
+
+
+def discontinue(product_id: int, location_id: str) -> None:
+    """As inventory's soft delete leaves a deleted product's row."""
+    from inventory.dal.tables import StockRecord
+
+    StockRecord(product_id, location_id, available=4, reserved=0, reorder_level=2, discontinued=True,
+                updated_at=datetime.now(UTC)).save()
+
+
+def report_pages(location_id: str | None, limit: int) -> list[Any]:
+    """Every page of the stock report, ``limit`` rows at most per invoke, as a caller loops."""
+    from shared.contracts.inventory import StockReport, StockReportPage, invoke
+
+    pages, token = [], None
+    while True:
+        page = StockReportPage.model_validate(
+            invoke(FUNCTION, StockReport(location_id=location_id, limit=limit, page_token=token)))
+        assert len(page.rows) <= limit
+        pages.append(page)
+        if page.next_page_token is None:
+            return pages
+        token = page.next_page_token
+        assert len(pages) < 1000, "the report never ends"
+
+
+def test_stock_report_of_one_location_pages_through_its_live_rows(client):
+    here, elsewhere = new_location(), new_location()
+    products = [new_product(price=f"{n}.25", stock={here: n, elsewhere: 50}) for n in range(1, 6)]
+    gone = new_product(deleted=True)
+    discontinue(gone, here)
+    pages = report_pages(here, limit=2)
+    assert len(pages) >= 3  # 5 rows, 2 a page
+    assert [l.location_id for l in pages[0].locations] == [here] and pages[0].locations[0].name == f"Store {here}"
+    assert all(page.locations == [] for page in pages[1:])  # the locations come with the first page only
+    rows = [row for page in pages for row in page.rows]
+    assert sorted(row.product_id for row in rows) == products  # once each; the deleted product left out
+    assert {row.location_id for row in rows} == {here}
+    first = next(row for row in rows if row.product_id == products[0])
+    assert (first.available, first.reserved, first.reorder_level) == (1, 0, 2)
+    assert (first.sku, first.name, first.price) == (f"SKU-{products[0]:05d}", f"Product {products[0]}", Decimal("1.25"))
+    # the client loops the same pages (default limit: one page here)
+    assert [row for page in client.stock_report(here) for row in page.rows] == \
+        sorted(rows, key=lambda row: row.product_id)
+
+
+def test_stock_report_of_every_location_and_the_low_stock_count(client):
+    here, elsewhere = new_location(), new_location()
+    low = new_product(stock={here: 1, elsewhere: 2})  # reorder level 2: both rows low
+    fine = new_product(stock={here: 9})
+    gone = new_product(deleted=True)
+    discontinue(gone, elsewhere)  # a deleted product's row: left out
+    pages = report_pages(None, limit=3)
+    rows = [(row.product_id, row.location_id) for page in pages for row in page.rows]
+    assert len(rows) == len(set(rows))  # no row twice across pages
+    assert {(low, here), (low, elsewhere), (fine, here)} <= set(rows) and (gone, elsewhere) not in rows
+    assert {here, elsewhere} <= {location.location_id for location in pages[0].locations}
+    whole = [row for page in client.stock_report() for row in page.rows]
+    assert sorted((row.product_id, row.location_id) for row in whole) == sorted(rows)
+    assert client.count_low_stock() == sum(1 for row in whole if row.available <= row.reorder_level)
+
+
+def test_stock_report_refusals(client):
+    from shared.contracts.inventory import InventoryRefusal, InventoryUnavailable, StockReport, invoke
+
+    with pytest.raises(InventoryRefusal) as refused:
+        list(client.stock_report("store-404"))
+    assert refused.value.error_type == "LocationNotFound"
+    here = new_location()
+    for n in range(2):
+        new_product(stock={here: n + 5})
+    token = report_pages(here, limit=1)[0].next_page_token
+    assert token is not None
+    with pytest.raises(InventoryUnavailable):  # a token of another report: a caller bug
+        invoke(FUNCTION, StockReport(location_id=None, page_token=token))
+
+
+def test_products_with_deleted_ones_for_reports(client):
+    live, gone = new_product(), new_product(deleted=True)
+    assert sorted(client.get_products([live, gone], include_deleted=True)) == [live, gone]
+    assert list(client.get_products([live, gone])) == [live]

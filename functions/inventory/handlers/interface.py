@@ -1,5 +1,5 @@
-"""The inventory interface function (``InventoryInterfaceFunction``): what retail and e-commerce
-ask of inventory's catalogue and stock, invoked directly (no API event).
+"""The inventory interface function (``InventoryInterfaceFunction``): what retail, e-commerce and
+reporting ask of inventory's catalogue and stock, invoked directly (no API event).
 
 The event is one of the request models of ``shared.contracts.inventory`` (field ``operation``);
 an event that fails them raises ``InvalidInput`` (a caller bug). The answer is the operation's
@@ -23,10 +23,12 @@ from shared.contracts.inventory import (
     REQUEST,
     ApplyStockChanges,
     CloseLocation,
+    CountLowStock,
     GetProducts,
     GetStock,
     ListProducts,
     OpenLocation,
+    StockReport,
     error_message,
 )
 from shared.errors import AppError
@@ -44,6 +46,8 @@ OPERATIONS: dict[type, Any] = {
     ApplyStockChanges: interface.apply_stock_changes,
     OpenLocation: interface.open_location,
     CloseLocation: interface.close_location,
+    StockReport: interface.stock_report,
+    CountLowStock: interface.count_low_stock,
 }
 
 

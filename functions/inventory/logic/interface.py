@@ -1,6 +1,11 @@
 """The inventory interface: what other domains ask of inventory (``shared.contracts.inventory``).
 
-- **Catalogue reads** answer live products only (unknown and deleted ones are left out).
+- **Catalogue reads** answer live products only (unknown and deleted ones are left out;
+  ``get_products`` with ``include_deleted`` answers deleted ones too: names of past sales).
+- **Report reads** (``stock_report``, ``count_low_stock``, the reporting function's): live
+  stock rows page by page with their products' SKU, name and price and, on the first page, the
+  locations; the low-stock count (``available <= reorder_level``). ``LocationNotFound`` for
+  a report of a location that does not exist.
 - **apply_stock_changes** takes or puts back units at one location, every line in ONE
   transaction, all or nothing; stock never goes below zero (each decrement is conditioned on
   ``available >= units`` on a live row, so concurrent callers cannot both take the last units).
@@ -28,6 +33,7 @@ import time
 from aws_lambda_powertools import Logger
 
 from inventory.dal import changes as dal
+from inventory.dal import report as report_dal
 from inventory.dal.tables import AppliedChanges, LocationRecord, StockRecord
 from inventory.errors import LocationExists, LocationNotFound, ProductNotFound, ReferenceConflict
 from inventory.logic.reservations import find_shortages
@@ -36,12 +42,17 @@ from shared.contracts.inventory import (
     AppliedStockChanges,
     ApplyStockChanges,
     CloseLocation,
+    CountLowStock,
     GetProducts,
     GetStock,
     Location,
+    LowStockCount,
     OpenLocation,
     Product,
     Products,
+    ReportRow,
+    StockReport,
+    StockReportPage,
     StockRow,
     StockRows,
 )
@@ -60,7 +71,8 @@ def product_of(record) -> Product:
 
 def get_products(request: GetProducts) -> Products:
     found = dal.products(request.product_ids)
-    return Products(products=[product_of(record) for record in found.values() if record.deleted_at is None])
+    return Products(products=[product_of(record) for record in found.values()
+                              if request.include_deleted or record.deleted_at is None])
 
 
 def list_products() -> Products:
@@ -84,6 +96,40 @@ def get_stock(request: GetStock) -> StockRows:
             for row in rows.values()
         ],
     )
+
+
+# ---------------------------------------------------------------- reports
+def stock_report(request: StockReport) -> StockReportPage:
+    location_id = request.location_id
+    if location_id is not None:
+        location = dal.get_location(location_id)
+        if location is None:
+            raise LocationNotFound(location_id)
+    rows, token = report_dal.live_stock_page(location_id, limit=request.limit, page_token=request.page_token)
+    catalogue = dal.products(row.product_id for row in rows)
+    locations: list[Location] = []
+    if request.page_token is None:
+        locations = [location_of(location)] if location_id is not None else [
+            location_of(record) for record in report_dal.all_locations()
+        ]
+    return StockReportPage(
+        location_id=location_id,
+        locations=locations,
+        rows=[
+            ReportRow(
+                product_id=row.product_id, location_id=row.location_id, available=row.available or 0,
+                reserved=row.reserved or 0, reorder_level=row.reorder_level or 0,
+                **({"sku": product.sku, "name": product.name, "price": product.price}
+                   if (product := catalogue.get(row.product_id)) is not None else {}),
+            )
+            for row in rows
+        ],
+        next_page_token=token,
+    )
+
+
+def count_low_stock(request: CountLowStock) -> LowStockCount:
+    return LowStockCount(count=report_dal.low_stock_count())
 
 
 # ---------------------------------------------------------------- stock changes

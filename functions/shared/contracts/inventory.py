@@ -1,7 +1,7 @@
 """The inventory interface: what another domain may ask of inventory's catalogue and stock.
 
-Inventory owns its tables (products, locations, stock, movements); retail and e-commerce reach
-them only through this interface: one Lambda function of the inventory service
+Inventory owns its tables (products, locations, stock, movements); retail, e-commerce and
+reporting reach them only through this interface: one Lambda function of the inventory service
 (``InventoryInterfaceFunction``, handler ``inventory.handlers.interface.lambda_handler``),
 invoked directly (``lambda:InvokeFunction``, ``RequestResponse``, no API event) with one of the
 request models below as its event; its function name is in the caller's ``INVENTORY_FUNCTION``
@@ -10,12 +10,23 @@ import them without importing each other.
 
 | ``operation``          | request                 | answer                 | errorType (business refusals) |
 | ---------------------- | ----------------------- | ---------------------- | ----------------------------- |
-| ``get_products``       | :class:`GetProducts`    | :class:`Products`      | - (unknown and deleted products are left out) |
+| ``get_products``       | :class:`GetProducts`    | :class:`Products`      | - (unknown products are left out; deleted ones too unless ``include_deleted``) |
 | ``list_products``      | :class:`ListProducts`   | :class:`Products`      | - (every live product: demo data) |
 | ``get_stock``          | :class:`GetStock`       | :class:`StockRows`     | ``LocationNotFound`` |
 | ``apply_stock_changes``| :class:`ApplyStockChanges` | :class:`AppliedStockChanges` | ``InsufficientStock``, ``ProductNotFound``, ``StockRowMissing``, ``LocationNotFound``, ``ReferenceConflict`` |
 | ``open_location``      | :class:`OpenLocation`   | :class:`Location`      | ``LocationExists``, ``ReferenceConflict`` |
 | ``close_location``     | :class:`CloseLocation`  | :class:`Location`      | ``ReferenceConflict`` (opened by another reference) |
+| ``stock_report``       | :class:`StockReport`    | :class:`StockReportPage` | ``LocationNotFound`` |
+| ``count_low_stock``    | :class:`CountLowStock`  | :class:`LowStockCount` | - |
+
+**stock_report** pages through the live stock rows (rows of deleted products, ``discontinued``,
+are left out) of every location or of one, at most ``limit`` (<= :data:`MAX_REPORT_ROWS`) per
+call, each with its product's SKU, name and current price (``None`` if the product is unknown);
+the first page (no ``page_token``) also lists the locations (every one, or the one asked for),
+with their names and kinds. The caller calls again with ``next_page_token`` until it is
+``None``. A page of 1,000 rows is ~250 KB of JSON: far under Lambda's 6 MB answer, whatever
+the chain's size. **count_low_stock** counts the live rows with ``available <= reorder_level``
+(inventory's low-stock rule) everywhere, without reading them back.
 
 **apply_stock_changes** applies every line at one location in ONE DynamoDB transaction, all or
 nothing: a decrement requires ``available >= units`` on a live (not discontinued) row of a live
@@ -42,6 +53,7 @@ throttled invoke) is :class:`InventoryUnavailable`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
@@ -53,6 +65,7 @@ from shared.types import EntityId, Quantity, QuantityDelta
 
 MAX_IDS = 100  # one BatchGetItem
 MAX_CHANGE_LINES = 49  # one transaction: the applied record + 2 items per line <= 100
+MAX_REPORT_ROWS = 1000  # stock_report rows per call: ~250 B of JSON each, far under Lambda's 6 MB answer
 
 REFERENCE_PATTERN = r"^[A-Za-z0-9_.:#-]+$"
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=REFERENCE_PATTERN)]
@@ -68,6 +81,7 @@ class _Message(BaseModel):
 class GetProducts(_Message):
     operation: Literal["get_products"] = "get_products"
     product_ids: list[EntityId] = Field(max_length=MAX_IDS)
+    include_deleted: bool = Field(default=False, description="Deleted products too (names of past sales: reports).")
 
 
 class ListProducts(_Message):
@@ -173,8 +187,43 @@ class Location(_Message):
     replayed: bool = False  # open: it was already open (same reference); close: already gone
 
 
+# ---------------------------------------------------------------- reports (read only)
+class StockReport(_Message):
+    operation: Literal["stock_report"] = "stock_report"
+    location_id: LocationId | None = None  # None: every location
+    limit: int = Field(default=MAX_REPORT_ROWS, ge=1, le=MAX_REPORT_ROWS)
+    page_token: str | None = Field(default=None, min_length=1, max_length=2048)  # the previous page's next_page_token
+
+
+class ReportRow(_Message):
+    product_id: EntityId
+    location_id: str
+    available: int
+    reserved: int
+    reorder_level: int
+    sku: str | None = None  # the product's (None: the product is unknown)
+    name: str | None = None
+    price: Decimal | None = None
+
+
+class StockReportPage(_Message):
+    location_id: str | None
+    locations: list[Location] = []  # first page only: every location, or the one asked for
+    rows: list[ReportRow]
+    next_page_token: str | None = None  # None: the last page
+
+
+class CountLowStock(_Message):
+    operation: Literal["count_low_stock"] = "count_low_stock"
+
+
+class LowStockCount(_Message):
+    count: int
+
+
 Request = Annotated[
-    Union[GetProducts, ListProducts, GetStock, ApplyStockChanges, OpenLocation, CloseLocation],  # noqa: UP007
+    Union[GetProducts, ListProducts, GetStock, ApplyStockChanges, OpenLocation, CloseLocation,  # noqa: UP007
+          StockReport, CountLowStock],
     Field(discriminator="operation"),
 ]
 REQUEST = TypeAdapter(Request)
@@ -259,11 +308,13 @@ class InventoryClient:
     def __init__(self, function_name: str) -> None:
         self.function_name = function_name
 
-    def get_products(self, product_ids: list[int]) -> dict[int, Product]:
+    def get_products(self, product_ids: list[int], *, include_deleted: bool = False) -> dict[int, Product]:
         ids = sorted(set(product_ids))
-        if not ids:
-            return {}
-        return Products.model_validate(invoke(self.function_name, GetProducts(product_ids=ids))).by_id()
+        found: dict[int, Product] = {}
+        for start in range(0, len(ids), MAX_IDS):
+            request = GetProducts(product_ids=ids[start:start + MAX_IDS], include_deleted=include_deleted)
+            found.update(Products.model_validate(invoke(self.function_name, request)).by_id())
+        return found
 
     def list_products(self) -> list[Product]:
         return Products.model_validate(invoke(self.function_name, ListProducts())).products
@@ -282,3 +333,18 @@ class InventoryClient:
 
     def close_location(self, request: CloseLocation) -> Location:
         return Location.model_validate(invoke(self.function_name, request))
+
+    def stock_report(self, location_id: str | None = None) -> Iterator[StockReportPage]:
+        """Every page of the stock report (one invoke each, until ``next_page_token`` is None)."""
+        token: str | None = None
+        while True:
+            page = StockReportPage.model_validate(
+                invoke(self.function_name, StockReport(location_id=location_id, page_token=token))
+            )
+            yield page
+            if page.next_page_token is None:
+                return
+            token = page.next_page_token
+
+    def count_low_stock(self) -> int:
+        return LowStockCount.model_validate(invoke(self.function_name, CountLowStock())).count
