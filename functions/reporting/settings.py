@@ -1,7 +1,7 @@
 """The reporting functions' environment (set in template.yaml from the tables' ``!Ref``).
 
 Each concern has its own settings class so that a function only needs the variables it uses:
-the stream consumer has no inventory tables, the report API has no processed-events table.
+the stream consumer does not call inventory, the report API has no processed-events table.
 """
 
 from __future__ import annotations
@@ -31,9 +31,8 @@ class SourceTablesSettings(EnvSettings):
     orders_table: str | None = Field(alias="ORDERS_TABLE", default=None)
 
 
-class InventoryTablesSettings(EnvSettings):
-    """Inventory's tables, read (never written) by the inventory report and the dashboard."""
+class InventorySettings(EnvSettings):
+    """Inventory's interface function (``shared.contracts.inventory``), asked for the inventory
+    report, the dashboard's low-stock count and the top products' names."""
 
-    products_table: str = Field(alias="PRODUCTS_TABLE", min_length=1)
-    locations_table: str = Field(alias="LOCATIONS_TABLE", min_length=1)
-    stock_table: str = Field(alias="STOCK_TABLE", min_length=1)
+    inventory_function: str = Field(alias="INVENTORY_FUNCTION", min_length=1)

@@ -3,6 +3,9 @@ called in-process: synthetic DynamoDB stream events (DynamoDB JSON made with bot
 TypeSerializer, shaped like the retail and e-commerce items) go through
 ReportingStreamFunction's handler, then every report endpoint is called through
 ReportingFunction's handler with REST proxy v1 events and the figures are checked exactly.
+Its invokes of inventory's interface function (the stock report, the low-stock count, product
+names) are answered in-process by that function's handler (``InProcessInvokes``); inventory's
+items are written straight into the interface's tables, as inventory writes them.
 
 Tables are created from template.yaml's own definitions and each function gets the
 environment the template gives it, so a key or a variable missing from the template fails here.
@@ -26,6 +29,7 @@ from boto3.dynamodb.types import TypeSerializer
 from tests.integration.handler_harness import (
     REGION,
     FakeContext,
+    InProcessInvokes,
     RestApi,
     create_tables,
     dynamodb_local_endpoint,
@@ -38,6 +42,7 @@ pytestmark = pytest.mark.integration
 
 API_FUNCTION = "ReportingFunction"
 STREAM_FUNCTION = "ReportingStreamFunction"
+INTERFACE = "InventoryInterfaceFunction"  # inventory's data, answered in-process
 _serializer = TypeSerializer()
 _sequence = itertools.count(10_000)
 
@@ -55,11 +60,16 @@ def dynamodb_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def aws(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, Any]]:
-    """Every table the two functions name, created from the template; both environments."""
-    envs = create_tables(template, (API_FUNCTION, STREAM_FUNCTION), dynamodb_endpoint)
+    """Every table the two functions and the inventory interface name, created from the
+    template; their environments; the report API's invokes of the interface answered in-process."""
+    from shared.contracts.inventory import lambda_client
+
+    envs = create_tables(template, (API_FUNCTION, STREAM_FUNCTION, INTERFACE), dynamodb_endpoint)
     for _ in environment(envs.values(), POWERTOOLS_SERVICE_NAME="reporting"):
-        yield {"client": boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=REGION),
-               "api_env": envs[API_FUNCTION], "stream_env": envs[STREAM_FUNCTION]}
+        with InProcessInvokes(template, {INTERFACE}).on(lambda_client()):
+            yield {"client": boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=REGION),
+                   "api_env": envs[API_FUNCTION], "stream_env": envs[STREAM_FUNCTION],
+                   "inventory_env": envs[INTERFACE]}
 
 
 # ---------------------------------------------------------------- stream events
@@ -141,8 +151,9 @@ def call(aws, template):
 
 # ---------------------------------------------------------------- the data
 def put_inventory(aws) -> None:
-    """Inventory's items as inventory writes them (functions/inventory/README.md)."""
-    client, env = aws["client"], aws["api_env"]
+    """Inventory's items as inventory writes them (functions/inventory/README.md), in the tables
+    of the interface function the report asks."""
+    client, env = aws["client"], aws["inventory_env"]
     now = "2026-03-01T00:00:00.000000+0000"
     for location_id, name, kind in (("warehouse", "Central warehouse", "warehouse"), ("store-1", "Store 1", "store"),
                                     ("store-2", "Store 2", "store")):

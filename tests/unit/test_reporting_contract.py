@@ -83,13 +83,13 @@ def test_stream_function_consumes_the_three_streams(template):
 def test_environments_match_the_settings_and_policies(template):
     from reporting.settings import (
         AggregatesSettings,
-        InventoryTablesSettings,
+        InventorySettings,
         ProcessedEventsSettings,
         SourceTablesSettings,
     )
 
     wanted = {
-        API_FUNCTION: (AggregatesSettings, InventoryTablesSettings),
+        API_FUNCTION: (AggregatesSettings, InventorySettings),
         STREAM_FUNCTION: (AggregatesSettings, ProcessedEventsSettings, SourceTablesSettings),
     }
     for logical_id, settings in wanted.items():
@@ -103,9 +103,17 @@ def test_environments_match_the_settings_and_policies(template):
             kind: {policy[kind]["TableName"]["Ref"] for policy in properties["Policies"] if kind in policy}
             for kind in ("DynamoDBReadPolicy", "DynamoDBCrudPolicy")
         }
+        invokable = {policy["LambdaInvokePolicy"]["FunctionName"]["Ref"]
+                     for policy in properties["Policies"] if "LambdaInvokePolicy" in policy}
         for name in tables - set(SOURCES.values()):  # the source tables are only named, never read
             ref = variables[name]["Ref"]
+            if resources(template)[ref]["Type"] == "AWS::Serverless::Function":
+                assert ref in invokable, (logical_id, ref)
+                continue
             assert ref in granted["DynamoDBReadPolicy"] | granted["DynamoDBCrudPolicy"], (logical_id, ref)
+        if logical_id == API_FUNCTION:  # inventory only through its interface (ADR 0001)
+            assert variables["INVENTORY_FUNCTION"] == {"Ref": "InventoryInterfaceFunction"}
+            assert not {ref for refs in granted.values() for ref in refs if ref.startswith("Inventory")}
         if logical_id == API_FUNCTION:
             assert not granted["DynamoDBCrudPolicy"], "the report API only reads"
         group = resources(template)[f"{logical_id}LogGroup"]["Properties"]
@@ -113,18 +121,15 @@ def test_environments_match_the_settings_and_policies(template):
 
 
 def test_table_keys_match_the_models(template, monkeypatch):
-    from reporting.dal.tables import AggregateRecord, LocationRow, ProcessedEvent, ProductRow, StockRow
+    from reporting.dal.tables import AggregateRecord, ProcessedEvent
 
-    for name in ("AGGREGATES_TABLE", "PROCESSED_EVENTS_TABLE", "PRODUCTS_TABLE", "LOCATIONS_TABLE", "STOCK_TABLE"):
+    for name in ("AGGREGATES_TABLE", "PROCESSED_EVENTS_TABLE"):
         monkeypatch.setenv(name, name)
     stream_env = resources(template)[STREAM_FUNCTION]["Properties"]["Environment"]["Variables"]
     api_env = resources(template)[API_FUNCTION]["Properties"]["Environment"]["Variables"]
     for model, logical_id in (
         (AggregateRecord, stream_env["AGGREGATES_TABLE"]["Ref"]),
         (ProcessedEvent, stream_env["PROCESSED_EVENTS_TABLE"]["Ref"]),
-        (ProductRow, api_env["PRODUCTS_TABLE"]["Ref"]),
-        (LocationRow, api_env["LOCATIONS_TABLE"]["Ref"]),
-        (StockRow, api_env["STOCK_TABLE"]["Ref"]),
     ):
         schema = model._get_schema()
         properties = resources(template)[logical_id]["Properties"]

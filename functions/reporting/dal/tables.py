@@ -1,4 +1,4 @@
-"""pynamodb models: reporting's own tables, and read-only views of inventory's tables.
+"""pynamodb models: reporting's own tables (inventory's are reached through its interface).
 
 Table names are read from the environment when a request needs them (``shared.dynamo.Lazy``),
 so importing this module needs no environment. The keys are described in ../README.md.
@@ -6,10 +6,10 @@ so importing this module needs no environment. The keys are described in ../READ
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
-from reporting.settings import AggregatesSettings, InventoryTablesSettings, ProcessedEventsSettings
+from reporting.settings import AggregatesSettings, ProcessedEventsSettings
 from shared.dynamo import BaseMeta, DecimalAttribute, IntegerAttribute, Lazy
 
 
@@ -49,38 +49,3 @@ class ProcessedEvent(Model):
     event_id = UnicodeAttribute(null=True)  # the stream record that brought it (for tracing)
     processed_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()  # DynamoDB TTL: markers only need to outlive the stream's 24 h
-
-
-# ---------------------------------------------------------------- inventory's tables (read only)
-class StockRow(Model):
-    """A row of inventory's stock table (contract: functions/inventory/README.md)."""
-
-    class Meta(BaseMeta):
-        table_name = Lazy(lambda: InventoryTablesSettings.current().stock_table)
-
-    product_id = IntegerAttribute(hash_key=True)
-    location_id = UnicodeAttribute(range_key=True)
-    available = IntegerAttribute(null=True)
-    reserved = IntegerAttribute(null=True)
-    reorder_level = IntegerAttribute(null=True)
-    discontinued = BooleanAttribute(null=True)
-
-
-class ProductRow(Model):
-    class Meta(BaseMeta):
-        table_name = Lazy(lambda: InventoryTablesSettings.current().products_table)
-
-    product_id = IntegerAttribute(hash_key=True)
-    sku = UnicodeAttribute(null=True)
-    name = UnicodeAttribute(null=True)
-    price = DecimalAttribute(null=True)
-    deleted_at = UTCDateTimeAttribute(null=True)
-
-
-class LocationRow(Model):
-    class Meta(BaseMeta):
-        table_name = Lazy(lambda: InventoryTablesSettings.current().locations_table)
-
-    location_id = UnicodeAttribute(hash_key=True)
-    name = UnicodeAttribute(null=True)
-    kind = UnicodeAttribute(null=True)

@@ -5,7 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reporting.handlers.routes import analytics, dashboards, reports
-from reporting.settings import AggregatesSettings, InventoryTablesSettings
+from reporting.settings import AggregatesSettings, InventorySettings
 from shared.api import create_resolver
 from shared.settings import handler_settings
 
@@ -23,6 +23,6 @@ for _routes in (reports, analytics, dashboards):
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
-@handler_settings(AggregatesSettings, InventoryTablesSettings)  # validated at cold start, passed down
+@handler_settings(AggregatesSettings, InventorySettings)  # validated at cold start, passed down
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

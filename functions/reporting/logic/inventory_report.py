@@ -1,9 +1,10 @@
 """GET /reports/inventory: stock levels, value and low-stock alerts per location.
 
-Read live from inventory's tables (a paginated Scan of the stock rows, the products for their
-price, SKU and name, the locations for their names) rather than from an aggregate of our own:
-the stock table holds one row per (product, location) -- a few thousand for a chain -- and
-the report must reflect stock *now*, including changes that emit no stream we consume.
+Read live from inventory's interface function (``stock_report``: the live stock rows page by
+page, each with its product's price, SKU and name, and the locations' names) rather than from
+an aggregate of our own: inventory holds one row per (product, location) -- a few thousand for
+a chain -- and the report must reflect stock *now*, including changes that emit no stream we
+consume.
 
 - Rows of deleted products (``discontinued``) are left out.
 - ``stock_value`` is ``available x`` the product's current price (unknown price: 0).
@@ -37,10 +38,11 @@ def is_low(available: int, reorder_level: int) -> bool:
 
 
 def inventory_report(*, location_id: str | None, limit: int) -> InventoryReport:
-    if location_id is not None and not dal.location_exists(location_id):
-        raise InvalidReferenceError(["query", "location_id"], "location", location_id)
-    products = dal.products()
-    locations = dal.locations()
+    try:
+        stock = dal.stock_report(location_id)
+    except dal.UnknownLocation:
+        raise InvalidReferenceError(["query", "location_id"], "location", location_id) from None
+    locations = stock.locations
     per_location: dict[str, LocationTotals] = {}
     if location_id is None:
         for known in locations:
@@ -48,10 +50,9 @@ def inventory_report(*, location_id: str | None, limit: int) -> InventoryReport:
     else:
         per_location[location_id] = LocationTotals()
     alerts: list[LowStockAlert] = []
-    for row in dal.stock_rows(location_id):
+    for row in stock.rows:
         available, reserved, reorder_level = row.available, row.reserved, row.reorder_level
-        product = products.get(row.product_id)
-        price = product.price if product is not None and product.price is not None else ZERO
+        price = row.price if row.price is not None else ZERO
         totals = per_location.setdefault(row.location_id, LocationTotals())
         totals.products += 1
         totals.units_available += available
@@ -62,8 +63,8 @@ def inventory_report(*, location_id: str | None, limit: int) -> InventoryReport:
             alerts.append(
                 LowStockAlert(
                     product_id=row.product_id,
-                    sku=product.sku if product else None,
-                    name=product.name if product else None,
+                    sku=row.sku,
+                    name=row.name,
                     location_id=row.location_id,
                     available=available,
                     reserved=reserved,
