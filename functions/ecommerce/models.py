@@ -12,28 +12,12 @@ Timestamps are UTC with millisecond precision (what the tables store, see ``dal/
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-
-def now() -> datetime:
-    """The current UTC time at the precision we store (milliseconds)."""
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
-def iso(moment: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SS.mmmZ``: how timestamps are stored and handed to the saga."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-class Domain(BaseModel):
-    """Built from any object with the fields as attributes (a record, a request, a dataclass)."""
-
-    model_config = ConfigDict(from_attributes=True)
+from shared.models import Domain, iso, now  # noqa: F401 - the e-commerce code imports them from here
 
 
 class Address(Domain):

@@ -141,8 +141,8 @@ def _ensure_stores(created: dict[str, int]) -> list[int]:
     from retail.dal import bulk
     from retail.dal import inventory as inventory_dal
     from retail.dal import stores as dal
-    from retail.dal.tables import StoreRecord
     from retail.logic.rules import location_of_store
+    from retail.models import Store
     from shared.contracts.inventory import InventoryRefusal
     from shared.dynamo import utcnow
 
@@ -157,8 +157,8 @@ def _ensure_stores(created: dict[str, int]) -> list[int]:
                 if exc.error_type != "LocationExists":  # the inventory seed opened it
                     raise
             bulk.put_store(
-                StoreRecord(
-                    store_id,
+                Store(
+                    store_id=store_id,
                     name=name,
                     address=address,
                     phone=f"+1 514-555-01{store_id:02d}",
@@ -175,25 +175,26 @@ def _ensure_stores(created: dict[str, int]) -> list[int]:
 
 def _ensure_registers(counts: Mapping[int, int], created: dict[str, int]) -> dict[int, list[int]]:
     from retail.dal import stores as dal
-    from retail.dal.tables import CashRegisterRecord
     from retail.logic.stores import default_register_name
+    from retail.models import CashRegister
     from shared.dynamo import utcnow
 
     created["registers"] = 0
     registers: dict[int, list[int]] = {}
     for store_id, count in counts.items():
-        existing = {record.number: record.register_id for record in dal.registers_of(store_id)}
+        existing = {register.number: register.register_id for register in dal.registers_of(store_id)}
         for number in range(1, count + 1):
             if number not in existing:
-                record = CashRegisterRecord(
-                    store_id,
-                    dal.next_id("register")[0],
-                    number=number,
-                    name=default_register_name(number),
-                    created_at=utcnow(),
+                register = dal.create_register(
+                    CashRegister(
+                        store_id=store_id,
+                        register_id=dal.next_id("register")[0],
+                        number=number,
+                        name=default_register_name(number),
+                        created_at=utcnow(),
+                    )
                 )
-                dal.create_register(record)
-                existing[number] = record.register_id
+                existing[number] = register.register_id
                 created["registers"] += 1
         registers[store_id] = [existing[number] for number in range(1, count + 1)]
     return registers
@@ -202,12 +203,10 @@ def _ensure_registers(counts: Mapping[int, int], created: dict[str, int]) -> dic
 def _ensure_history(rng: random.Random, registers: Mapping[int, Sequence[int]], created: dict[str, int]) -> dict[str, int]:
     from retail.dal import bulk
     from retail.dal import stores as dal
-    from retail.dal.returns import returned_key
     from retail.dal import inventory as inventory_dal
-    from retail.dal.tables import RetailRegistry
     from retail.logic import rules
-    from retail.logic.returns import return_record
-    from retail.logic.sales import sale_record
+    from retail.logic.returns import new_return, sold_lines
+    from retail.logic.sales import new_sale
 
     created["sales"] = created["returns"] = 0
     done = bulk.get_marker("history")
@@ -227,46 +226,23 @@ def _ensure_history(rng: random.Random, registers: Mapping[int, Sequence[int]], 
     else:
         first_sale = dal.next_id("sale", len(sales)).start if sales else 0
         first_return = dal.next_id("return", len(returns)).start if returns else 0
-        bulk.put_marker(RetailRegistry("seed#history-sales", owner_id=first_sale, counter=len(sales), created_at=anchor))
-        bulk.put_marker(RetailRegistry("seed#history-returns", owner_id=first_return, counter=len(returns), created_at=anchor))
+        bulk.put_marker("history-sales", owner_id=first_sale, counter=len(sales), created_at=anchor)
+        bulk.put_marker("history-returns", owner_id=first_return, counter=len(returns), created_at=anchor)
 
-    sale_records = []
-    for offset, spec in enumerate(sales):
-        priced = rules.price_lines(spec.lines, products)
-        sale_records.append(
-            sale_record(
-                first_sale + offset,
-                spec.store_id,
-                spec.register_id,
-                priced,
-                rules.timestamp(spec.created_at),
-                rules.day(spec.created_at),
-            )
-        )
-    return_records = []
+    new_sales = [
+        new_sale(first_sale + offset, spec.store_id, spec.register_id, rules.price_lines(spec.lines, products), spec.created_at)
+        for offset, spec in enumerate(sales)
+    ]
+    new_returns = []
     returned: dict[tuple[int, int], int] = {}
     for offset, spec in enumerate(returns):
-        sale = sale_records[spec.sale]
-        sold = [rules.SoldLine(line.product_id, line.quantity, line.unit_price) for line in sale.lines]
+        sale = new_sales[spec.sale]
         already = {pid: returned.get((sale.sale_id, pid), 0) for pid, _ in spec.lines}
-        refunds = rules.compute_refund(sale.sale_id, sold, list(spec.lines), already)
+        refunds = rules.compute_refund(sale.sale_id, sold_lines(sale), list(spec.lines), already)
         for pid, quantity in spec.lines:
             returned[(sale.sale_id, pid)] = returned.get((sale.sale_id, pid), 0) + quantity
-        return_records.append(
-            return_record(
-                first_return + offset,
-                sale,
-                refunds,
-                spec.reason,
-                rules.timestamp(spec.created_at),
-                rules.day(spec.created_at),
-            )
-        )
-    guards = [
-        RetailRegistry(returned_key(sale_id, pid), counter=quantity, owner_id=sale_id)
-        for (sale_id, pid), quantity in sorted(returned.items())
-    ]
-    bulk.import_history(sale_records, return_records, guards)
-    bulk.put_marker(RetailRegistry("seed#history", counter=len(sale_records), owner_id=len(return_records), created_at=anchor))
-    created["sales"], created["returns"] = len(sale_records), len(return_records)
-    return {"sales": len(sale_records), "returns": len(return_records)}
+        new_returns.append(new_return(first_return + offset, sale, refunds, spec.reason, spec.created_at))
+    bulk.import_history(new_sales, new_returns, returned)
+    bulk.put_marker("history", counter=len(new_sales), owner_id=len(new_returns), created_at=anchor)
+    created["sales"], created["returns"] = len(new_sales), len(new_returns)
+    return {"sales": len(new_sales), "returns": len(new_returns)}

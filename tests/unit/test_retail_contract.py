@@ -129,11 +129,14 @@ def test_table_keys_and_indexes_match_the_pynamodb_models(template, table_env):
 
 
 def test_sale_item_shape_for_the_stream_consumers(table_env):
+    from retail.dal.tables import SaleRecord
     from retail.logic import rules
-    from retail.logic.sales import sale_record
+    from retail.logic.sales import new_sale
+    from shared.dynamo import record_of
 
     priced = rules.price_lines([(4, 2), (9, 1)], {4: Decimal("19.99"), 9: Decimal("5")})
-    item = sale_record(12, 3, 7, priced, "2026-11-24T14:03:12.345Z", "2026-11-24").serialize()
+    sale = new_sale(12, 3, 7, priced, rules.parse_timestamp("2026-11-24T14:03:12.345Z"))
+    item = record_of(SaleRecord, sale).serialize()
     assert item == {
         "sale_id": {"N": "12"},
         "store_id": {"N": "3"},
@@ -152,13 +155,16 @@ def test_sale_item_shape_for_the_stream_consumers(table_env):
 
 
 def test_return_item_shape_for_the_stream_consumers(table_env):
+    from retail.dal.tables import ReturnRecord
     from retail.logic import rules
-    from retail.logic.returns import return_record
-    from retail.logic.sales import sale_record
+    from retail.logic.returns import new_return
+    from retail.logic.sales import new_sale
+    from shared.dynamo import record_of
 
-    sale = sale_record(12, 3, 7, rules.price_lines([(4, 2)], {4: Decimal("19.99")}), "2026-11-24T14:03:12.345Z", "2026-11-24")
+    at = rules.parse_timestamp("2026-11-25T09:00:00.000Z")
+    sale = new_sale(12, 3, 7, rules.price_lines([(4, 2)], {4: Decimal("19.99")}), rules.parse_timestamp("2026-11-24T14:03:12.345Z"))
     refunds = rules.compute_refund(12, [rules.SoldLine(4, 2, Decimal("19.99"))], [(4, 1)], {})
-    item = return_record(5, sale, refunds, None, "2026-11-25T09:00:00.000Z", "2026-11-25").serialize()
+    item = record_of(ReturnRecord, new_return(5, sale, refunds, None, at)).serialize()
     assert item == {
         "return_id": {"N": "5"},
         "sale_id": {"N": "12"},
@@ -168,5 +174,5 @@ def test_return_item_shape_for_the_stream_consumers(table_env):
         "lines": {"L": [{"M": {"product_id": {"N": "4"}, "quantity": {"N": "1"}, "refund_amount": {"N": "19.99"}}}]},
         "refund_total": {"N": "19.99"},
     }
-    with_reason = return_record(6, sale, refunds, "broken", "2026-11-25T09:00:00.000Z", "2026-11-25").serialize()
+    with_reason = record_of(ReturnRecord, new_return(6, sale, refunds, "broken", at)).serialize()
     assert with_reason["reason"] == {"S": "broken"}

@@ -1,4 +1,5 @@
-"""Bulk writes for the demo data (infra/seed/retail.py): explicit ids, batch writes.
+"""Bulk writes for the demo data (infra/seed/retail.py): explicit ids, batch writes (takes and
+returns :mod:`retail.models`).
 
 Not for request paths: historical sales and returns are written as records only, without
 touching stock (see README, "Demo data"), and batch writes have no conditions.
@@ -6,19 +7,24 @@ touching stock (see README, "Demo data"), and batch writes have no conditions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from pynamodb.exceptions import UpdateError
 
+from retail.dal.returns import returned_key
 from retail.dal.stores import STORE_NAME
 from retail.dal.tables import RetailRegistry, ReturnRecord, SaleRecord, StoreRecord
-from shared.dynamo import add_guard, counter_key, is_conditional_failure, transact_write
+from retail.models import Return, Sale, SeedMarker, Store
+from shared.dynamo import add_guard, counter_key, is_conditional_failure, record_of, save_all, transact_write
+
+MARKER_PREFIX = "seed#"
 
 
-def put_store(store: StoreRecord) -> None:
+def put_store(store: Store) -> None:
     """Write a store with an explicit id and claim its name (its location is handled apart)."""
     with transact_write() as tx:
-        tx.save(store, condition=StoreRecord.store_id.does_not_exist())
+        tx.save(record_of(StoreRecord, store), condition=StoreRecord.store_id.does_not_exist())
         add_guard(tx, RetailRegistry, STORE_NAME, store.name.casefold(), store.store_id)
 
 
@@ -35,25 +41,22 @@ def raise_counter(name: str, floor: int) -> None:
             raise
 
 
-def get_marker(name: str) -> RetailRegistry | None:
+def get_marker(name: str) -> SeedMarker | None:
     try:
-        return RetailRegistry.get(f"seed#{name}", consistent_read=True)
+        return SeedMarker.model_validate(RetailRegistry.get(f"{MARKER_PREFIX}{name}", consistent_read=True))
     except RetailRegistry.DoesNotExist:
         return None
 
 
-def put_marker(marker: RetailRegistry) -> None:
-    marker.save()
+def put_marker(name: str, *, counter: int, owner_id: int, created_at: datetime) -> None:
+    RetailRegistry(f"{MARKER_PREFIX}{name}", counter=counter, owner_id=owner_id, created_at=created_at).save()
 
 
-def import_history(sales: Sequence[SaleRecord], returns: Sequence[ReturnRecord], guards: Sequence[RetailRegistry]) -> None:
-    """Write sales, returns and their returned-quantity guards (25 items per request)."""
-    with SaleRecord.batch_write() as batch:
-        for sale in sales:
-            batch.save(sale)
-    with ReturnRecord.batch_write() as batch:
-        for record in returns:
-            batch.save(record)
+def import_history(sales: Sequence[Sale], returns: Sequence[Return], returned: Mapping[tuple[int, int], int]) -> None:
+    """Write sales, returns and their returned-quantity guards (``(sale_id, product_id)`` ->
+    units returned), 25 items per request."""
+    save_all(SaleRecord, sales)
+    save_all(ReturnRecord, returns)
     with RetailRegistry.batch_write() as batch:
-        for guard in guards:
-            batch.save(guard)
+        for (sale_id, product_id), units in sorted(returned.items()):
+            batch.save(RetailRegistry(returned_key(sale_id, product_id), counter=units, owner_id=sale_id))

@@ -1,5 +1,6 @@
-"""Reads and writes of returns and of the per-sale-line returned-quantity guards (the units a
-return puts back are inventory's: ``retail.dal.inventory``)."""
+"""Reads and writes of returns (takes and returns :class:`retail.models.Return`) and of the
+per-sale-line returned-quantity guards (the units a return puts back are inventory's:
+``retail.dal.inventory``)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from retail.dal.tables import RetailRegistry, ReturnRecord
-from shared.dynamo import CONDITION_FAILED, TRANSACTION_CONFLICT, TransactionConflictError, cancellation_codes, transact_write
-from shared.pagination import Key, paginate, scope_of
+from retail.models import Return
+from shared.dynamo import (
+    CONDITION_FAILED,
+    TRANSACTION_CONFLICT,
+    TransactionConflictError,
+    cancellation_codes,
+    record_of,
+    transact_write,
+)
+from shared.pagination import Key, page_as, paginate, scope_of
 
 RETURNED_PREFIX = "returned#"
 
@@ -81,21 +90,22 @@ def unclaim_returned(sale_id: int, guards: Sequence[ReturnedGuard]) -> None:
                       actions=[RetailRegistry.counter.add(-guard.units)])
 
 
-def put_return(record: ReturnRecord) -> None:
+def put_return(returned: Return) -> Return:
     """Write the return (its ``return_id`` unused: it was just allocated)."""
-    record.save(condition=ReturnRecord.return_id.does_not_exist())
+    record_of(ReturnRecord, returned).save(condition=ReturnRecord.return_id.does_not_exist())
+    return returned
 
 
-def get_return(return_id: int) -> ReturnRecord | None:
+def get_return(return_id: int) -> Return | None:
     try:
-        return ReturnRecord.get(return_id, consistent_read=True)
+        return Return.model_validate(ReturnRecord.get(return_id, consistent_read=True))
     except ReturnRecord.DoesNotExist:
         return None
 
 
 def list_returns(
     *, limit: int, next_token: str | None, sale_id: int | None, store_id: int | None
-) -> tuple[list[ReturnRecord], str | None]:
+) -> tuple[list[Return], str | None]:
     """Returns of a sale (Query ``sale-index``), of a store newest first (Query
     ``store-date-index``), or all of them (Scan)."""
     scope = scope_of("returns", sale_id=sale_id, store_id=store_id)
@@ -109,7 +119,9 @@ def list_returns(
                 page_size=page_size,
             )
 
-        return paginate(by_sale, limit=limit, next_token=next_token, scope=scope, key_names=("return_id", "sale_id"))
+        return page_as(Return, paginate(
+            by_sale, limit=limit, next_token=next_token, scope=scope, key_names=("return_id", "sale_id")
+        ))
     if store_id is not None:
 
         def by_store(start: Key | None, page_size: int) -> Iterator[ReturnRecord]:
@@ -117,13 +129,13 @@ def list_returns(
                 store_id, scan_index_forward=False, last_evaluated_key=start, page_size=page_size
             )
 
-        return paginate(
+        return page_as(Return, paginate(
             by_store, limit=limit, next_token=next_token, scope=scope, key_names=("return_id", "store_id", "created_at")
-        )
-    return paginate(
+        ))
+    return page_as(Return, paginate(
         lambda start, size: ReturnRecord.scan(last_evaluated_key=start, page_size=size),
         limit=limit,
         next_token=next_token,
         scope=scope,
         key_names=("return_id",),
-    )
+    ))

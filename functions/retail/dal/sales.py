@@ -1,21 +1,25 @@
-"""Reads and writes of sales (the stock a sale takes is inventory's: ``retail.dal.inventory``)."""
+"""Reads and writes of sales (takes and returns :class:`retail.models.Sale`; the stock a sale
+takes is inventory's: ``retail.dal.inventory``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from retail.dal.tables import SaleRecord
-from shared.pagination import Key, paginate, scope_of
+from retail.models import Sale
+from shared.dynamo import record_of
+from shared.pagination import Key, page_as, paginate, scope_of
 
 
-def put_sale(sale: SaleRecord) -> None:
+def put_sale(sale: Sale) -> Sale:
     """Write the sale (its ``sale_id`` unused: it was just allocated)."""
-    sale.save(condition=SaleRecord.sale_id.does_not_exist())
+    record_of(SaleRecord, sale).save(condition=SaleRecord.sale_id.does_not_exist())
+    return sale
 
 
-def get_sale(sale_id: int) -> SaleRecord | None:
+def get_sale(sale_id: int) -> Sale | None:
     try:
-        return SaleRecord.get(sale_id, consistent_read=True)
+        return Sale.model_validate(SaleRecord.get(sale_id, consistent_read=True))
     except SaleRecord.DoesNotExist:
         return None
 
@@ -27,7 +31,7 @@ def list_sales(
     store_id: int | None,
     created_from: str | None,
     created_to: str | None,
-) -> tuple[list[SaleRecord], str | None]:
+) -> tuple[list[Sale], str | None]:
     """A store's sales newest first (Query ``store-date-index``), or all sales (Scan, key order).
 
     ``created_from``/``created_to`` bound ``created_at`` (inclusive text bounds).
@@ -45,9 +49,9 @@ def list_sales(
                 page_size=page_size,
             )
 
-        return paginate(
+        return page_as(Sale, paginate(
             run, limit=limit, next_token=next_token, scope=scope, key_names=("sale_id", "store_id", "created_at")
-        )
+        ))
 
     def scan(start: Key | None, page_size: int) -> Iterator[SaleRecord]:
         return SaleRecord.scan(
@@ -56,11 +60,11 @@ def list_sales(
             page_size=page_size,
         )
 
-    return paginate(
+    return page_as(Sale, paginate(
         scan,
         limit=limit,
         next_token=next_token,
         scope=scope,
         key_names=("sale_id",),
         page_size=max(limit + 1, 250) if bounded else None,
-    )
+    ))

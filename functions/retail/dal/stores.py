@@ -1,13 +1,15 @@
-"""Reads and writes of stores, cash registers, id counters and uniqueness guards."""
+"""Reads and writes of stores and cash registers (take and return :class:`retail.models.Store`
+and :class:`retail.models.CashRegister`), id counters and uniqueness guards."""
 
 from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
 
 from retail.dal.tables import CashRegisterRecord, RetailRegistry, StoreRecord
-from shared.dynamo import add_guard, allocate_ids, cancellation_codes, guard_owner, transact_write
+from retail.models import CashRegister, Store
+from shared.dynamo import add_guard, allocate_ids, cancellation_codes, guard_owner, record_of, transact_write
 from shared.errors import AlreadyExistsError
-from shared.pagination import paginate, scope_of
+from shared.pagination import page_as, paginate, scope_of
 
 # guard kinds in the registry table
 STORE_NAME = "store-name"
@@ -23,45 +25,46 @@ def register_number_key(store_id: int, number: int) -> str:
 
 
 # ---------------------------------------------------------------- stores
-def get_store(store_id: int, *, consistent: bool = False) -> StoreRecord | None:
+def get_store(store_id: int, *, consistent: bool = False) -> Store | None:
     try:
-        return StoreRecord.get(store_id, consistent_read=consistent)
+        return Store.model_validate(StoreRecord.get(store_id, consistent_read=consistent))
     except StoreRecord.DoesNotExist:
         return None
 
 
-def find_store_by_name(name: str) -> StoreRecord | None:
+def find_store_by_name(name: str) -> Store | None:
     owner = guard_owner(RetailRegistry, STORE_NAME, name.casefold())
     return get_store(owner, consistent=True) if owner is not None else None
 
 
-def list_stores(*, limit: int, next_token: str | None) -> tuple[list[StoreRecord], str | None]:
-    return paginate(
+def list_stores(*, limit: int, next_token: str | None) -> tuple[list[Store], str | None]:
+    return page_as(Store, paginate(
         lambda start, size: StoreRecord.scan(last_evaluated_key=start, page_size=size),
         limit=limit,
         next_token=next_token,
         scope=scope_of("stores"),
         key_names=("store_id",),
-    )
+    ))
 
 
-def create_store(store: StoreRecord) -> None:
+def create_store(store: Store) -> Store:
     """Write the store and claim its name, in one transaction (its inventory location was
     opened before, through inventory's interface)."""
     try:
         with transact_write() as tx:  # puts, in this order: store, name guard
-            tx.save(store, condition=StoreRecord.store_id.does_not_exist())
+            tx.save(record_of(StoreRecord, store), condition=StoreRecord.store_id.does_not_exist())
             add_guard(tx, RetailRegistry, STORE_NAME, store.name.casefold(), store.store_id)
     except TransactWriteError as exc:
         if cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
             raise AlreadyExistsError("store", "name", store.name) from None
         raise
+    return store
 
 
 # ---------------------------------------------------------------- cash registers
-def get_register(store_id: int, register_id: int) -> CashRegisterRecord | None:
+def get_register(store_id: int, register_id: int) -> CashRegister | None:
     try:
-        return CashRegisterRecord.get(store_id, register_id, consistent_read=True)
+        return CashRegister.model_validate(CashRegisterRecord.get(store_id, register_id, consistent_read=True))
     except CashRegisterRecord.DoesNotExist:
         return None
 
@@ -70,11 +73,11 @@ def register_number_owner(store_id: int, number: int) -> int | None:
     return guard_owner(RetailRegistry, REGISTER_NUMBER, register_number_key(store_id, number))
 
 
-def create_register(register: CashRegisterRecord) -> None:
+def create_register(register: CashRegister) -> CashRegister:
     """Write the register and claim its number in its store, in one transaction."""
     try:
         with transact_write() as tx:
-            tx.save(register, condition=CashRegisterRecord.register_id.does_not_exist())
+            tx.save(record_of(CashRegisterRecord, register), condition=CashRegisterRecord.register_id.does_not_exist())
             add_guard(
                 tx,
                 RetailRegistry,
@@ -86,28 +89,29 @@ def create_register(register: CashRegisterRecord) -> None:
         if cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
             raise AlreadyExistsError("cash register", "number", register.number) from None
         raise
+    return register
 
 
-def registers_of(store_id: int) -> list[CashRegisterRecord]:
-    return list(CashRegisterRecord.query(store_id, consistent_read=True))
+def registers_of(store_id: int) -> list[CashRegister]:
+    return [CashRegister.model_validate(record) for record in CashRegisterRecord.query(store_id, consistent_read=True)]
 
 
 def list_registers(
     *, limit: int, next_token: str | None, store_id: int | None
-) -> tuple[list[CashRegisterRecord], str | None]:
+) -> tuple[list[CashRegister], str | None]:
     scope = scope_of("registers", store_id=store_id)
     if store_id is not None:
-        return paginate(
+        return page_as(CashRegister, paginate(
             lambda start, size: CashRegisterRecord.query(store_id, last_evaluated_key=start, page_size=size),
             limit=limit,
             next_token=next_token,
             scope=scope,
             key_names=("store_id", "register_id"),
-        )
-    return paginate(
+        ))
+    return page_as(CashRegister, paginate(
         lambda start, size: CashRegisterRecord.scan(last_evaluated_key=start, page_size=size),
         limit=limit,
         next_token=next_token,
         scope=scope,
         key_names=("store_id", "register_id"),
-    )
+    ))

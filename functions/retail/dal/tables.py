@@ -3,11 +3,16 @@
 Retail reads and writes no other domain's table: stock, prices and locations are inventory's,
 reached through its interface (``retail.dal.inventory``).
 
+Only ``dal/`` uses them: the rest of the domain sees the pydantic models of ``retail.models``
+(``Sale.model_validate(record)`` here, ``shared.dynamo.record_of`` back).
+
 Sale and return items are consumed by the reporting domain through the tables' streams: their
 attribute names and types are a contract (README.md, "Stream contract").
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -15,9 +20,20 @@ from pynamodb.models import Model
 
 from retail.settings import settings
 from shared.dynamo import BaseMeta, DecimalAttribute, IntegerAttribute, Lazy, RegistryModel
+from shared.models import iso
 
 STORE_DATE_INDEX = "store-date-index"
 SALE_INDEX = "sale-index"
+
+
+class TimestampAttribute(UnicodeAttribute):
+    """A UTC moment as text, ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (``shared.models.iso``): it sorts by
+    time (the ``created_at`` range keys). A datetime is written in that form; text as given (the
+    open ends of a period's ``BETWEEN``: ``"0000"``, ``"9999"``). Read back as the text (the
+    domain models parse it)."""
+
+    def serialize(self, value: datetime | str) -> str:
+        return iso(value) if isinstance(value, datetime) else super().serialize(value)
 
 
 # ---------------------------------------------------------------- stores and registers
@@ -60,7 +76,7 @@ class SalesByStore(GlobalSecondaryIndex["SaleRecord"]):
         projection = AllProjection()
 
     store_id = IntegerAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    created_at = TimestampAttribute(range_key=True)
 
 
 class SaleRecord(Model):
@@ -72,7 +88,7 @@ class SaleRecord(Model):
     sale_id = IntegerAttribute(hash_key=True)
     store_id = IntegerAttribute()
     register_id = IntegerAttribute()
-    created_at = UnicodeAttribute()  # ISO-8601 UTC, ms, "Z": sorts by time
+    created_at = TimestampAttribute()
     sale_date = UnicodeAttribute()  # YYYY-MM-DD (UTC)
     lines = ListAttribute(of=SaleLine)
     total = DecimalAttribute()
@@ -94,7 +110,7 @@ class ReturnsByStore(GlobalSecondaryIndex["ReturnRecord"]):
         projection = AllProjection()
 
     store_id = IntegerAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    created_at = TimestampAttribute(range_key=True)
 
 
 class ReturnsBySale(GlobalSecondaryIndex["ReturnRecord"]):
@@ -115,7 +131,7 @@ class ReturnRecord(Model):
     return_id = IntegerAttribute(hash_key=True)
     sale_id = IntegerAttribute()
     store_id = IntegerAttribute()
-    created_at = UnicodeAttribute()
+    created_at = TimestampAttribute()
     return_date = UnicodeAttribute()
     lines = ListAttribute(of=ReturnLine)
     refund_total = DecimalAttribute()

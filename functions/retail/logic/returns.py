@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -28,16 +29,17 @@ from retail.dal import returns as dal
 from retail.dal import sales as sales_dal
 from retail.dal import stores as stores_dal
 from retail.dal.returns import GuardsRefused, ReturnedGuard
-from retail.dal.tables import ReturnLine, ReturnRecord, SaleRecord
 from retail.errors import Excess, ReturnExceedsSaleError
 from retail.logic import rules
 from retail.logic.sales import give_back, refusal_of_lines
 from retail.logic.stores import require_store
+from retail.models import Return, ReturnLine, Sale
 from retail.schemas import ReturnCreate, ReturnOut, ReturnPage
 from shared.caller import EVERY_STORE, Caller
 from shared.contracts.inventory import InventoryRefusal
-from shared.dynamo import TransactionConflictError, backoff, raw_number, utcnow
+from shared.dynamo import TransactionConflictError, backoff, raw_number
 from shared.errors import ConcurrentModificationError, InvalidReferenceError, NotFoundError
+from shared.models import now
 
 MAX_ATTEMPTS = 8  # guard transactions cancelled by a concurrent one (TransactionConflict)
 
@@ -45,29 +47,25 @@ logger = Logger(child=True)
 metrics = Metrics()
 
 
-def sold_lines(sale: SaleRecord) -> list[rules.SoldLine]:
+def sold_lines(sale: Sale) -> list[rules.SoldLine]:
     return [rules.SoldLine(line.product_id, line.quantity, line.unit_price) for line in sale.lines]
 
 
-def return_record(
-    return_id: int, sale: SaleRecord, refunds: list[rules.RefundLine], reason: str | None, created_at: str, return_date: str
-) -> ReturnRecord:
-    return ReturnRecord(
-        return_id,
+def new_return(return_id: int, sale: Sale, refunds: list[rules.RefundLine], reason: str | None, at: datetime) -> Return:
+    """The return of ``refunds`` from ``sale`` made ``at`` (UTC, milliseconds: ``shared.models.now``)."""
+    return Return(
+        return_id=return_id,
         sale_id=sale.sale_id,
         store_id=sale.store_id,
-        created_at=created_at,
-        return_date=return_date,
-        lines=[
-            ReturnLine(product_id=line.product_id, quantity=line.quantity, refund_amount=line.refund_amount)
-            for line in refunds
-        ],
+        created_at=at,
+        return_date=rules.day(at),
+        lines=[ReturnLine.model_validate(line) for line in refunds],
         refund_total=rules.refund_total(refunds),
         reason=reason,
     )
 
 
-def claim_returned(sale: SaleRecord, request: ReturnCreate) -> list[rules.RefundLine]:
+def claim_returned(sale: Sale, request: ReturnCreate) -> list[rules.RefundLine]:
     """Raise the returned-quantity guards of every line (all or none); the refund lines."""
     sold = sold_lines(sale)
     requested = [(line.product_id, line.quantity) for line in request.lines]
@@ -95,7 +93,7 @@ def guards_of(refunds: list[rules.RefundLine]) -> list[ReturnedGuard]:
     return [ReturnedGuard(r.product_id, r.quantity, r.sold) for r in refunds]
 
 
-def unclaim_returned(sale: SaleRecord, refunds: list[rules.RefundLine]) -> None:
+def unclaim_returned(sale: Sale, refunds: list[rules.RefundLine]) -> None:
     """Compensation: the guards come down again (a failure is logged; the original error is answered)."""
     try:
         dal.unclaim_returned(sale.sale_id, guards_of(refunds))
@@ -123,10 +121,9 @@ def create_return(request: ReturnCreate, caller: Caller = EVERY_STORE) -> Return
         if isinstance(exc, InventoryRefusal):
             raise refusal_of_lines(exc, lines) from None
         raise
-    now = utcnow()
-    record = return_record(return_id, sale, refunds, request.reason, rules.timestamp(now), rules.day(now))
+    returned = new_return(return_id, sale, refunds, request.reason, now())
     try:
-        dal.put_return(record)
+        dal.put_return(returned)
     except Exception:
         give_back(f"return-{return_id}-undo", location_id, [(pid, -qty) for pid, qty in lines], kind="return-undo",
                   reason=f"return {return_id} could not be recorded: units out again")
@@ -136,20 +133,20 @@ def create_return(request: ReturnCreate, caller: Caller = EVERY_STORE) -> Return
     units = sum(line.quantity for line in refunds)
     metrics.add_metric(name="ReturnsCreated", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="ProductsReturned", unit=MetricUnit.Count, value=units)
-    metrics.add_metric(name="RefundValue", unit=MetricUnit.NoUnit, value=float(record.refund_total))
+    metrics.add_metric(name="RefundValue", unit=MetricUnit.NoUnit, value=float(returned.refund_total))
     logger.info(
         "return created",
-        extra={"return_id": record.return_id, "sale_id": sale.sale_id, "refund_total": str(record.refund_total)},
+        extra={"return_id": returned.return_id, "sale_id": sale.sale_id, "refund_total": str(returned.refund_total)},
     )
-    return ReturnOut.model_validate(record)
+    return ReturnOut.model_validate(returned)
 
 
 def get_return(return_id: int, caller: Caller = EVERY_STORE) -> ReturnOut:
-    record = dal.get_return(return_id)
-    if record is None:
+    returned = dal.get_return(return_id)
+    if returned is None:
         raise NotFoundError("return", return_id)
-    caller.check_store(record.store_id)
-    return ReturnOut.model_validate(record)
+    caller.check_store(returned.store_id)
+    return ReturnOut.model_validate(returned)
 
 
 def list_returns(*, limit: int, next_token: str | None, sale_id: int | None, store_id: int | None,
@@ -165,5 +162,5 @@ def list_returns(*, limit: int, next_token: str | None, sale_id: int | None, sto
         store_id = caller.store_filter(store_id)
     if store_id is not None:
         require_store(store_id, ["query", "store_id"])
-    records, token = dal.list_returns(limit=limit, next_token=next_token, sale_id=sale_id, store_id=store_id)
-    return ReturnPage(items=[ReturnOut.model_validate(record) for record in records], next_token=token)
+    returns, token = dal.list_returns(limit=limit, next_token=next_token, sale_id=sale_id, store_id=store_id)
+    return ReturnPage(items=[ReturnOut.model_validate(returned) for returned in returns], next_token=token)

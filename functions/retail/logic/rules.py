@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from retail.errors import Excess, InvalidPeriodError, ReturnExceedsSaleError, not_in_sale_error
 from shared.contracts.inventory import MAX_CHANGE_LINES
+from shared.models import iso
 from shared.types import CENT
 
 MAX_SALE_LINES = MAX_RETURN_LINES = 33
@@ -137,11 +138,9 @@ def refund_total(lines: Iterable[RefundLine]) -> Decimal:
 
 
 # ---------------------------------------------------------------- time
-def timestamp(moment: datetime) -> str:
-    """ISO-8601 UTC with milliseconds and a ``Z``: ``2026-11-24T14:03:12.345Z`` (sorts as text)."""
-    # isoformat, not strftime("%Y"): glibc writes year 579 as "579", which sorts after "2026"
-    # (a from=0579-02-17 listing asked DynamoDB for a BETWEEN with its bounds reversed: a 500)
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+timestamp = iso
+"""ISO-8601 UTC with milliseconds and a ``Z``: ``2026-11-24T14:03:12.345Z`` (sorts as text, how
+sales and returns store ``created_at``)."""
 
 
 def day(moment: datetime) -> str:

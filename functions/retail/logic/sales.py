@@ -19,21 +19,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from retail.dal import inventory as inventory_dal
 from retail.dal import sales as dal
 from retail.dal import stores as stores_dal
-from retail.dal.tables import SaleLine, SaleRecord
 from retail.errors import RegisterNotInStoreError, unknown_products_error
 from retail.logic import rules
 from retail.logic.stores import require_store
+from retail.models import Sale, SaleLine
 from retail.schemas import SaleCreate, SaleOut, SalePage
 from shared.caller import EVERY_STORE, Caller
 from shared.contracts.inventory import AppliedStockChanges, InventoryRefusal, InventoryUnavailable
-from shared.dynamo import utcnow
 from shared.errors import InsufficientStock, NotFoundError, Shortage
+from shared.models import now
 
 logger = Logger(child=True)
 metrics = Metrics()
@@ -81,24 +83,15 @@ def give_back(reference: str, location_id: str, lines: list[tuple[int, int]], *,
                          extra={"reference": reference, "location_id": location_id, "lines": lines})
 
 
-def sale_record(
-    sale_id: int, store_id: int, register_id: int, priced: list[rules.PricedLine], created_at: str, sale_date: str
-) -> SaleRecord:
-    return SaleRecord(
-        sale_id,
+def new_sale(sale_id: int, store_id: int, register_id: int, priced: list[rules.PricedLine], at: datetime) -> Sale:
+    """The sale of ``priced`` lines made ``at`` (UTC, milliseconds: ``shared.models.now``)."""
+    return Sale(
+        sale_id=sale_id,
         store_id=store_id,
         register_id=register_id,
-        created_at=created_at,
-        sale_date=sale_date,
-        lines=[
-            SaleLine(
-                product_id=line.product_id,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                line_total=line.line_total,
-            )
-            for line in priced
-        ],
+        created_at=at,
+        sale_date=rules.day(at),
+        lines=[SaleLine.model_validate(line) for line in priced],
         total=rules.sale_total(priced),
         item_count=rules.item_count(priced),
     )
@@ -115,18 +108,17 @@ def create_sale(request: SaleCreate, caller: Caller = EVERY_STORE) -> SaleOut:
 
     applied = take_stock(sale_id, store.store_id, request.register_id, location_id, requested)
     priced = rules.price_lines(requested, {line.product_id: line.unit_price for line in applied.lines})
-    now = utcnow()
-    record = sale_record(sale_id, store.store_id, request.register_id, priced, rules.timestamp(now), rules.day(now))
+    sale = new_sale(sale_id, store.store_id, request.register_id, priced, now())
     try:
-        dal.put_sale(record)
+        dal.put_sale(sale)
     except Exception:
         give_back(f"sale-{sale_id}-undo", location_id, [(pid, qty) for pid, qty in requested], kind="sale-undo",
                   reason=f"sale {sale_id} could not be recorded: units back")
         raise
 
     metrics.add_metric(name="SalesCreated", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="ProductsSold", unit=MetricUnit.Count, value=record.item_count)
-    metrics.add_metric(name="SaleValue", unit=MetricUnit.NoUnit, value=float(record.total))
+    metrics.add_metric(name="ProductsSold", unit=MetricUnit.Count, value=sale.item_count)
+    metrics.add_metric(name="SaleValue", unit=MetricUnit.NoUnit, value=float(sale.total))
     for line in applied.lines:
         if rules.crossed_into_low_stock(line.available_before, line.available_after, line.reorder_level):
             metrics.add_metric(name="LowStockAlerts", unit=MetricUnit.Count, value=1)
@@ -136,17 +128,17 @@ def create_sale(request: SaleCreate, caller: Caller = EVERY_STORE) -> SaleOut:
             )
     logger.info(
         "sale created",
-        extra={"sale_id": sale_id, "store_id": store.store_id, "total": str(record.total), "lines": len(priced)},
+        extra={"sale_id": sale_id, "store_id": store.store_id, "total": str(sale.total), "lines": len(priced)},
     )
-    return SaleOut.model_validate(record)
+    return SaleOut.model_validate(sale)
 
 
 def get_sale(sale_id: int, caller: Caller = EVERY_STORE) -> SaleOut:
-    record = dal.get_sale(sale_id)
-    if record is None:
+    sale = dal.get_sale(sale_id)
+    if sale is None:
         raise NotFoundError("sale", sale_id)
-    caller.check_store(record.store_id)
-    return SaleOut.model_validate(record)
+    caller.check_store(sale.store_id)
+    return SaleOut.model_validate(sale)
 
 
 def list_sales(
@@ -158,7 +150,7 @@ def list_sales(
     if store_id is not None:
         require_store(store_id, ["query", "store_id"])
     created_from, created_to = period.created_at_bounds() if period.bounded else (None, None)
-    records, token = dal.list_sales(
+    sales, token = dal.list_sales(
         limit=limit, next_token=next_token, store_id=store_id, created_from=created_from, created_to=created_to
     )
-    return SalePage(items=[SaleOut.model_validate(record) for record in records], next_token=token)
+    return SalePage(items=[SaleOut.model_validate(sale) for sale in sales], next_token=token)

@@ -16,9 +16,9 @@ from aws_lambda_powertools import Logger
 
 from retail.dal import inventory as inventory_dal
 from retail.dal import stores as dal
-from retail.dal.tables import CashRegisterRecord, StoreRecord
 from retail.errors import LocationTakenError
 from retail.logic.rules import location_of_store
+from retail.models import CashRegister, Store
 from retail.schemas import CashRegisterCreate, CashRegisterOut, CashRegisterPage, StoreCreate, StoreOut, StorePage
 from shared.contracts.inventory import InventoryRefusal, InventoryUnavailable
 from shared.dynamo import utcnow
@@ -32,18 +32,18 @@ def default_register_name(number: int) -> str:
 
 
 # ---------------------------------------------------------------- references
-def require_store(store_id: int, loc: list[str | int]) -> StoreRecord:
+def require_store(store_id: int, loc: list[str | int]) -> Store:
     """The store named in a body or a filter (422 ``invalid_reference`` if unknown)."""
-    record = dal.get_store(store_id)
-    if record is None:
+    store = dal.get_store(store_id)
+    if store is None:
         raise InvalidReferenceError(loc, "store", store_id)
-    return record
+    return store
 
 
 # ---------------------------------------------------------------- stores
-def new_store_record(store_id: int, request: StoreCreate) -> StoreRecord:
-    return StoreRecord(
-        store_id,
+def new_store(store_id: int, request: StoreCreate) -> Store:
+    return Store(
+        store_id=store_id,
         name=request.name,
         address=request.address,
         phone=request.phone,
@@ -52,7 +52,7 @@ def new_store_record(store_id: int, request: StoreCreate) -> StoreRecord:
     )
 
 
-def open_location(store: StoreRecord, reference: str) -> None:
+def open_location(store: Store, reference: str) -> None:
     try:
         inventory_dal.open_location(reference, store.location_id, store.name, store.address)
     except InventoryRefusal as exc:
@@ -64,7 +64,7 @@ def open_location(store: StoreRecord, reference: str) -> None:
 def create_store(request: StoreCreate) -> StoreOut:
     if dal.find_store_by_name(request.name) is not None:  # cheap early answer; the transaction decides
         raise AlreadyExistsError("store", "name", request.name)
-    store = new_store_record(dal.next_id("store")[0], request)
+    store = new_store(dal.next_id("store")[0], request)
     reference = f"store-{store.store_id}"
     open_location(store, reference)
     try:
@@ -80,15 +80,15 @@ def create_store(request: StoreCreate) -> StoreOut:
 
 
 def get_store(store_id: int) -> StoreOut:
-    record = dal.get_store(store_id)
-    if record is None:
+    store = dal.get_store(store_id)
+    if store is None:
         raise NotFoundError("store", store_id)
-    return StoreOut.model_validate(record)
+    return StoreOut.model_validate(store)
 
 
 def list_stores(*, limit: int, next_token: str | None) -> StorePage:
-    records, token = dal.list_stores(limit=limit, next_token=next_token)
-    return StorePage(items=[StoreOut.model_validate(record) for record in records], next_token=token)
+    stores, token = dal.list_stores(limit=limit, next_token=next_token)
+    return StorePage(items=[StoreOut.model_validate(store) for store in stores], next_token=token)
 
 
 # ---------------------------------------------------------------- cash registers
@@ -96,20 +96,20 @@ def create_register(request: CashRegisterCreate) -> CashRegisterOut:
     require_store(request.store_id, ["body", "store_id"])
     if dal.register_number_owner(request.store_id, request.number) is not None:
         raise AlreadyExistsError("cash register", "number", request.number)
-    record = CashRegisterRecord(
-        request.store_id,
-        dal.next_id("register")[0],
+    register = CashRegister(
+        store_id=request.store_id,
+        register_id=dal.next_id("register")[0],
         number=request.number,
         name=request.name or default_register_name(request.number),
         created_at=utcnow(),
     )
-    dal.create_register(record)
-    logger.info("cash register created", extra={"store_id": record.store_id, "register_id": record.register_id})
-    return CashRegisterOut.model_validate(record)
+    dal.create_register(register)
+    logger.info("cash register created", extra={"store_id": register.store_id, "register_id": register.register_id})
+    return CashRegisterOut.model_validate(register)
 
 
 def list_registers(*, limit: int, next_token: str | None, store_id: int | None) -> CashRegisterPage:
     if store_id is not None:
         require_store(store_id, ["query", "store_id"])
-    records, token = dal.list_registers(limit=limit, next_token=next_token, store_id=store_id)
-    return CashRegisterPage(items=[CashRegisterOut.model_validate(record) for record in records], next_token=token)
+    registers, token = dal.list_registers(limit=limit, next_token=next_token, store_id=store_id)
+    return CashRegisterPage(items=[CashRegisterOut.model_validate(register) for register in registers], next_token=token)
