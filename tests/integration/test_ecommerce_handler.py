@@ -29,11 +29,9 @@ from tests.integration.handler_harness import (
     RestApi,
     all_pages,
     create_tables,
-    dynamodb_local_endpoint,
     environment,
     handler_module,
     invoke_as_lambda,
-    load_template,
 )
 
 pytestmark = pytest.mark.integration
@@ -52,16 +50,6 @@ CENT = Decimal("0.01")
 
 
 # ---------------------------------------------------------------- template, AWS, tables
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template()
-
-
-@pytest.fixture(scope="module")
-def dynamodb_endpoint() -> Iterator[str]:
-    yield from dynamodb_local_endpoint()
-
-
 @pytest.fixture(scope="module")
 def ecommerce_env(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, str]]:
     """The tables EcommerceFunction's and the inventory interface's environments name, their

@@ -21,10 +21,8 @@ from tests.integration.handler_harness import (
     RestApi,
     all_pages,
     create_tables,
-    dynamodb_local_endpoint,
     environment,
     handler_module,
-    load_template,
 )
 
 pytestmark = pytest.mark.integration
@@ -33,23 +31,13 @@ FUNCTION = "InventoryFunction"
 
 
 # ---------------------------------------------------------------- template, AWS, tables
-@pytest.fixture(scope="session")
-def template() -> dict[str, Any]:
-    return load_template()
-
-
-@pytest.fixture(scope="session")
-def dynamodb_endpoint() -> Iterator[str]:
-    yield from dynamodb_local_endpoint()
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def inventory_env(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, str]]:
     """A fresh set of tables, with the function's environment applied to os.environ."""
     yield from environment(create_tables(template, [FUNCTION], dynamodb_endpoint).values())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def handler(inventory_env: dict[str, str]):
     from inventory.dal import catalog
 
@@ -62,7 +50,7 @@ def handler(inventory_env: dict[str, str]):
     return handler_module("inventory.handlers.api").lambda_handler
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def call(handler, template) -> RestApi:
     return RestApi(template, {FUNCTION: handler})
 
@@ -72,12 +60,12 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}".upper()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def category(call) -> dict[str, Any]:
     return call("POST", "/api/v1/categories", body={"name": unique("Cat"), "description": "test"}).body
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def supplier(call) -> dict[str, Any]:
     return call("POST", "/api/v1/suppliers", body={"name": unique("Sup"), "contact_email": "a@b.example"}).body
 
@@ -341,7 +329,7 @@ def test_delete_is_a_soft_delete(call, category):
 
 
 # ---------------------------------------------------------------- product listings
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def catalogue(call):
     """A category with 7 products (3 from supplier A), another category with 2."""
     cat_a = call("POST", "/api/v1/categories", body={"name": unique("ListA")}).body
@@ -441,7 +429,7 @@ def test_stock_set_adjust_and_never_negative(call, category):
     assert [m["delta"] for m in movements] == [-30, -20, 50]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stock_product(call, category) -> dict[str, Any]:
     return new_product(call, category)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,10 +22,8 @@ import pytest
 from tests.integration.handler_harness import (
     InProcessInvokes,
     create_tables,
-    dynamodb_local_endpoint,
     environment,
     invoke_as_lambda,
-    load_template,
 )
 
 pytestmark = pytest.mark.integration
@@ -36,16 +33,6 @@ LOCATION = "store-1"
 
 
 # ---------------------------------------------------------------- template, AWS, tables
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template()
-
-
-@pytest.fixture(scope="module")
-def dynamodb_endpoint() -> Iterator[str]:
-    yield from dynamodb_local_endpoint()
-
-
 @pytest.fixture(scope="module")
 def client(template: dict[str, Any], dynamodb_endpoint: str):
     """The interface's client as retail and e-commerce use it, answered in-process."""

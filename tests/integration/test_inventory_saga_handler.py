@@ -22,11 +22,9 @@ from tests.integration.handler_harness import (
     REGION,
     RestApi,
     create_tables,
-    dynamodb_local_endpoint,
     environment,
     handler_module,
     invoke_as_lambda,
-    load_template,
 )
 
 pytestmark = pytest.mark.integration
@@ -41,16 +39,6 @@ SAGA_FUNCTIONS = {
 
 
 # ---------------------------------------------------------------- template, AWS, tables
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template()
-
-
-@pytest.fixture(scope="module")
-def dynamodb_endpoint() -> Iterator[str]:
-    yield from dynamodb_local_endpoint()
-
-
 @pytest.fixture(scope="module")
 def inventory_env(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, str]]:
     """The tables the API's and the saga functions' environments name (a variable names the

@@ -32,10 +32,8 @@ from tests.integration.handler_harness import (
     InProcessInvokes,
     RestApi,
     create_tables,
-    dynamodb_local_endpoint,
     environment,
     handler_module,
-    load_template,
 )
 
 pytestmark = pytest.mark.integration
@@ -48,16 +46,6 @@ _sequence = itertools.count(10_000)
 
 
 # ---------------------------------------------------------------- template, AWS, tables
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template()
-
-
-@pytest.fixture(scope="module")
-def dynamodb_endpoint() -> Iterator[str]:
-    yield from dynamodb_local_endpoint()
-
-
 @pytest.fixture(scope="module")
 def aws(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, Any]]:
     """Every table the two functions and the inventory interface name, created from the

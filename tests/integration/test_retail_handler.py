@@ -29,10 +29,8 @@ from tests.integration.handler_harness import (
     RestApi,
     all_pages,
     create_tables,
-    dynamodb_local_endpoint,
     environment,
     handler_module,
-    load_template,
 )
 
 pytestmark = pytest.mark.integration
@@ -42,16 +40,6 @@ HANDLERS = {"RetailFunction": "retail.handlers.api", "InventoryFunction": "inven
 
 
 # ---------------------------------------------------------------- template, AWS, tables
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template()
-
-
-@pytest.fixture(scope="module")
-def dynamodb_endpoint() -> Iterator[str]:
-    yield from dynamodb_local_endpoint()
-
-
 @pytest.fixture(scope="module")
 def envs(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, dict[str, str]]]:
     """Fresh tables; os.environ holds the union of both functions' environments (the shared

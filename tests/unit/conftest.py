@@ -1,10 +1,23 @@
 """Fixtures of the unit tests."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import boto3
 import pytest
 import urllib3
 from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def template() -> dict[str, Any]:
+    """template.yaml as CloudFormation reads it (intrinsics as {"Ref": ...} maps)."""
+    from infra.openapi import load_template
+
+    return load_template(ROOT / "template.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -51,13 +51,6 @@ def build_document() -> dict[str, Any]:
         return build()
 
 
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    from infra.openapi import load_template
-
-    return load_template(ROOT / "template.yaml")
-
-
 def resolver_routes() -> set[tuple[str, str]]:
     app = import_module("ecommerce.handlers.api").app
     return {(route.method.lower(), route.openapi_path) for route in app._static_routes + app._dynamic_routes}

@@ -10,7 +10,7 @@ from decimal import Decimal as D
 
 from ecommerce.dal.tables import AddressMap, CartRecord, CustomerRecord, LineMap, OrderRecord, PaymentRecord, StatusChangeMap
 from ecommerce.models import Cart, Customer, Order, Payment
-from ecommerce.saga_schemas import CreateOrderOutput, ProcessPaymentOutput
+from ecommerce.saga_schemas import CreateOrderOutput
 from ecommerce.schemas import CartOut, CustomerOut, OrderOut, PaymentOut
 from shared.dynamo import record_of
 from shared.pagination import page_as

@@ -9,16 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.openapi import load_template
 from shared.idempotency import HEADER, IdempotencyMiddleware, fingerprint
 
 ROOT = Path(__file__).resolve().parents[2]
 API_FUNCTIONS = {"InventoryFunction": "inventory", "RetailFunction": "retail", "EcommerceFunction": "ecommerce"}
-
-
-@pytest.fixture(scope="module")
-def template():
-    return load_template(ROOT / "template.yaml")
 
 
 @pytest.mark.parametrize("logical_id, domain", API_FUNCTIONS.items())

@@ -188,13 +188,6 @@ def test_error_messages():
 
 
 # ---------------------------------------------------------------- template wiring
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    from infra.openapi import load_template
-
-    return load_template(ROOT / "template.yaml")
-
-
 def table_refs(function: dict[str, Any]) -> dict[str, str]:
     variables = function["Properties"]["Environment"]["Variables"]
     return {name: value["Ref"] for name, value in variables.items() if isinstance(value, dict) and "Ref" in value}

@@ -28,13 +28,6 @@ def import_api():
         return importlib.import_module("reporting.handlers.api")
 
 
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    from infra.openapi import load_template
-
-    return load_template(ROOT / "template.yaml")
-
-
 def resources(template):
     return template["Resources"]
 

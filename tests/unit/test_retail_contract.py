@@ -31,13 +31,6 @@ def import_api():
 
 
 @pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    from infra.openapi import load_template
-
-    return load_template(ROOT / "template.yaml")
-
-
-@pytest.fixture(scope="module")
 def function(template) -> dict[str, Any]:
     return template["Resources"][FUNCTION]
 

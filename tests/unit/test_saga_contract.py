@@ -17,13 +17,6 @@ STATES: dict[str, dict[str, Any]] = ASL["States"]
 HOOK = {"Fn::If": ["TestHooksEnabled", "enabled", "disabled"]}
 
 
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    from infra.openapi import load_template
-
-    return load_template(ROOT / "template.yaml")
-
-
 def targets(state: dict[str, Any]) -> set[str]:
     found = {state[key] for key in ("Next", "Default") if key in state}
     found |= {c["Next"] for c in state.get("Catch", []) + state.get("Choices", [])}
