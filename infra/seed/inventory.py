@@ -199,7 +199,7 @@ def seed(env: dict[str, str]) -> dict[str, Any]:
 def _write(products: list[ProductSpec]) -> dict[str, Any]:
     from inventory.dal import bulk, catalog
     from inventory.dal.stock import new_movement_id
-    from inventory.dal.tables import ProductRecord, StockMovementRecord, StockRecord
+    from inventory.models import Movement, Product, Stock
     from shared.dynamo import utcnow
 
     created = {"categories": 0, "suppliers": 0, "products": 0}
@@ -209,31 +209,31 @@ def _write(products: list[ProductSpec]) -> dict[str, Any]:
 
     category_ids: dict[str, int] = {}
     for spec in CATEGORIES:
-        record = catalog.find_category_by_name(spec.name)
-        if record is None:
-            record = catalog.create_category(spec.name, spec.description)
+        category = catalog.find_category_by_name(spec.name)
+        if category is None:
+            category = catalog.create_category(spec.name, spec.description)
             created["categories"] += 1
-        category_ids[spec.name] = record.category_id
+        category_ids[spec.name] = category.category_id
 
     supplier_ids: dict[str, int] = {}
     for name, email, phone, address in SUPPLIERS:
-        record = catalog.find_supplier_by_name(name)
-        if record is None:
-            record = catalog.create_supplier(name, email, phone, address)
+        supplier = catalog.find_supplier_by_name(name)
+        if supplier is None:
+            supplier = catalog.create_supplier(name, email, phone, address)
             created["suppliers"] += 1
-        supplier_ids[name] = record.supplier_id
+        supplier_ids[name] = supplier.supplier_id
 
     existing = bulk.existing_sku_owners(spec.sku for spec in products)
     missing = [spec for spec in products if spec.sku not in existing]
-    records: list[ProductRecord] = []
-    rows: list[StockRecord] = []
-    movements: list[StockMovementRecord] = []
+    new_products: list[Product] = []
+    rows: list[Stock] = []
+    movements: list[Movement] = []
     if missing:
         now = utcnow()
         for product_id, spec in zip(catalog.next_id("product", len(missing)), missing, strict=True):
-            records.append(
-                ProductRecord(
-                    product_id,
+            new_products.append(
+                Product(
+                    product_id=product_id,
                     sku=spec.sku,
                     name=spec.name,
                     description=spec.description,
@@ -241,16 +241,15 @@ def _write(products: list[ProductSpec]) -> dict[str, Any]:
                     supplier_id=supplier_ids[spec.supplier],
                     price=spec.price,
                     reorder_level=spec.reorder_level,
-                    search_text=catalog.search_text(spec.name, spec.sku),
                     created_at=now,
                     updated_at=now,
                 )
             )
             for location_id, available in spec.stock.items():
                 rows.append(
-                    StockRecord(
-                        product_id,
-                        location_id,
+                    Stock(
+                        product_id=product_id,
+                        location_id=location_id,
                         available=available,
                         reserved=0,
                         reorder_level=spec.reorder_level,
@@ -258,9 +257,9 @@ def _write(products: list[ProductSpec]) -> dict[str, Any]:
                     )
                 )
                 movements.append(
-                    StockMovementRecord(
-                        product_id,
-                        new_movement_id(now),
+                    Movement(
+                        product_id=product_id,
+                        movement_id=new_movement_id(now),
                         location_id=location_id,
                         kind="initial",
                         delta=available,
@@ -270,8 +269,8 @@ def _write(products: list[ProductSpec]) -> dict[str, Any]:
                         created_at=now,
                     )
                 )
-        bulk.import_products(records, rows, movements)
-        created["products"] = len(records)
+        bulk.import_products(new_products, rows, movements)
+        created["products"] = len(new_products)
 
     stock_rows = sum(len(spec.stock) for spec in products)
     low_stock_rows = sum(

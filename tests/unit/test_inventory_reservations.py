@@ -110,10 +110,10 @@ def test_outputs_forbid_unknown_fields():
 
 # ---------------------------------------------------------------- pure rules
 def stock_row(product_id: int, available: int, *, discontinued: bool | None = None):
-    from inventory.dal.tables import StockRecord
+    from inventory.models import Stock
 
-    return StockRecord(product_id, "warehouse", available=available, reserved=0, reorder_level=1,
-                       discontinued=discontinued, updated_at=datetime.now(UTC))
+    return Stock(product_id=product_id, location_id="warehouse", available=available, reserved=0, reorder_level=1,
+                 discontinued=discontinued, updated_at=datetime.now(UTC))
 
 
 def test_find_shortages_names_every_short_line_in_order():
@@ -131,16 +131,16 @@ def test_missing_products():
 
 
 def test_same_request_ignores_line_order_only():
-    from inventory.dal.tables import ReservationLine, ReservationRecord
     from inventory.logic.reservations import same_request
+    from inventory.models import Reservation, ReservationLine
 
     now = datetime.now(UTC)
-    record = ReservationRecord("s", status="reserved", location_id="warehouse", created_at=now, updated_at=now,
-                               lines=[ReservationLine(product_id=1, quantity=2), ReservationLine(product_id=3, quantity=4)])
-    assert same_request(record, "warehouse", [(3, 4), (1, 2)])
-    assert not same_request(record, "store-1", [(1, 2), (3, 4)])
-    assert not same_request(record, "warehouse", [(1, 2), (3, 5)])
-    assert not same_request(record, "warehouse", [(1, 2)])
+    reservation = Reservation(reservation_id="s", status="reserved", location_id="warehouse", created_at=now, updated_at=now,
+                              lines=[ReservationLine(product_id=1, quantity=2), ReservationLine(product_id=3, quantity=4)])
+    assert same_request(reservation, "warehouse", [(3, 4), (1, 2)])
+    assert not same_request(reservation, "store-1", [(1, 2), (3, 4)])
+    assert not same_request(reservation, "warehouse", [(1, 2), (3, 5)])
+    assert not same_request(reservation, "warehouse", [(1, 2)])
 
 
 def test_movement_reasons():

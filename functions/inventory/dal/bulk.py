@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from inventory.dal.catalog import SKU
+from inventory.dal.catalog import SKU, product_record
 from inventory.dal.tables import InventoryRegistry, ProductRecord, StockMovementRecord, StockRecord
-from shared.dynamo import guard_item, unique_key
+from inventory.models import Movement, Product, Stock
+from shared.dynamo import guard_item, save_all, unique_key
 
 
 def existing_sku_owners(skus: Iterable[str]) -> dict[str, int]:
@@ -24,9 +25,9 @@ def existing_sku_owners(skus: Iterable[str]) -> dict[str, int]:
 
 
 def import_products(
-    products: Sequence[ProductRecord],
-    stock_rows: Sequence[StockRecord],
-    movements: Sequence[StockMovementRecord],
+    products: Sequence[Product],
+    stock_rows: Sequence[Stock],
+    movements: Sequence[Movement],
 ) -> None:
     """Write products with their SKU guards, stock rows and movements (25 items per request)."""
     with InventoryRegistry.batch_write() as batch:
@@ -34,10 +35,6 @@ def import_products(
             batch.save(guard_item(InventoryRegistry, SKU, product.sku, product.product_id))
     with ProductRecord.batch_write() as batch:
         for product in products:
-            batch.save(product)
-    with StockRecord.batch_write() as batch:
-        for row in stock_rows:
-            batch.save(row)
-    with StockMovementRecord.batch_write() as batch:
-        for movement in movements:
-            batch.save(movement)
+            batch.save(product_record(product))
+    save_all(StockRecord, stock_rows)
+    save_all(StockMovementRecord, movements)

@@ -1,4 +1,5 @@
-"""Reads and writes of products, categories, suppliers and locations."""
+"""Reads and writes of products, categories, suppliers and locations (takes and returns
+:mod:`inventory.models`: ``Product``, ``Category``, ``Supplier``, ``Location``)."""
 
 from __future__ import annotations
 
@@ -17,18 +18,20 @@ from inventory.dal.tables import (
     StockRecord,
     SupplierRecord,
 )
+from inventory.models import Category, Location, Product, Supplier
 from shared.dynamo import (
     add_guard,
     allocate_ids,
     cancellation_codes,
     guard_owner,
     is_conditional_failure,
+    record_of,
     release_guard,
     transact_write,
     utcnow,
 )
 from shared.errors import AlreadyExistsError, ConcurrentModificationError, NotFoundError
-from shared.pagination import Key, paginate, scope_of
+from shared.pagination import Key, page_as, paginate, scope_of
 
 FILTERED_PAGE_SIZE = 250  # items DynamoDB evaluates per request when a filter may drop many
 TRANSACTION_MAX_ITEMS = 100
@@ -53,14 +56,19 @@ def search_text(name: str, sku: str) -> str:
 
 
 # ---------------------------------------------------------------- products
-def get_product(product_id: int, *, consistent: bool = False, include_deleted: bool = False) -> ProductRecord | None:
+def get_product(product_id: int, *, consistent: bool = False, include_deleted: bool = False) -> Product | None:
     try:
         record = ProductRecord.get(product_id, consistent_read=consistent)
     except ProductRecord.DoesNotExist:
         return None
     if record.deleted_at is not None and not include_deleted:
         return None
-    return record
+    return Product.model_validate(record)
+
+
+def product_record(product: Product) -> ProductRecord:
+    """``product`` as stored (with its ``search_text``)."""
+    return record_of(ProductRecord, product, search_text=search_text(product.name, product.sku))
 
 
 def list_products(
@@ -70,7 +78,7 @@ def list_products(
     category_id: int | None = None,
     supplier_id: int | None = None,
     search: str | None = None,
-) -> tuple[list[ProductRecord], str | None]:
+) -> tuple[list[Product], str | None]:
     condition: Condition = ProductRecord.deleted_at.does_not_exist()
     if search:
         condition &= ProductRecord.search_text.contains(search.lower())
@@ -101,59 +109,59 @@ def list_products(
 
         key_names = ("product_id",)
 
-    return paginate(
+    return page_as(Product, paginate(
         run,
         limit=limit,
         next_token=next_token,
         scope=scope,
         key_names=key_names,
         page_size=max(limit + 1, FILTERED_PAGE_SIZE) if search or (category_id and supplier_id) else None,
-    )
+    ))
 
 
-def create_product(record: ProductRecord, location_ids: Iterable[str]) -> ProductRecord:
+def create_product(product: Product, location_ids: Iterable[str]) -> Product:
     """Write a new product, claim its SKU and open an empty stock row at every location."""
-    now = record.created_at
+    now = product.created_at
     location_ids = list(location_ids)
     with_stock = len(location_ids) + 2 <= TRANSACTION_MAX_ITEMS
     try:
         with transact_write() as tx:
-            tx.save(record, condition=ProductRecord.product_id.does_not_exist())
-            add_guard(tx, InventoryRegistry, SKU, record.sku, record.product_id)
+            tx.save(product_record(product), condition=ProductRecord.product_id.does_not_exist())
+            add_guard(tx, InventoryRegistry, SKU, product.sku, product.product_id)
             if with_stock:
                 for location_id in location_ids:
-                    tx.save(_empty_stock(record, location_id, now), condition=StockRecord.product_id.does_not_exist())
+                    tx.save(_empty_stock(product, location_id, now), condition=StockRecord.product_id.does_not_exist())
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
         if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-            raise AlreadyExistsError("product", "sku", record.sku) from None
+            raise AlreadyExistsError("product", "sku", product.sku) from None
         raise
     if not with_stock:  # more locations than one transaction holds: open the rows one by one
         for location_id in location_ids:
-            open_stock_row(record, location_id)
-    return record
+            open_stock_row(product, location_id)
+    return product
 
 
-def _empty_stock(record: ProductRecord, location_id: str, now: datetime) -> StockRecord:
+def _empty_stock(product: Product, location_id: str, now: datetime) -> StockRecord:
     return StockRecord(
-        record.product_id,
+        product.product_id,
         location_id,
         available=0,
         reserved=0,
-        reorder_level=record.reorder_level,
+        reorder_level=product.reorder_level,
         updated_at=now,
     )
 
 
-def open_stock_row(record: ProductRecord, location_id: str) -> None:
+def open_stock_row(product: Product, location_id: str) -> None:
     try:
-        _empty_stock(record, location_id, utcnow()).save(condition=StockRecord.product_id.does_not_exist())
+        _empty_stock(product, location_id, utcnow()).save(condition=StockRecord.product_id.does_not_exist())
     except PutError as exc:
         if not is_conditional_failure(exc):
             raise
 
 
-def update_product(current: ProductRecord, changes: dict[str, Any]) -> ProductRecord:
+def update_product(current: Product, changes: dict[str, Any]) -> Product:
     """Apply ``changes`` (attribute -> value, ``None`` removes) to a live product.
 
     A new SKU is claimed and the old one released in the same transaction. Raises
@@ -181,7 +189,7 @@ def update_product(current: ProductRecord, changes: dict[str, Any]) -> ProductRe
             if is_conditional_failure(exc):
                 _raise_update_conflict(current.product_id)
             raise
-        return target
+        return Product.model_validate(target)
 
     try:
         with transact_write() as tx:  # item order: deletes, puts, updates
@@ -195,7 +203,7 @@ def update_product(current: ProductRecord, changes: dict[str, Any]) -> ProductRe
         if "ConditionalCheckFailed" in codes:
             _raise_update_conflict(current.product_id)
         raise
-    return ProductRecord.get(current.product_id, consistent_read=True)
+    return Product.model_validate(ProductRecord.get(current.product_id, consistent_read=True))
 
 
 def _raise_update_conflict(product_id: int) -> None:
@@ -231,67 +239,71 @@ def delete_product(product_id: int) -> None:
 
 
 # ---------------------------------------------------------------- categories and suppliers
-def get_category(category_id: int) -> CategoryRecord | None:
+def get_category(category_id: int) -> Category | None:
     try:
-        return CategoryRecord.get(category_id)
+        return Category.model_validate(CategoryRecord.get(category_id))
     except CategoryRecord.DoesNotExist:
         return None
 
 
-def create_category(name: str, description: str | None) -> CategoryRecord:
-    record = CategoryRecord(next_id("category")[0], name=name, description=description, created_at=utcnow())
-    _create_with_unique_name(record, CategoryRecord.category_id, CATEGORY_NAME, "category", name, record.category_id)
-    return record
+def create_category(name: str, description: str | None) -> Category:
+    category = Category(category_id=next_id("category")[0], name=name, description=description, created_at=utcnow())
+    _create_with_unique_name(
+        record_of(CategoryRecord, category), CategoryRecord.category_id, CATEGORY_NAME, "category", name, category.category_id
+    )
+    return category
 
 
-def find_category_by_name(name: str) -> CategoryRecord | None:
+def find_category_by_name(name: str) -> Category | None:
     owner = guard_owner(InventoryRegistry, CATEGORY_NAME, name.casefold())
     return get_category(owner) if owner is not None else None
 
 
-def list_categories(*, limit: int, next_token: str | None) -> tuple[list[CategoryRecord], str | None]:
-    return paginate(
+def list_categories(*, limit: int, next_token: str | None) -> tuple[list[Category], str | None]:
+    return page_as(Category, paginate(
         lambda start, size: CategoryRecord.scan(last_evaluated_key=start, page_size=size),
         limit=limit,
         next_token=next_token,
         scope=scope_of("categories"),
         key_names=("category_id",),
-    )
+    ))
 
 
-def get_supplier(supplier_id: int) -> SupplierRecord | None:
+def get_supplier(supplier_id: int) -> Supplier | None:
     try:
-        return SupplierRecord.get(supplier_id)
+        return Supplier.model_validate(SupplierRecord.get(supplier_id))
     except SupplierRecord.DoesNotExist:
         return None
 
 
-def create_supplier(name: str, contact_email: str | None, phone: str | None, address: str | None) -> SupplierRecord:
-    record = SupplierRecord(
-        next_id("supplier")[0],
+def create_supplier(name: str, contact_email: str | None, phone: str | None, address: str | None) -> Supplier:
+    supplier = Supplier(
+        supplier_id=next_id("supplier")[0],
         name=name,
         contact_email=contact_email,
         phone=phone,
         address=address,
         created_at=utcnow(),
     )
-    _create_with_unique_name(record, SupplierRecord.supplier_id, SUPPLIER_NAME, "supplier", name, record.supplier_id)
-    return record
+    _create_with_unique_name(
+        record_of(SupplierRecord, supplier), SupplierRecord.supplier_id, SUPPLIER_NAME, "supplier", name, supplier.supplier_id
+    )
+    return supplier
 
 
-def find_supplier_by_name(name: str) -> SupplierRecord | None:
+def find_supplier_by_name(name: str) -> Supplier | None:
     owner = guard_owner(InventoryRegistry, SUPPLIER_NAME, name.casefold())
     return get_supplier(owner) if owner is not None else None
 
 
-def list_suppliers(*, limit: int, next_token: str | None) -> tuple[list[SupplierRecord], str | None]:
-    return paginate(
+def list_suppliers(*, limit: int, next_token: str | None) -> tuple[list[Supplier], str | None]:
+    return page_as(Supplier, paginate(
         lambda start, size: SupplierRecord.scan(last_evaluated_key=start, page_size=size),
         limit=limit,
         next_token=next_token,
         scope=scope_of("suppliers"),
         key_names=("supplier_id",),
-    )
+    ))
 
 
 def _create_with_unique_name(record: Any, key_attribute: Any, kind: str, resource: str, name: str, owner_id: int) -> None:
@@ -307,9 +319,9 @@ def _create_with_unique_name(record: Any, key_attribute: Any, kind: str, resourc
 
 
 # ---------------------------------------------------------------- locations
-def get_location(location_id: str) -> LocationRecord | None:
+def get_location(location_id: str) -> Location | None:
     try:
-        return LocationRecord.get(location_id)
+        return Location.model_validate(LocationRecord.get(location_id))
     except LocationRecord.DoesNotExist:
         return None
 
@@ -318,25 +330,25 @@ def all_location_ids() -> list[str]:
     return sorted(record.location_id for record in LocationRecord.scan(attributes_to_get=["location_id"]))
 
 
-def list_locations(*, limit: int, next_token: str | None) -> tuple[list[LocationRecord], str | None]:
-    return paginate(
+def list_locations(*, limit: int, next_token: str | None) -> tuple[list[Location], str | None]:
+    return page_as(Location, paginate(
         lambda start, size: LocationRecord.scan(last_evaluated_key=start, page_size=size),
         limit=limit,
         next_token=next_token,
         scope=scope_of("locations"),
         key_names=("location_id",),
-    )
+    ))
 
 
-def put_location(location_id: str, name: str, kind: str, address: str | None) -> LocationRecord:
+def put_location(location_id: str, name: str, kind: str, address: str | None) -> Location:
     """Create or update a location (used by the seed; there is no public endpoint)."""
     existing = get_location(location_id)
-    record = LocationRecord(
-        location_id,
+    location = Location(
+        location_id=location_id,
         name=name,
         kind=kind,
         address=address,
         created_at=existing.created_at if existing else utcnow(),
     )
-    record.save()
-    return record
+    record_of(LocationRecord, location).save()
+    return location

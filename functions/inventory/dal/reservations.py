@@ -11,7 +11,7 @@ transactions have no condition checks or deletes:
 | commit  | one movement per line                  | the reservation, one stock row per line |
 
 A failed transaction is turned into one of the exceptions below (the logic decides what each
-means); nothing was written.
+means); nothing was written. Takes and returns :class:`inventory.models.Reservation`.
 """
 
 from __future__ import annotations
@@ -24,19 +24,15 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from inventory.dal.stock import new_movement_id, stock_rows  # noqa: F401  (read by the logic as dal.stock_rows)
-from inventory.dal.tables import (
-    ProductRecord,
-    ReservationLine,
-    ReservationRecord,
-    StockMovementRecord,
-    StockRecord,
-)
+from inventory.dal.tables import ProductRecord, ReservationRecord, StockMovementRecord, StockRecord
+from inventory.models import Reservation
 from shared.dynamo import (  # noqa: F401  (TransactionConflictError: raised here, caught by the logic)
     CONDITION_FAILED,
     TRANSACTION_CONFLICT,
     TransactionConflictError,
     cancellation_codes,
     is_conditional_failure,
+    record_of,
     transact_write,
 )
 
@@ -82,9 +78,9 @@ class Layout:
 
 
 # ---------------------------------------------------------------- reads
-def get_reservation(reservation_id: str) -> ReservationRecord | None:
+def get_reservation(reservation_id: str) -> Reservation | None:
     try:
-        return ReservationRecord.get(reservation_id, consistent_read=True)
+        return Reservation.model_validate(ReservationRecord.get(reservation_id, consistent_read=True))
     except ReservationRecord.DoesNotExist:
         return None
 
@@ -126,16 +122,16 @@ def _movement(
     tx.save(movement, condition=StockMovementRecord.movement_id.does_not_exist())
 
 
-def write_reservation(record: ReservationRecord, changes: Sequence[LineChange], *, reason: str) -> None:
+def write_reservation(reservation: Reservation, changes: Sequence[LineChange], *, reason: str) -> None:
     """Put the reservation (new) and move each line's units from ``available`` to ``reserved``.
 
     Each row must exist, not be discontinued and hold ``available >= q``.
     """
-    now = record.created_at
-    location_id = record.location_id
+    now = reservation.created_at
+    location_id = reservation.location_id
     try:
         with transact_write() as tx:
-            tx.save(record, condition=ReservationRecord.reservation_id.does_not_exist())
+            tx.save(record_of(ReservationRecord, reservation), condition=ReservationRecord.reservation_id.does_not_exist())
             for change in changes:
                 _movement(tx, change, location_id=location_id, kind="reserve", delta=-change.quantity,
                           reserved_delta=change.quantity, reason=reason, now=now)
@@ -155,10 +151,10 @@ def write_reservation(record: ReservationRecord, changes: Sequence[LineChange], 
         raise Layout(reservation=0, first_stock=1 + len(changes)).classify(exc, [c.product_id for c in changes]) from None
 
 
-def write_tombstone(record: ReservationRecord) -> None:
+def write_tombstone(tombstone: Reservation) -> None:
     """Put a ``released`` record with no lines where there is none (else ``ReservationChanged``)."""
     try:
-        record.save(condition=ReservationRecord.reservation_id.does_not_exist())
+        record_of(ReservationRecord, tombstone).save(condition=ReservationRecord.reservation_id.does_not_exist())
     except PutError as exc:
         if is_conditional_failure(exc):
             raise ReservationChanged() from None
@@ -166,7 +162,7 @@ def write_tombstone(record: ReservationRecord) -> None:
 
 
 def _settle(
-    record: ReservationRecord,
+    reservation: Reservation,
     changes: Sequence[LineChange],
     *,
     status: str,
@@ -178,7 +174,7 @@ def _settle(
 ) -> None:
     """Move a ``reserved`` reservation to ``status`` and take each line's units out of
     ``reserved`` (back to ``available`` when ``available_delta`` is 1, out of stock when 0)."""
-    location_id = record.location_id
+    location_id = reservation.location_id
     actions = [ReservationRecord.status.set(status), ReservationRecord.updated_at.set(now)]
     if release_reason is not None:
         actions.append(ReservationRecord.reason.set(release_reason))
@@ -188,7 +184,7 @@ def _settle(
                 _movement(tx, change, location_id=location_id, kind=kind, delta=available_delta * change.quantity,
                           reserved_delta=-change.quantity, reason=reason, now=now)
             tx.update(
-                ReservationRecord(record.reservation_id),
+                ReservationRecord(reservation.reservation_id),
                 actions=actions,
                 condition=ReservationRecord.status == RESERVED,
             )
@@ -209,16 +205,15 @@ def _settle(
         raise layout.classify(exc, [c.product_id for c in changes]) from None
 
 
-def write_release(record: ReservationRecord, changes: Sequence[LineChange], *, reason: str, release_reason: str, now: datetime) -> None:
+def write_release(
+    reservation: Reservation, changes: Sequence[LineChange], *, reason: str, release_reason: str, now: datetime
+) -> None:
     """``reserved`` -> ``released``; per line ``reserved -= q``, ``available += q``."""
-    _settle(record, changes, status=RELEASED, kind="release", available_delta=1, reason=reason, now=now,
+    _settle(reservation, changes, status=RELEASED, kind="release", available_delta=1, reason=reason, now=now,
             release_reason=release_reason)
 
 
-def write_commit(record: ReservationRecord, changes: Sequence[LineChange], *, reason: str, now: datetime) -> None:
+def write_commit(reservation: Reservation, changes: Sequence[LineChange], *, reason: str, now: datetime) -> None:
     """``reserved`` -> ``committed``; per line ``reserved -= q`` (``available`` unchanged)."""
-    _settle(record, changes, status=COMMITTED, kind="commit", available_delta=0, reason=reason, now=now)
+    _settle(reservation, changes, status=COMMITTED, kind="commit", available_delta=0, reason=reason, now=now)
 
-
-def reservation_lines(pairs: Iterable[tuple[int, int]]) -> list[ReservationLine]:
-    return [ReservationLine(product_id=product_id, quantity=quantity) for product_id, quantity in pairs]

@@ -1,4 +1,5 @@
-"""Reads and writes of stock rows and the stock movement journal."""
+"""Reads and writes of stock rows and the stock movement journal (takes and returns
+:class:`inventory.models.Stock` and :class:`inventory.models.Movement`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 
 from inventory.dal.tables import ProductRecord, StockMovementRecord, StockRecord
-from shared.dynamo import cancellation_codes, transact_write, utcnow
+from inventory.models import Movement, Stock
+from shared.dynamo import cancellation_codes, record_of, transact_write, utcnow
 from shared.errors import NotFoundError
-from shared.pagination import Key, paginate, scope_of
+from shared.pagination import Key, page_as, paginate, scope_of
 
 FILTERED_PAGE_SIZE = 250
 
@@ -21,15 +23,11 @@ class StaleStockError(Exception):
     """The stock row changed between our read and our conditional write (retry)."""
 
 
-def get_stock(product_id: int, location_id: str, *, consistent: bool = False) -> StockRecord | None:
+def get_stock(product_id: int, location_id: str, *, consistent: bool = False) -> Stock | None:
     try:
-        return StockRecord.get(product_id, location_id, consistent_read=consistent)
+        return Stock.model_validate(StockRecord.get(product_id, location_id, consistent_read=consistent))
     except StockRecord.DoesNotExist:
         return None
-
-
-def stock_rows_of(product_id: int) -> list[StockRecord]:
-    return list(StockRecord.query(product_id, consistent_read=True))
 
 
 def list_stock(
@@ -39,7 +37,7 @@ def list_stock(
     product_id: int | None = None,
     location_id: str | None = None,
     low_stock: bool = False,
-) -> tuple[list[StockRecord], str | None]:
+) -> tuple[list[Stock], str | None]:
     condition: Condition = StockRecord.discontinued.does_not_exist()
     if low_stock:
         condition &= StockRecord.available <= StockRecord.reorder_level
@@ -73,22 +71,22 @@ def list_stock(
 
         key_names = ("product_id", "location_id")
 
-    return paginate(
+    return page_as(Stock, paginate(
         run,
         limit=limit,
         next_token=next_token,
         scope=scope,
         key_names=key_names,
         page_size=max(limit + 1, FILTERED_PAGE_SIZE) if low_stock else None,
-    )
+    ))
 
 
-def stock_rows(location_id: str, product_ids: Iterable[int]) -> dict[int, StockRecord]:
+def stock_rows(location_id: str, product_ids: Iterable[int]) -> dict[int, Stock]:
     """The stock rows of ``product_ids`` at ``location_id`` (consistent read; missing rows left out)."""
     keys = [(product_id, location_id) for product_id in sorted(set(product_ids))]
     if not keys:
         return {}
-    return {row.product_id: row for row in StockRecord.batch_get(keys, consistent_read=True)}
+    return {row.product_id: Stock.model_validate(row) for row in StockRecord.batch_get(keys, consistent_read=True)}
 
 
 def new_movement_id(now: datetime) -> str:
@@ -99,12 +97,12 @@ def write_stock_change(
     *,
     product_id: int,
     location_id: str,
-    current: StockRecord | None,
+    current: Stock | None,
     new_available: int,
     reorder_level: int,
     kind: str,
     reason: str,
-) -> tuple[StockRecord, StockMovementRecord]:
+) -> tuple[Stock, Movement]:
     """Set ``available`` to ``new_available`` and journal the movement, atomically.
 
     The write only succeeds if the product is still live and the row still holds what
@@ -115,9 +113,9 @@ def write_stock_change(
         raise ValueError("stock cannot be negative")
     now = utcnow()
     before = current.available if current is not None else 0
-    movement = StockMovementRecord(
-        product_id,
-        new_movement_id(now),
+    movement = Movement(
+        product_id=product_id,
+        movement_id=new_movement_id(now),
         location_id=location_id,
         kind=kind,
         delta=new_available - before,
@@ -133,26 +131,19 @@ def write_stock_change(
                 product_id,
                 condition=ProductRecord.product_id.exists() & ProductRecord.deleted_at.does_not_exist(),
             )
-            tx.save(movement, condition=StockMovementRecord.movement_id.does_not_exist())
+            tx.save(record_of(StockMovementRecord, movement), condition=StockMovementRecord.movement_id.does_not_exist())
             if current is None:
-                row = StockRecord(
-                    product_id,
-                    location_id,
+                row = Stock(
+                    product_id=product_id,
+                    location_id=location_id,
                     available=new_available,
                     reserved=0,
                     reorder_level=reorder_level,
                     updated_at=now,
                 )
-                tx.save(row, condition=StockRecord.product_id.does_not_exist())
+                tx.save(record_of(StockRecord, row), condition=StockRecord.product_id.does_not_exist())
             else:
-                row = StockRecord(
-                    product_id,
-                    location_id,
-                    available=new_available,
-                    reserved=current.reserved,
-                    reorder_level=current.reorder_level,
-                    updated_at=now,
-                )
+                row = current.model_copy(update={"available": new_available, "updated_at": now})
                 tx.update(
                     StockRecord(product_id, location_id),
                     actions=[StockRecord.available.set(new_available), StockRecord.updated_at.set(now)],
@@ -173,14 +164,14 @@ def write_stock_change(
 
 def set_reorder_level(product_id: int, reorder_level: int) -> None:
     """Copy a product's new reorder level onto its stock rows."""
-    for row in stock_rows_of(product_id):
+    for row in StockRecord.query(product_id, consistent_read=True):
         if row.reorder_level != reorder_level:
             row.update(actions=[StockRecord.reorder_level.set(reorder_level)])
 
 
-def list_movements(product_id: int, *, limit: int, next_token: str | None) -> tuple[list[StockMovementRecord], str | None]:
+def list_movements(product_id: int, *, limit: int, next_token: str | None) -> tuple[list[Movement], str | None]:
     """Movements of a product, newest first."""
-    return paginate(
+    return page_as(Movement, paginate(
         lambda start, size: StockMovementRecord.query(
             product_id, scan_index_forward=False, last_evaluated_key=start, page_size=size
         ),
@@ -188,4 +179,4 @@ def list_movements(product_id: int, *, limit: int, next_token: str | None) -> tu
         next_token=next_token,
         scope=scope_of("movements", product_id=product_id),
         key_names=("product_id", "movement_id"),
-    )
+    ))

@@ -18,7 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from inventory.dal import catalog as dal
 from inventory.dal import stock as stock_dal
-from inventory.dal.tables import LocationRecord, ProductRecord
+from inventory.models import Location, Product
 from inventory.schemas import (
     CategoryCreate,
     CategoryOut,
@@ -51,18 +51,18 @@ def require_supplier(supplier_id: int, loc: list[str | int]) -> None:
         raise InvalidReferenceError(loc, "supplier", supplier_id)
 
 
-def require_location(location_id: str, loc: list[str | int]) -> LocationRecord:
-    record = dal.get_location(location_id)
-    if record is None:
+def require_location(location_id: str, loc: list[str | int]) -> Location:
+    location = dal.get_location(location_id)
+    if location is None:
         raise InvalidReferenceError(loc, "location", location_id)
-    return record
+    return location
 
 
-def require_product(product_id: int, *, consistent: bool = False) -> ProductRecord:
-    record = dal.get_product(product_id, consistent=consistent)
-    if record is None:
+def require_product(product_id: int, *, consistent: bool = False) -> Product:
+    product = dal.get_product(product_id, consistent=consistent)
+    if product is None:
         raise NotFoundError("product", product_id)
-    return record
+    return product
 
 
 # ---------------------------------------------------------------- products
@@ -73,8 +73,8 @@ def create_product(request: ProductCreate) -> ProductOut:
     if dal.guard_owner_of_sku(request.sku) is not None:  # cheap early answer; the transaction decides
         raise AlreadyExistsError("product", "sku", request.sku)
     now = utcnow()
-    record = ProductRecord(
-        dal.next_id("product")[0],
+    product = Product(
+        product_id=dal.next_id("product")[0],
         sku=request.sku,
         name=request.name,
         description=request.description,
@@ -82,14 +82,13 @@ def create_product(request: ProductCreate) -> ProductOut:
         supplier_id=request.supplier_id,
         price=request.price,
         reorder_level=request.reorder_level,
-        search_text=dal.search_text(request.name, request.sku),
         created_at=now,
         updated_at=now,
     )
-    dal.create_product(record, dal.all_location_ids())
+    dal.create_product(product, dal.all_location_ids())
     metrics.add_metric(name="ProductsCreated", unit=MetricUnit.Count, value=1)
-    logger.info("product created", extra={"product_id": record.product_id, "sku": record.sku})
-    return ProductOut.model_validate(record)
+    logger.info("product created", extra={"product_id": product.product_id, "sku": product.sku})
+    return ProductOut.model_validate(product)
 
 
 def get_product(product_id: int) -> ProductOut:
@@ -108,14 +107,14 @@ def list_products(
         require_category(category_id, ["query", "category_id"])
     if supplier_id is not None:
         require_supplier(supplier_id, ["query", "supplier_id"])
-    records, token = dal.list_products(
+    products, token = dal.list_products(
         limit=limit,
         next_token=next_token,
         category_id=category_id,
         supplier_id=supplier_id,
         search=search.strip() if search else None,
     )
-    return ProductPage(items=[ProductOut.model_validate(record) for record in records], next_token=token)
+    return ProductPage(items=[ProductOut.model_validate(product) for product in products], next_token=token)
 
 
 def update_product(product_id: int, request: ProductUpdate) -> ProductOut:
@@ -151,22 +150,22 @@ def create_category(request: CategoryCreate) -> CategoryOut:
 
 
 def list_categories(*, limit: int, next_token: str | None) -> CategoryPage:
-    records, token = dal.list_categories(limit=limit, next_token=next_token)
-    return CategoryPage(items=[CategoryOut.model_validate(record) for record in records], next_token=token)
+    categories, token = dal.list_categories(limit=limit, next_token=next_token)
+    return CategoryPage(items=[CategoryOut.model_validate(category) for category in categories], next_token=token)
 
 
 def create_supplier(request: SupplierCreate) -> SupplierOut:
     if dal.find_supplier_by_name(request.name) is not None:
         raise AlreadyExistsError("supplier", "name", request.name)
-    record = dal.create_supplier(request.name, request.contact_email, request.phone, request.address)
-    return SupplierOut.model_validate(record)
+    supplier = dal.create_supplier(request.name, request.contact_email, request.phone, request.address)
+    return SupplierOut.model_validate(supplier)
 
 
 def list_suppliers(*, limit: int, next_token: str | None) -> SupplierPage:
-    records, token = dal.list_suppliers(limit=limit, next_token=next_token)
-    return SupplierPage(items=[SupplierOut.model_validate(record) for record in records], next_token=token)
+    suppliers, token = dal.list_suppliers(limit=limit, next_token=next_token)
+    return SupplierPage(items=[SupplierOut.model_validate(supplier) for supplier in suppliers], next_token=token)
 
 
 def list_locations(*, limit: int, next_token: str | None) -> LocationPage:
-    records, token = dal.list_locations(limit=limit, next_token=next_token)
-    return LocationPage(items=[LocationOut.model_validate(record) for record in records], next_token=token)
+    locations, token = dal.list_locations(limit=limit, next_token=next_token)
+    return LocationPage(items=[LocationOut.model_validate(location) for location in locations], next_token=token)

@@ -46,7 +46,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from inventory.dal import catalog as catalog_dal
 from inventory.dal import reservations as dal
 from inventory.dal.reservations import COMMITTED, RELEASED, RESERVED, LineChange
-from inventory.dal.tables import ReservationRecord, StockRecord
 from inventory.errors import (
     InsufficientStock,
     LocationNotFound,
@@ -59,6 +58,7 @@ from inventory.errors import (
     Shortage,
 )
 from inventory.logic.stock import crossed_into_low_stock
+from inventory.models import Reservation, ReservationLine, Stock
 from inventory.saga_schemas import (
     CheckedLine,
     CheckStockInput,
@@ -88,7 +88,7 @@ class StockInvariantError(RuntimeError):
 Lines = Sequence[tuple[int, int]]  # (product_id, quantity)
 
 
-def missing_products(requested: Lines, live: set[int], rows: dict[int, StockRecord]) -> list[int]:
+def missing_products(requested: Lines, live: set[int], rows: dict[int, Stock]) -> list[int]:
     """Products of ``requested`` that are unknown, deleted, or without a live row at the location."""
     return [
         product_id
@@ -110,17 +110,13 @@ def normalized(lines: Lines) -> list[tuple[int, int]]:
     return sorted((int(product_id), int(quantity)) for product_id, quantity in lines)
 
 
-def same_request(record: ReservationRecord, location_id: str, lines: Lines) -> bool:
-    """Is ``record`` the reservation of this request (same location, same lines in any order)?"""
-    return record.location_id == location_id and normalized(record_lines(record)) == normalized(lines)
+def same_request(reservation: Reservation, location_id: str, lines: Lines) -> bool:
+    """Is ``reservation`` the one of this request (same location, same lines in any order)?"""
+    return reservation.location_id == location_id and normalized(reservation.pairs()) == normalized(lines)
 
 
-def record_lines(record: ReservationRecord) -> list[tuple[int, int]]:
-    return [(line.product_id, line.quantity) for line in record.lines or []]
-
-
-def timestamp(record: ReservationRecord) -> str:
-    return record.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def timestamp(reservation: Reservation) -> str:
+    return reservation.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def movement_reason(kind: str, saga_id: str, detail: str | None = None) -> str:
@@ -130,28 +126,28 @@ def movement_reason(kind: str, saga_id: str, detail: str | None = None) -> str:
 
 
 # ---------------------------------------------------------------- mapping
-def _lines_out(record: ReservationRecord) -> list[ReservedLine]:
-    return [ReservedLine(product_id=product_id, quantity=quantity) for product_id, quantity in record_lines(record)]
+def _lines_out(reservation: Reservation) -> list[ReservedLine]:
+    return [ReservedLine(product_id=product_id, quantity=quantity) for product_id, quantity in reservation.pairs()]
 
 
-def reserve_output(record: ReservationRecord) -> ReserveStockOutput:
+def reserve_output(reservation: Reservation) -> ReserveStockOutput:
     return ReserveStockOutput(
-        reservation_id=record.reservation_id,
+        reservation_id=reservation.reservation_id,
         status="reserved",
-        location_id=record.location_id or "",
-        lines=_lines_out(record),
-        created_at=timestamp(record),
+        location_id=reservation.location_id or "",
+        lines=_lines_out(reservation),
+        created_at=timestamp(reservation),
     )
 
 
-def release_output(record: ReservationRecord) -> ReleaseStockOutput:
-    if record.tombstone:
-        return ReleaseStockOutput(reservation_id=record.reservation_id, status="not_reserved", lines=[])
-    return ReleaseStockOutput(reservation_id=record.reservation_id, status="released", lines=_lines_out(record))
+def release_output(reservation: Reservation) -> ReleaseStockOutput:
+    if reservation.tombstone:
+        return ReleaseStockOutput(reservation_id=reservation.reservation_id, status="not_reserved", lines=[])
+    return ReleaseStockOutput(reservation_id=reservation.reservation_id, status="released", lines=_lines_out(reservation))
 
 
-def commit_output(record: ReservationRecord) -> CommitStockOutput:
-    return CommitStockOutput(reservation_id=record.reservation_id, status="committed", lines=_lines_out(record))
+def commit_output(reservation: Reservation) -> CommitStockOutput:
+    return CommitStockOutput(reservation_id=reservation.reservation_id, status="committed", lines=_lines_out(reservation))
 
 
 # ---------------------------------------------------------------- reads shared by check and reserve
@@ -160,7 +156,7 @@ def _require_location(location_id: str) -> None:
         raise LocationNotFound(location_id)
 
 
-def _stock_of(location_id: str, requested: Lines) -> dict[int, StockRecord]:
+def _stock_of(location_id: str, requested: Lines) -> dict[int, Stock]:
     """The live rows of the requested products (``ProductNotFound`` naming every missing one)."""
     product_ids = [product_id for product_id, _ in requested]
     live = dal.live_products(product_ids)
@@ -171,7 +167,7 @@ def _stock_of(location_id: str, requested: Lines) -> dict[int, StockRecord]:
     return rows
 
 
-def _refuse_shortages(location_id: str, requested: Lines, rows: dict[int, StockRecord]) -> None:
+def _refuse_shortages(location_id: str, requested: Lines, rows: dict[int, Stock]) -> None:
     shortages = find_shortages(requested, {product_id: row.available for product_id, row in rows.items()})
     if shortages:
         metrics.add_metric(name="InsufficientStockRefusals", unit=MetricUnit.Count, value=1)
@@ -194,14 +190,14 @@ def check_stock(request: CheckStockInput) -> CheckStockOutput:
 
 
 # ---------------------------------------------------------------- reserve
-def _existing_reservation(record: ReservationRecord, location_id: str, requested: Lines) -> ReserveStockOutput:
-    """The answer to a reserve whose saga id already has a record."""
-    if record.status == RELEASED:
-        raise ReservationAborted(record.reservation_id, status=record.status)
-    if not same_request(record, location_id, requested):
-        raise ReservationConflict(record.reservation_id, status=record.status, location_id=record.location_id)
-    logger.info("reservation exists, answering with it", extra={"reservation_id": record.reservation_id, "status": record.status})
-    return reserve_output(record)
+def _existing_reservation(existing: Reservation, location_id: str, requested: Lines) -> ReserveStockOutput:
+    """The answer to a reserve whose saga id already has a reservation."""
+    if existing.status == RELEASED:
+        raise ReservationAborted(existing.reservation_id, status=existing.status)
+    if not same_request(existing, location_id, requested):
+        raise ReservationConflict(existing.reservation_id, status=existing.status, location_id=existing.location_id)
+    logger.info("reservation exists, answering with it", extra={"reservation_id": existing.reservation_id, "status": existing.status})
+    return reserve_output(existing)
 
 
 def reserve_stock(request: ReserveStockInput) -> ReserveStockOutput:
@@ -216,18 +212,18 @@ def reserve_stock(request: ReserveStockInput) -> ReserveStockOutput:
         rows = _stock_of(location_id, requested)  # consistent reads: the early answer, and the movements' "before"
         _refuse_shortages(location_id, requested, rows)
         now = utcnow()
-        record = ReservationRecord(
-            saga_id,
+        reservation = Reservation(
+            reservation_id=saga_id,
             status=RESERVED,
             location_id=location_id,
-            lines=dal.reservation_lines(requested),
+            lines=[ReservationLine(product_id=product_id, quantity=quantity) for product_id, quantity in requested],
             correlation_id=request.correlation_id,
             created_at=now,
             updated_at=now,
         )
         changes = [LineChange(product_id, quantity, rows[product_id].available) for product_id, quantity in requested]
         try:
-            dal.write_reservation(record, changes, reason=reason)
+            dal.write_reservation(reservation, changes, reason=reason)
             break
         except dal.ReservationChanged:  # a concurrent reserve or release with this saga id won
             existing = dal.get_reservation(saga_id)
@@ -254,33 +250,33 @@ def reserve_stock(request: ReserveStockInput) -> ReserveStockOutput:
                 extra={"product_id": change.product_id, "location_id": location_id, "available": change.available_before - change.quantity},
             )
     logger.info("stock reserved", extra={"reservation_id": saga_id, "location_id": location_id, "lines": len(changes)})
-    return reserve_output(record)
+    return reserve_output(reservation)
 
 
 # ---------------------------------------------------------------- release and commit
-def _changes_of(record: ReservationRecord) -> list[LineChange]:
-    lines = record_lines(record)
-    rows = dal.stock_rows(record.location_id or "", [product_id for product_id, _ in lines])
+def _changes_of(reservation: Reservation) -> list[LineChange]:
+    lines = reservation.pairs()
+    rows = dal.stock_rows(reservation.location_id or "", [product_id for product_id, _ in lines])
     return [LineChange(product_id, quantity, rows[product_id].available if product_id in rows else 0) for product_id, quantity in lines]
 
 
-def _invariant_broken(record: ReservationRecord, exc: dal.StockConditionFailed) -> StockInvariantError:
+def _invariant_broken(reservation: Reservation, exc: dal.StockConditionFailed) -> StockInvariantError:
     logger.error(
         "stock rows hold fewer reserved units than the reservation",
-        extra={"reservation_id": record.reservation_id, "products": exc.product_ids, "location_id": record.location_id},
+        extra={"reservation_id": reservation.reservation_id, "products": exc.product_ids, "location_id": reservation.location_id},
     )
     return StockInvariantError(
-        f"reservation {record.reservation_id}: products {exc.product_ids} hold fewer reserved units than it reserved"
+        f"reservation {reservation.reservation_id}: products {exc.product_ids} hold fewer reserved units than it reserved"
     )
 
 
 def release_stock(saga_id: str, *, reason: str, correlation_id: str | None = None) -> ReleaseStockOutput:
     for attempt in range(MAX_ATTEMPTS):
-        record = dal.get_reservation(saga_id)
-        if record is None:
+        reservation = dal.get_reservation(saga_id)
+        if reservation is None:
             now = utcnow()
-            tombstone = ReservationRecord(
-                saga_id,
+            tombstone = Reservation(
+                reservation_id=saga_id,
                 status=RELEASED,
                 tombstone=True,
                 lines=[],
@@ -295,48 +291,49 @@ def release_stock(saga_id: str, *, reason: str, correlation_id: str | None = Non
                 continue
             logger.info("nothing reserved: tombstone written", extra={"reservation_id": saga_id})
             return release_output(tombstone)
-        if record.status == RELEASED:
-            return release_output(record)
-        if record.status == COMMITTED:
-            raise ReservationCommitted(saga_id, status=record.status)
+        if reservation.status == RELEASED:
+            return release_output(reservation)
+        if reservation.status == COMMITTED:
+            raise ReservationCommitted(saga_id, status=reservation.status)
         try:
             dal.write_release(
-                record, _changes_of(record), reason=movement_reason("release", saga_id, reason), release_reason=reason, now=utcnow()
+                reservation, _changes_of(reservation), reason=movement_reason("release", saga_id, reason), release_reason=reason,
+                now=utcnow(),
             )
         except dal.ReservationChanged:  # committed or released concurrently: answer from the new state
             continue
         except dal.StockConditionFailed as exc:
-            raise _invariant_broken(record, exc) from None
+            raise _invariant_broken(reservation, exc) from None
         except dal.TransactionConflictError:
             logger.info("release transaction conflicted, retrying", extra={"attempt": attempt})
             time.sleep(backoff(attempt))
             continue
         metrics.add_metric(name="StockReleased", unit=MetricUnit.Count, value=1)
         logger.info("reservation released", extra={"reservation_id": saga_id, "reason": reason})
-        return ReleaseStockOutput(reservation_id=saga_id, status="released", lines=_lines_out(record))
+        return ReleaseStockOutput(reservation_id=saga_id, status="released", lines=_lines_out(reservation))
     raise ConcurrentModificationError(f"reservation {saga_id} keeps changing; retry the release")
 
 
 def commit_stock(saga_id: str) -> CommitStockOutput:
     for attempt in range(MAX_ATTEMPTS):
-        record = dal.get_reservation(saga_id)
-        if record is None:
+        reservation = dal.get_reservation(saga_id)
+        if reservation is None:
             raise ReservationNotFound(saga_id)
-        if record.status == COMMITTED:
-            return commit_output(record)
-        if record.status == RELEASED:
-            raise ReservationReleased(saga_id, status=record.status)
+        if reservation.status == COMMITTED:
+            return commit_output(reservation)
+        if reservation.status == RELEASED:
+            raise ReservationReleased(saga_id, status=reservation.status)
         try:
-            dal.write_commit(record, _changes_of(record), reason=movement_reason("commit", saga_id), now=utcnow())
+            dal.write_commit(reservation, _changes_of(reservation), reason=movement_reason("commit", saga_id), now=utcnow())
         except dal.ReservationChanged:
             continue
         except dal.StockConditionFailed as exc:
-            raise _invariant_broken(record, exc) from None
+            raise _invariant_broken(reservation, exc) from None
         except dal.TransactionConflictError:
             logger.info("commit transaction conflicted, retrying", extra={"attempt": attempt})
             time.sleep(backoff(attempt))
             continue
         metrics.add_metric(name="StockCommitted", unit=MetricUnit.Count, value=1)
         logger.info("reservation committed", extra={"reservation_id": saga_id})
-        return commit_output(record)
+        return commit_output(reservation)
     raise ConcurrentModificationError(f"reservation {saga_id} keeps changing; retry the commit")

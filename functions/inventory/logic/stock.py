@@ -21,8 +21,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from inventory.dal import catalog as catalog_dal
 from inventory.dal import stock as dal
-from inventory.dal.tables import StockRecord
 from inventory.logic.catalog import require_location, require_product
+from inventory.models import Stock
 from inventory.schemas import StockLevel, StockMovement, StockMovementPage, StockPage, StockUpdate, StockUpdateResult
 from shared.errors import ConcurrentModificationError, InsufficientStock, NotFoundError
 
@@ -58,16 +58,16 @@ def crossed_into_low_stock(before: int, after: int, reorder_level: int) -> bool:
 
 
 # ---------------------------------------------------------------- mapping
-def stock_level(record: StockRecord) -> StockLevel:
+def stock_level(row: Stock) -> StockLevel:
     return StockLevel(
-        product_id=record.product_id,
-        location_id=record.location_id,
-        available=record.available,
-        reserved=record.reserved,
-        on_hand=record.available + record.reserved,
-        reorder_level=record.reorder_level,
-        low_stock=is_low(record.available, record.reorder_level),
-        updated_at=record.updated_at,
+        product_id=row.product_id,
+        location_id=row.location_id,
+        available=row.available,
+        reserved=row.reserved,
+        on_hand=row.available + row.reserved,
+        reorder_level=row.reorder_level,
+        low_stock=is_low(row.available, row.reorder_level),
+        updated_at=row.updated_at,
     )
 
 
@@ -77,10 +77,10 @@ def list_stock(
 ) -> StockPage:
     if location_id is not None:
         require_location(location_id, ["query", "location_id"])
-    records, token = dal.list_stock(
+    rows, token = dal.list_stock(
         limit=limit, next_token=next_token, product_id=product_id, location_id=location_id, low_stock=low_stock
     )
-    return StockPage(items=[stock_level(record) for record in records], next_token=token)
+    return StockPage(items=[stock_level(row) for row in rows], next_token=token)
 
 
 def update_stock(product_id: int, request: StockUpdate) -> StockUpdateResult:
@@ -129,5 +129,5 @@ def list_movements(product_id: int, *, limit: int, next_token: str | None) -> St
     """The journal of a product (deleted products keep theirs), newest first."""
     if catalog_dal.get_product(product_id, include_deleted=True) is None:
         raise NotFoundError("product", product_id)
-    records, token = dal.list_movements(product_id, limit=limit, next_token=next_token)
-    return StockMovementPage(items=[StockMovement.model_validate(record) for record in records], next_token=token)
+    movements, token = dal.list_movements(product_id, limit=limit, next_token=next_token)
+    return StockMovementPage(items=[StockMovement.model_validate(movement) for movement in movements], next_token=token)
