@@ -4,6 +4,8 @@ and opening or closing a location for another domain (``logic/interface.py``).
 The apply transaction's items, in the order pynamodb sends them and DynamoDB reports their
 ``CancellationReasons`` (puts, then updates): the "applied" record (``attribute_not_exists``),
 one movement per line, then one conditional stock update per line.
+
+Takes and returns :mod:`inventory.models` (``Product``, ``Location``, ``AppliedChanges``).
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
 from inventory.dal.stock import new_movement_id, stock_rows  # noqa: F401  (stock_rows: read by the logic as dal.stock_rows)
-from inventory.dal.tables import AppliedChanges, LocationRecord, ProductRecord, StockMovementRecord, StockRecord
+from inventory.dal.tables import AppliedChangesRecord, LocationRecord, ProductRecord, StockMovementRecord, StockRecord
+from inventory.models import AppliedChanges, Location, Product
 from shared.dynamo import (
     CONDITION_FAILED,
     TRANSACTION_CONFLICT,
     TransactionConflictError,
     cancellation_codes,
     is_conditional_failure,
+    record_of,
     transact_write,
 )
 
@@ -53,27 +57,33 @@ class RowsRefused(Exception):
 
 
 # ---------------------------------------------------------------- reads
-def products(product_ids: Iterable[int]) -> dict[int, ProductRecord]:
+def products(product_ids: Iterable[int]) -> dict[int, Product]:
     """Products by id (deleted ones included: ``deleted_at`` says so; unknown ones left out)."""
     ids = sorted(set(product_ids))
-    return {record.product_id: record for record in ProductRecord.batch_get(ids, consistent_read=True)} if ids else {}
+    if not ids:
+        return {}
+    return {record.product_id: Product.model_validate(record) for record in ProductRecord.batch_get(ids, consistent_read=True)}
 
 
-def live_products() -> list[ProductRecord]:
+def live_products() -> list[Product]:
     """The whole live catalogue (a scan: demo data)."""
-    return sorted(ProductRecord.scan(ProductRecord.deleted_at.does_not_exist()), key=lambda record: record.product_id)
+    records = ProductRecord.scan(ProductRecord.deleted_at.does_not_exist())
+    return sorted((Product.model_validate(record) for record in records), key=lambda product: product.product_id)
 
 
 def get_applied(reference: str) -> AppliedChanges | None:
     try:
-        return AppliedChanges.get(applied_key(reference), consistent_read=True)
-    except AppliedChanges.DoesNotExist:
+        record = AppliedChangesRecord.get(applied_key(reference), consistent_read=True)
+    except AppliedChangesRecord.DoesNotExist:
         return None
+    return AppliedChanges(
+        reference=reference, request_hash=record.request_hash, result=record.result, created_at=record.created_at
+    )
 
 
-def get_location(location_id: str) -> LocationRecord | None:
+def get_location(location_id: str) -> Location | None:
     try:
-        return LocationRecord.get(location_id, consistent_read=True)
+        return Location.model_validate(LocationRecord.get(location_id, consistent_read=True))
     except LocationRecord.DoesNotExist:
         return None
 
@@ -87,7 +97,7 @@ class RowChange:
 
 
 def apply_changes(
-    marker: AppliedChanges,
+    applied: AppliedChanges,
     changes: Sequence[RowChange],
     *,
     location_id: str,
@@ -95,7 +105,7 @@ def apply_changes(
     reason: str,
     now: datetime,
 ) -> None:
-    """Put the "applied" record and apply every change, all or nothing.
+    """Put the "applied" record (``applied#<reference>``) and apply every change, all or nothing.
 
     A decrement requires ``available >= units`` on a live (not discontinued) row; an increment
     requires the row to exist. Raises :class:`AlreadyApplied`, :class:`RowsRefused` (with each
@@ -103,7 +113,8 @@ def apply_changes(
     """
     try:
         with transact_write() as tx:
-            tx.save(marker, condition=AppliedChanges.pk.does_not_exist())
+            marker = record_of(AppliedChangesRecord, applied, pk=applied_key(applied.reference))
+            tx.save(marker, condition=AppliedChangesRecord.pk.does_not_exist())
             for change in changes:
                 movement = StockMovementRecord(
                     change.product_id,
@@ -146,10 +157,10 @@ def apply_changes(
         raise
 
 
-def put_location(record: LocationRecord) -> bool:
-    """Create ``record`` where no location has its id; False if one exists."""
+def put_location(location: Location) -> bool:
+    """Create ``location`` where no location has its id; False if one exists."""
     try:
-        record.save(condition=LocationRecord.location_id.does_not_exist())
+        record_of(LocationRecord, location).save(condition=LocationRecord.location_id.does_not_exist())
         return True
     except PutError as exc:
         if is_conditional_failure(exc):

@@ -150,7 +150,7 @@ class InventoryRegistry(RegistryModel):
         table_name = Lazy(lambda: registry_settings().registry_table)
 
 
-class AppliedChanges(Model):
+class AppliedChangesRecord(Model):
     """The inventory interface's record of a set of stock changes it applied (``pk``
     ``applied#<reference>``, in the registry table), put in the same transaction as the changes
     with ``attribute_not_exists``: a second apply with the same reference finds it and answers

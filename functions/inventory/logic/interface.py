@@ -34,9 +34,11 @@ from aws_lambda_powertools import Logger
 
 from inventory.dal import changes as dal
 from inventory.dal import report as report_dal
-from inventory.dal.tables import AppliedChanges, LocationRecord, StockRecord
 from inventory.errors import LocationExists, LocationNotFound, ProductNotFound, ReferenceConflict
 from inventory.logic.reservations import find_shortages
+from inventory.models import AppliedChanges, Stock
+from inventory.models import Location as StockLocation
+from inventory.models import Product as StockProduct
 from shared.contracts.inventory import (
     AppliedLine,
     AppliedStockChanges,
@@ -65,18 +67,18 @@ logger = Logger(child=True)
 
 
 # ---------------------------------------------------------------- catalogue
-def product_of(record) -> Product:
-    return Product(product_id=record.product_id, sku=record.sku, name=record.name, price=record.price)
+def product_of(product: StockProduct) -> Product:
+    return Product(product_id=product.product_id, sku=product.sku, name=product.name, price=product.price)
 
 
 def get_products(request: GetProducts) -> Products:
     found = dal.products(request.product_ids)
-    return Products(products=[product_of(record) for record in found.values()
-                              if request.include_deleted or record.deleted_at is None])
+    return Products(products=[product_of(product) for product in found.values()
+                              if request.include_deleted or product.deleted_at is None])
 
 
 def list_products() -> Products:
-    return Products(products=[product_of(record) for record in dal.live_products()])
+    return Products(products=[product_of(product) for product in dal.live_products()])
 
 
 def _require_location(location_id: str) -> None:
@@ -110,7 +112,7 @@ def stock_report(request: StockReport) -> StockReportPage:
     locations: list[Location] = []
     if request.page_token is None:
         locations = [location_of(location)] if location_id is not None else [
-            location_of(record) for record in report_dal.all_locations()
+            location_of(location) for location in report_dal.all_locations()
         ]
     return StockReportPage(
         location_id=location_id,
@@ -152,7 +154,7 @@ def replay(request: ApplyStockChanges, digest: str) -> AppliedStockChanges | Non
     return AppliedStockChanges.model_validate_json(marker.result).model_copy(update={"replayed": True})
 
 
-def refusal(request: ApplyStockChanges, catalogue: dict, rows: dict[int, StockRecord]) -> AppError | None:
+def refusal(request: ApplyStockChanges, catalogue: dict, rows: dict[int, Stock]) -> AppError | None:
     """Why the lines cannot be applied as read (every line named), or None."""
     location_id = request.location_id
     decrements = [line for line in request.lines if line.delta < 0]
@@ -222,12 +224,12 @@ def apply_stock_changes(request: ApplyStockChanges) -> AppliedStockChanges:
         ]
         answer = AppliedStockChanges(reference=request.reference, location_id=request.location_id, lines=lines)
         now = utcnow()
-        marker = AppliedChanges(
-            dal.applied_key(request.reference), request_hash=digest, result=answer.model_dump_json(), created_at=now
+        applied = AppliedChanges(
+            reference=request.reference, request_hash=digest, result=answer.model_dump_json(), created_at=now
         )
         changes = [dal.RowChange(line.product_id, line.delta, line.available_before) for line in lines]
         try:
-            dal.apply_changes(marker, changes, location_id=request.location_id, kind=request.kind,
+            dal.apply_changes(applied, changes, location_id=request.location_id, kind=request.kind,
                               reason=request.reason, now=now)
         except dal.AlreadyApplied:
             earlier = replay(request, digest)
@@ -247,19 +249,19 @@ def apply_stock_changes(request: ApplyStockChanges) -> AppliedStockChanges:
 
 
 # ---------------------------------------------------------------- locations
-def location_of(record: LocationRecord, *, replayed: bool = False) -> Location:
-    return Location(location_id=record.location_id, name=record.name, kind=record.kind, address=record.address,
+def location_of(location: StockLocation, *, replayed: bool = False) -> Location:
+    return Location(location_id=location.location_id, name=location.name, kind=location.kind, address=location.address,
                     replayed=replayed)
 
 
 def open_location(request: OpenLocation) -> Location:
-    record = LocationRecord(
-        request.location_id, name=request.name, kind=request.kind, address=request.address, created_at=utcnow(),
-        opened_by=request.reference,
+    location = StockLocation(
+        location_id=request.location_id, name=request.name, kind=request.kind, address=request.address,
+        created_at=utcnow(), opened_by=request.reference,
     )
-    if dal.put_location(record):
+    if dal.put_location(location):
         logger.info("location opened", extra={"location_id": request.location_id, "reference": request.reference})
-        return location_of(record)
+        return location_of(location)
     existing = dal.get_location(request.location_id)
     if existing is not None and existing.opened_by == request.reference:
         return location_of(existing, replayed=True)
