@@ -8,7 +8,7 @@ and takes.
 attributes (a product's ``search_text``, the ``applied#<reference>`` key) are the dal's.
 
 Timestamps are UTC datetimes with microseconds (``shared.dynamo.utcnow``, what the tables'
-``UTCDateTimeAttribute`` stores).
+``UTCDateTimeAttribute`` stores), not ``shared.models.now``'s milliseconds.
 """
 
 from __future__ import annotations
@@ -16,13 +16,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-
-class Domain(BaseModel):
-    """Built from any object with the fields as attributes (a record, a request, a dataclass)."""
-
-    model_config = ConfigDict(from_attributes=True)
+from shared.models import Domain
 
 
 # ---------------------------------------------------------------- catalogue
@@ -79,6 +75,17 @@ class Stock(Domain):
     reorder_level: int
     discontinued: bool | None = None  # set when the product is deleted
     updated_at: datetime
+
+
+class StockFigures(Domain):
+    """A stock row's figures as the interface's report reads them (a projection: no timestamps,
+    no flags; a figure the row lacks is None)."""
+
+    product_id: int
+    location_id: str
+    available: int | None = None
+    reserved: int | None = None
+    reorder_level: int | None = None
 
 
 class Movement(Domain):

@@ -4,7 +4,8 @@ rows page by page, the low-stock count, every location. Never writes.
 A page of stock rows is a Scan of the stock table (every location) or a Query of its
 ``location-index`` (one location), filtered on live rows (``discontinued`` absent) and projected
 on the few attributes a report needs; it resumes from the key of the last row returned, carried
-in an opaque token bound to the request's scope (``shared.pagination``).
+in an opaque token bound to the request's scope (``shared.pagination``). Returns
+:class:`inventory.models.StockFigures` and :class:`inventory.models.Location`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inventory.dal.tables import LocationRecord, StockRecord
+from inventory.models import Location, StockFigures
 from inventory.settings import stock_settings
 from shared import aws
 from shared.dynamo import CONNECT_TIMEOUT_SECONDS, MAX_RETRY_ATTEMPTS, READ_TIMEOUT_SECONDS
@@ -21,7 +23,7 @@ REPORT_ATTRIBUTES = ["product_id", "location_id", "available", "reserved", "reor
 KEY_NAMES = ("product_id", "location_id")  # the table's key; the index's is the same two attributes
 
 
-def live_stock_page(location_id: str | None, *, limit: int, page_token: str | None) -> tuple[list[StockRecord], str | None]:
+def live_stock_page(location_id: str | None, *, limit: int, page_token: str | None) -> tuple[list[StockFigures], str | None]:
     """Up to ``limit`` live stock rows (everywhere, or at ``location_id``) after ``page_token``,
     and the token of the next page (None: nothing left; a last page may be empty)."""
     scope = scope_of("stock_report", location_id=location_id)
@@ -33,9 +35,9 @@ def live_stock_page(location_id: str | None, *, limit: int, page_token: str | No
     else:
         rows = StockRecord.by_location.query(location_id, filter_condition=live, last_evaluated_key=start,
                                              page_size=limit, attributes_to_get=REPORT_ATTRIBUTES)
-    page: list[StockRecord] = []
+    page: list[StockFigures] = []
     for row in rows:
-        page.append(row)
+        page.append(StockFigures.model_validate(row))
         if len(page) == limit:
             resume = rows.last_evaluated_key  # type: ignore[attr-defined]  (the key of the last row returned)
             return page, encode_token({name: resume[name] for name in KEY_NAMES}, scope) if resume else None
@@ -60,6 +62,6 @@ def low_stock_count() -> int:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def all_locations() -> list[LocationRecord]:
+def all_locations() -> list[Location]:
     """Every location (a small table: the warehouse and the stores)."""
-    return sorted(LocationRecord.scan(), key=lambda record: record.location_id)
+    return sorted((Location.model_validate(record) for record in LocationRecord.scan()), key=lambda location: location.location_id)
