@@ -97,6 +97,7 @@ class BaseMeta:
 
 
 R = TypeVar("R", bound=Model)
+D = TypeVar("D", bound=BaseModel)
 
 
 def attribute_value(attribute: Attribute[Any], value: Any) -> Any:
@@ -122,6 +123,16 @@ def _map_of(cls: type[MapAttribute], value: Any) -> MapAttribute:
         value = value.model_dump()
     fields = cls.get_attributes()
     return cls(**{name: attribute_value(fields[name], item) for name, item in value.items() if name in fields})
+
+
+def get_as(model: type[D], record: type[Model], *key: Any, consistent_read: bool = False) -> D | None:
+    """GetItem of ``record`` at ``key`` as the domain ``model`` (``from_attributes``), or None
+    when there is no such item."""
+    try:
+        item = record.get(*key, consistent_read=consistent_read)
+    except record.DoesNotExist:
+        return None
+    return model.model_validate(item)
 
 
 def record_of(model: type[R], source: BaseModel | Mapping[str, Any], **changes: Any) -> R:

@@ -10,7 +10,7 @@ from pynamodb.expressions.condition import Condition
 
 from ecommerce.dal.tables import CartRecord
 from ecommerce.models import Cart, Line
-from shared.dynamo import attribute_value, is_conditional_failure, record_of
+from shared.dynamo import attribute_value, get_as, is_conditional_failure, record_of
 from shared.pagination import Key, page_as, paginate, scope_of
 
 FILTERED_PAGE_SIZE = 250
@@ -21,10 +21,7 @@ class StaleCart(Exception):
 
 
 def get_cart(cart_id: int, *, consistent: bool = False) -> Cart | None:
-    try:
-        return Cart.model_validate(CartRecord.get(cart_id, consistent_read=consistent))
-    except CartRecord.DoesNotExist:
-        return None
+    return get_as(Cart, CartRecord, cart_id, consistent_read=consistent)
 
 
 def create_cart(cart: Cart) -> Cart:

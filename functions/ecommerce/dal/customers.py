@@ -13,6 +13,7 @@ from shared.dynamo import (
     add_guard,
     attribute_value,
     cancellation_codes,
+    get_as,
     guard_owner,
     is_conditional_failure,
     record_of,
@@ -30,10 +31,7 @@ def email_key(email: str) -> str:
 
 
 def get_customer(customer_id: int, *, consistent: bool = False) -> Customer | None:
-    try:
-        return Customer.model_validate(CustomerRecord.get(customer_id, consistent_read=consistent))
-    except CustomerRecord.DoesNotExist:
-        return None
+    return get_as(Customer, CustomerRecord, customer_id, consistent_read=consistent)
 
 
 def get_customers(customer_ids: list[int]) -> list[Customer]:

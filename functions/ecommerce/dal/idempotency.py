@@ -10,7 +10,7 @@ from pynamodb.exceptions import PutError
 
 from ecommerce.dal.tables import IdempotencyRecord
 from ecommerce.models import IdempotencyEntry, now
-from shared.dynamo import is_conditional_failure, record_of
+from shared.dynamo import get_as, is_conditional_failure, record_of
 
 COMPLETED = "completed"
 ABORTED = "aborted"
@@ -25,10 +25,7 @@ def record_key(operation: str, key: str) -> str:
 
 
 def get(operation: str, key: str) -> IdempotencyEntry | None:
-    try:
-        return IdempotencyEntry.model_validate(IdempotencyRecord.get(record_key(operation, key), consistent_read=True))
-    except IdempotencyRecord.DoesNotExist:
-        return None
+    return get_as(IdempotencyEntry, IdempotencyRecord, record_key(operation, key), consistent_read=True)
 
 
 def existing_keys(operation: str, keys: list[str]) -> set[str]:

@@ -13,7 +13,7 @@ from ecommerce.dal import idempotency as idempotency_dal
 from ecommerce.dal.idempotency import KeyTaken
 from ecommerce.dal.tables import CartRecord, OrderRecord, StatusChangeMap
 from ecommerce.models import Cart, IdempotencyEntry, Order
-from shared.dynamo import cancellation_codes, is_conditional_failure, record_of, transact_write
+from shared.dynamo import cancellation_codes, get_as, is_conditional_failure, record_of, transact_write
 from shared.pagination import Key, page_as, paginate, scope_of
 
 FILTERED_PAGE_SIZE = 250
@@ -28,10 +28,7 @@ class StaleOrder(Exception):
 
 
 def get_order(order_id: int, *, consistent: bool = False) -> Order | None:
-    try:
-        return Order.model_validate(OrderRecord.get(order_id, consistent_read=consistent))
-    except OrderRecord.DoesNotExist:
-        return None
+    return get_as(Order, OrderRecord, order_id, consistent_read=consistent)
 
 
 def create_order(

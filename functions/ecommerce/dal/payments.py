@@ -13,7 +13,15 @@ from ecommerce.dal import idempotency as idempotency_dal
 from ecommerce.dal.idempotency import KeyTaken
 from ecommerce.dal.tables import EcommerceRegistry, OrderRecord, PaymentRecord, StatusChangeMap
 from ecommerce.models import IdempotencyEntry, Payment
-from shared.dynamo import add_guard, cancellation_codes, guard_owner, is_conditional_failure, record_of, transact_write
+from shared.dynamo import (
+    add_guard,
+    cancellation_codes,
+    get_as,
+    guard_owner,
+    is_conditional_failure,
+    record_of,
+    transact_write,
+)
 from shared.pagination import Key, page_as, paginate, scope_of
 
 ORDER_PAYMENT = "order-payment"  # guard kind: unique#order-payment#<order_id> -> the captured payment
@@ -33,10 +41,7 @@ class StalePayment(Exception):
 
 
 def get_payment(payment_id: int, *, consistent: bool = False) -> Payment | None:
-    try:
-        return Payment.model_validate(PaymentRecord.get(payment_id, consistent_read=consistent))
-    except PaymentRecord.DoesNotExist:
-        return None
+    return get_as(Payment, PaymentRecord, payment_id, consistent_read=consistent)
 
 
 def captured_payment_of(order_id: int) -> int | None:

@@ -23,6 +23,7 @@ from shared.dynamo import (
     add_guard,
     allocate_ids,
     cancellation_codes,
+    get_as,
     guard_owner,
     is_conditional_failure,
     record_of,
@@ -240,10 +241,7 @@ def delete_product(product_id: int) -> None:
 
 # ---------------------------------------------------------------- categories and suppliers
 def get_category(category_id: int) -> Category | None:
-    try:
-        return Category.model_validate(CategoryRecord.get(category_id))
-    except CategoryRecord.DoesNotExist:
-        return None
+    return get_as(Category, CategoryRecord, category_id)
 
 
 def create_category(name: str, description: str | None) -> Category:
@@ -270,10 +268,7 @@ def list_categories(*, limit: int, next_token: str | None) -> tuple[list[Categor
 
 
 def get_supplier(supplier_id: int) -> Supplier | None:
-    try:
-        return Supplier.model_validate(SupplierRecord.get(supplier_id))
-    except SupplierRecord.DoesNotExist:
-        return None
+    return get_as(Supplier, SupplierRecord, supplier_id)
 
 
 def create_supplier(name: str, contact_email: str | None, phone: str | None, address: str | None) -> Supplier:
@@ -320,10 +315,7 @@ def _create_with_unique_name(record: Any, key_attribute: Any, kind: str, resourc
 
 # ---------------------------------------------------------------- locations
 def get_location(location_id: str) -> Location | None:
-    try:
-        return Location.model_validate(LocationRecord.get(location_id))
-    except LocationRecord.DoesNotExist:
-        return None
+    return get_as(Location, LocationRecord, location_id)
 
 
 def all_location_ids() -> list[str]:

@@ -25,6 +25,7 @@ from shared.dynamo import (
     TRANSACTION_CONFLICT,
     TransactionConflictError,
     cancellation_codes,
+    get_as,
     is_conditional_failure,
     record_of,
     transact_write,
@@ -82,10 +83,7 @@ def get_applied(reference: str) -> AppliedChanges | None:
 
 
 def get_location(location_id: str) -> Location | None:
-    try:
-        return Location.model_validate(LocationRecord.get(location_id, consistent_read=True))
-    except LocationRecord.DoesNotExist:
-        return None
+    return get_as(Location, LocationRecord, location_id, consistent_read=True)
 
 
 # ---------------------------------------------------------------- writes

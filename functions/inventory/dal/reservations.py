@@ -31,6 +31,7 @@ from shared.dynamo import (  # noqa: F401  (TransactionConflictError: raised her
     TRANSACTION_CONFLICT,
     TransactionConflictError,
     cancellation_codes,
+    get_as,
     is_conditional_failure,
     record_of,
     transact_write,
@@ -79,10 +80,7 @@ class Layout:
 
 # ---------------------------------------------------------------- reads
 def get_reservation(reservation_id: str) -> Reservation | None:
-    try:
-        return Reservation.model_validate(ReservationRecord.get(reservation_id, consistent_read=True))
-    except ReservationRecord.DoesNotExist:
-        return None
+    return get_as(Reservation, ReservationRecord, reservation_id, consistent_read=True)
 
 
 def live_products(product_ids: Iterable[int]) -> set[int]:

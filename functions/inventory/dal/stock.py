@@ -12,7 +12,7 @@ from pynamodb.expressions.condition import Condition
 
 from inventory.dal.tables import ProductRecord, StockMovementRecord, StockRecord
 from inventory.models import Movement, Stock
-from shared.dynamo import cancellation_codes, record_of, transact_write, utcnow
+from shared.dynamo import cancellation_codes, get_as, record_of, transact_write, utcnow
 from shared.errors import NotFoundError
 from shared.pagination import Key, page_as, paginate, scope_of
 
@@ -24,10 +24,7 @@ class StaleStockError(Exception):
 
 
 def get_stock(product_id: int, location_id: str, *, consistent: bool = False) -> Stock | None:
-    try:
-        return Stock.model_validate(StockRecord.get(product_id, location_id, consistent_read=consistent))
-    except StockRecord.DoesNotExist:
-        return None
+    return get_as(Stock, StockRecord, product_id, location_id, consistent_read=consistent)
 
 
 def list_stock(

@@ -16,7 +16,15 @@ from retail.dal.returns import returned_key
 from retail.dal.stores import STORE_NAME
 from retail.dal.tables import RetailRegistry, ReturnRecord, SaleRecord, StoreRecord
 from retail.models import Return, Sale, SeedMarker, Store
-from shared.dynamo import add_guard, counter_key, is_conditional_failure, record_of, save_all, transact_write
+from shared.dynamo import (
+    add_guard,
+    counter_key,
+    get_as,
+    is_conditional_failure,
+    record_of,
+    save_all,
+    transact_write,
+)
 
 MARKER_PREFIX = "seed#"
 
@@ -42,10 +50,7 @@ def raise_counter(name: str, floor: int) -> None:
 
 
 def get_marker(name: str) -> SeedMarker | None:
-    try:
-        return SeedMarker.model_validate(RetailRegistry.get(f"{MARKER_PREFIX}{name}", consistent_read=True))
-    except RetailRegistry.DoesNotExist:
-        return None
+    return get_as(SeedMarker, RetailRegistry, f"{MARKER_PREFIX}{name}", consistent_read=True)
 
 
 def put_marker(name: str, *, counter: int, owner_id: int, created_at: datetime) -> None:

@@ -17,6 +17,7 @@ from shared.dynamo import (
     TRANSACTION_CONFLICT,
     TransactionConflictError,
     cancellation_codes,
+    get_as,
     record_of,
     transact_write,
 )
@@ -97,10 +98,7 @@ def put_return(returned: Return) -> Return:
 
 
 def get_return(return_id: int) -> Return | None:
-    try:
-        return Return.model_validate(ReturnRecord.get(return_id, consistent_read=True))
-    except ReturnRecord.DoesNotExist:
-        return None
+    return get_as(Return, ReturnRecord, return_id, consistent_read=True)
 
 
 def list_returns(

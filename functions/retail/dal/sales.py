@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from retail.dal.tables import SaleRecord
 from retail.models import Sale
-from shared.dynamo import record_of
+from shared.dynamo import get_as, record_of
 from shared.pagination import Key, page_as, paginate, scope_of
 
 
@@ -18,10 +18,7 @@ def put_sale(sale: Sale) -> Sale:
 
 
 def get_sale(sale_id: int) -> Sale | None:
-    try:
-        return Sale.model_validate(SaleRecord.get(sale_id, consistent_read=True))
-    except SaleRecord.DoesNotExist:
-        return None
+    return get_as(Sale, SaleRecord, sale_id, consistent_read=True)
 
 
 def list_sales(

@@ -7,7 +7,15 @@ from pynamodb.exceptions import TransactWriteError
 
 from retail.dal.tables import CashRegisterRecord, RetailRegistry, StoreRecord
 from retail.models import CashRegister, Store
-from shared.dynamo import add_guard, allocate_ids, cancellation_codes, guard_owner, record_of, transact_write
+from shared.dynamo import (
+    add_guard,
+    allocate_ids,
+    cancellation_codes,
+    get_as,
+    guard_owner,
+    record_of,
+    transact_write,
+)
 from shared.errors import AlreadyExistsError
 from shared.pagination import page_as, paginate, scope_of
 
@@ -26,10 +34,7 @@ def register_number_key(store_id: int, number: int) -> str:
 
 # ---------------------------------------------------------------- stores
 def get_store(store_id: int, *, consistent: bool = False) -> Store | None:
-    try:
-        return Store.model_validate(StoreRecord.get(store_id, consistent_read=consistent))
-    except StoreRecord.DoesNotExist:
-        return None
+    return get_as(Store, StoreRecord, store_id, consistent_read=consistent)
 
 
 def find_store_by_name(name: str) -> Store | None:
@@ -63,10 +68,7 @@ def create_store(store: Store) -> Store:
 
 # ---------------------------------------------------------------- cash registers
 def get_register(store_id: int, register_id: int) -> CashRegister | None:
-    try:
-        return CashRegister.model_validate(CashRegisterRecord.get(store_id, register_id, consistent_read=True))
-    except CashRegisterRecord.DoesNotExist:
-        return None
+    return get_as(CashRegister, CashRegisterRecord, store_id, register_id, consistent_read=True)
 
 
 def register_number_owner(store_id: int, number: int) -> int | None:
