@@ -17,8 +17,8 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
-from inventory.dal.stock import new_movement_id, stock_rows  # noqa: F401  (stock_rows: read by the logic as dal.stock_rows)
-from inventory.dal.tables import AppliedChangesRecord, LocationRecord, ProductRecord, StockMovementRecord, StockRecord
+from inventory.dal.stock import journal, stock_rows  # noqa: F401  (stock_rows: read by the logic as dal.stock_rows)
+from inventory.dal.tables import AppliedChangesRecord, LocationRecord, ProductRecord, StockRecord
 from inventory.models import AppliedChanges, Location, Product
 from shared.dynamo import (
     CONDITION_FAILED,
@@ -114,18 +114,8 @@ def apply_changes(
             marker = record_of(AppliedChangesRecord, applied, pk=applied_key(applied.reference))
             tx.save(marker, condition=AppliedChangesRecord.pk.does_not_exist())
             for change in changes:
-                movement = StockMovementRecord(
-                    change.product_id,
-                    new_movement_id(now),
-                    location_id=location_id,
-                    kind=kind,
-                    delta=change.delta,
-                    available_before=change.available_before,
-                    available_after=change.available_before + change.delta,
-                    reason=reason,
-                    created_at=now,
-                )
-                tx.save(movement, condition=StockMovementRecord.movement_id.does_not_exist())
+                journal(tx, change.product_id, location_id=location_id, kind=kind, delta=change.delta,
+                        available_before=change.available_before, reason=reason, now=now)
             for change in changes:
                 if change.delta < 0:
                     condition = (StockRecord.available >= -change.delta) & StockRecord.discontinued.does_not_exist()

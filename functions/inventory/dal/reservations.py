@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
-from inventory.dal.stock import new_movement_id, stock_rows  # noqa: F401  (read by the logic as dal.stock_rows)
-from inventory.dal.tables import ProductRecord, ReservationRecord, StockMovementRecord, StockRecord
+from inventory.dal.stock import journal, stock_rows  # noqa: F401  (read by the logic as dal.stock_rows)
+from inventory.dal.tables import ProductRecord, ReservationRecord, StockRecord
 from inventory.models import Reservation
 from shared.dynamo import (  # noqa: F401  (TransactionConflictError: raised here, caught by the logic)
     CONDITION_FAILED,
@@ -102,24 +101,6 @@ class LineChange:
     available_before: int
 
 
-def _movement(
-    tx: TransactWrite, change: LineChange, *, location_id: str, kind: str, delta: int, reserved_delta: int, reason: str, now: datetime
-) -> None:
-    movement = StockMovementRecord(
-        change.product_id,
-        new_movement_id(now),
-        location_id=location_id,
-        kind=kind,
-        delta=delta,
-        available_before=change.available_before,
-        available_after=change.available_before + delta,
-        reserved_delta=reserved_delta,
-        reason=reason,
-        created_at=now,
-    )
-    tx.save(movement, condition=StockMovementRecord.movement_id.does_not_exist())
-
-
 def write_reservation(reservation: Reservation, changes: Sequence[LineChange], *, reason: str) -> None:
     """Put the reservation (new) and move each line's units from ``available`` to ``reserved``.
 
@@ -131,8 +112,8 @@ def write_reservation(reservation: Reservation, changes: Sequence[LineChange], *
         with transact_write() as tx:
             tx.save(record_of(ReservationRecord, reservation), condition=ReservationRecord.reservation_id.does_not_exist())
             for change in changes:
-                _movement(tx, change, location_id=location_id, kind="reserve", delta=-change.quantity,
-                          reserved_delta=change.quantity, reason=reason, now=now)
+                journal(tx, change.product_id, location_id=location_id, kind="reserve", delta=-change.quantity,
+                        available_before=change.available_before, reserved_delta=change.quantity, reason=reason, now=now)
             for change in changes:
                 tx.update(
                     StockRecord(change.product_id, location_id),
@@ -179,8 +160,8 @@ def _settle(
     try:
         with transact_write() as tx:
             for change in changes:
-                _movement(tx, change, location_id=location_id, kind=kind, delta=available_delta * change.quantity,
-                          reserved_delta=-change.quantity, reason=reason, now=now)
+                journal(tx, change.product_id, location_id=location_id, kind=kind, delta=available_delta * change.quantity,
+                        available_before=change.available_before, reserved_delta=-change.quantity, reason=reason, now=now)
             tx.update(
                 ReservationRecord(reservation.reservation_id),
                 actions=actions,

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 
 from inventory.dal.tables import ProductRecord, StockMovementRecord, StockRecord
 from inventory.models import Movement, Stock
@@ -90,6 +91,37 @@ def new_movement_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%S%f}Z-{secrets.token_hex(4)}"
 
 
+def journal(
+    tx: TransactWrite,
+    product_id: int,
+    *,
+    location_id: str,
+    kind: str,
+    delta: int,
+    available_before: int,
+    reason: str,
+    now: datetime,
+    reserved_delta: int | None = None,
+) -> Movement:
+    """Put one entry of the stock journal in ``tx`` (a new id: it never overwrites) and return
+    it: ``delta`` is the change of ``available`` (``available_before`` as read just before the
+    transaction), ``reserved_delta`` the change of ``reserved`` (the saga's movements)."""
+    movement = Movement(
+        product_id=product_id,
+        movement_id=new_movement_id(now),
+        location_id=location_id,
+        kind=kind,
+        delta=delta,
+        available_before=available_before,
+        available_after=available_before + delta,
+        reserved_delta=reserved_delta,
+        reason=reason,
+        created_at=now,
+    )
+    tx.save(record_of(StockMovementRecord, movement), condition=StockMovementRecord.movement_id.does_not_exist())
+    return movement
+
+
 def write_stock_change(
     *,
     product_id: int,
@@ -110,17 +142,6 @@ def write_stock_change(
         raise ValueError("stock cannot be negative")
     now = utcnow()
     before = current.available if current is not None else 0
-    movement = Movement(
-        product_id=product_id,
-        movement_id=new_movement_id(now),
-        location_id=location_id,
-        kind=kind,
-        delta=new_available - before,
-        available_before=before,
-        available_after=new_available,
-        reason=reason,
-        created_at=now,
-    )
     try:
         with transact_write() as tx:  # item order: condition checks, puts, updates
             tx.condition_check(
@@ -128,7 +149,8 @@ def write_stock_change(
                 product_id,
                 condition=ProductRecord.product_id.exists() & ProductRecord.deleted_at.does_not_exist(),
             )
-            tx.save(record_of(StockMovementRecord, movement), condition=StockMovementRecord.movement_id.does_not_exist())
+            movement = journal(tx, product_id, location_id=location_id, kind=kind, delta=new_available - before,
+                               available_before=before, reason=reason, now=now)
             if current is None:
                 row = Stock(
                     product_id=product_id,
