@@ -26,11 +26,15 @@ from typing import Annotated, Any, Generic, TypeVar
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, Field
 from pynamodb.exceptions import QueryError, ScanError
+from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import Index
+from pynamodb.models import Model
 
 from shared.errors import InvalidPaginationTokenError
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+FILTERED_PAGE_SIZE = 250  # items DynamoDB evaluates per request when a filter may drop many
 MAX_TOKEN_LENGTH = 2048
 TOKEN_VERSION = 1
 
@@ -179,3 +183,70 @@ def page_as(model: type[M], page: tuple[list[Any], str | None]) -> tuple[list[M]
     """A page of records (what :func:`paginate` returns) as domain models (``from_attributes``)."""
     items, token = page
     return [model.model_validate(item) for item in items], token
+
+
+def key_names_of(table: type[Model], index: Index | None = None) -> list[str]:
+    """The attributes of a cursor: the table's key, plus the index's key when reading an index
+    (what DynamoDB returns as ``LastEvaluatedKey``)."""
+    attributes = list(table.get_attributes().values())
+    if index is not None:
+        attributes += list(index.Meta.attributes.values())  # pynamodb collects them from the index class
+    names: list[str] = []
+    for attribute in attributes:
+        if (attribute.is_hash_key or attribute.is_range_key) and attribute.attr_name not in names:
+            names.append(attribute.attr_name)
+    return names
+
+
+def read_page(
+    model: type[M],
+    table: type[Model],
+    *,
+    scope: str,
+    limit: int,
+    next_token: str | None,
+    hash_key: Any = None,
+    index: Index | None = None,
+    range_key_condition: Condition | None = None,
+    filter_condition: Condition | None = None,
+    newest_first: bool = False,
+    sparse: bool | None = None,
+) -> tuple[list[M], str | None]:
+    """One page of a listing, as domain ``model`` objects, and the next page's token.
+
+    With ``hash_key``: a Query of ``index`` (or of ``table`` itself) at that key, in key order
+    or ``newest_first``; without: a Scan of ``table``. ``filter_condition`` is applied while
+    reading; when it may drop many items (``sparse``, by default whenever there is a filter)
+    each request evaluates :data:`FILTERED_PAGE_SIZE` items so that a page still fills in few
+    round trips. ``scope`` is :func:`scope_of` the listing and its filters.
+    """
+    if hash_key is None:
+        if index is not None or range_key_condition is not None:
+            raise ValueError("a query of an index or a key range needs a hash key")
+
+        def run(start: Key | None, size: int) -> Iterator[Any]:
+            return table.scan(filter_condition, last_evaluated_key=start, page_size=size)
+
+    else:
+        source: Any = index if index is not None else table
+
+        def run(start: Key | None, size: int) -> Iterator[Any]:
+            return source.query(
+                hash_key,
+                range_key_condition,
+                filter_condition=filter_condition,
+                scan_index_forward=False if newest_first else None,
+                last_evaluated_key=start,
+                page_size=size,
+            )
+
+    if sparse is None:
+        sparse = filter_condition is not None
+    return page_as(model, paginate(
+        run,
+        limit=limit,
+        next_token=next_token,
+        scope=scope,
+        key_names=key_names_of(table, index),
+        page_size=max(limit + 1, FILTERED_PAGE_SIZE) if sparse else None,
+    ))

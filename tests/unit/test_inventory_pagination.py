@@ -171,3 +171,80 @@ def test_dumps_handles_decimal_and_dates():
     assert json.loads(text) == {"price": "19.90", "at": "2024-01-01T00:00:00+00:00", "tags": ["a", "b"]}
     with pytest.raises(TypeError):
         dumps({"x": object()})
+
+
+# ---------------------------------------------------------------- read_page: which read, which cursor
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute  # noqa: E402
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex  # noqa: E402
+from pynamodb.models import Model  # noqa: E402
+from pydantic import BaseModel, ConfigDict  # noqa: E402
+
+from shared.pagination import FILTERED_PAGE_SIZE, key_names_of, read_page  # noqa: E402
+
+
+class _ByOwner(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "owner-index"
+        projection = AllProjection()
+
+    owner_id = NumberAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class _ThingRecord(Model):
+    class Meta:
+        table_name = "things"
+        region = "us-east-1"
+
+    thing_id = NumberAttribute(hash_key=True)
+    version = NumberAttribute(range_key=True, attr_name="v")
+    owner_id = NumberAttribute(null=True)
+    created_at = UnicodeAttribute()
+    by_owner = _ByOwner()
+
+
+class _Thing(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    thing_id: int
+
+
+def test_a_cursor_holds_the_table_key_and_the_index_key_as_stored():
+    assert key_names_of(_ThingRecord) == ["thing_id", "v"]
+    assert sorted(key_names_of(_ThingRecord, _ThingRecord.by_owner)) == ["created_at", "owner_id", "thing_id", "v"]
+
+
+def _capture(monkeypatch, target, name):
+    calls = []
+
+    def read(*args, **kwargs):
+        calls.append((args, kwargs))
+        return iter([_ThingRecord(1, 1, created_at="x")])
+
+    monkeypatch.setattr(target, name, read)
+    return calls
+
+
+def test_an_index_query_newest_first_and_a_filtered_read_evaluates_larger_pages(monkeypatch):
+    calls = _capture(monkeypatch, _ThingRecord.by_owner, "query")
+    items, token = read_page(_Thing, _ThingRecord, scope="things", limit=5, next_token=None, hash_key=7,
+                             index=_ThingRecord.by_owner, filter_condition=_ThingRecord.thing_id > 0, newest_first=True)
+    assert [item.thing_id for item in items] == [1] and token is None
+    (args, kwargs), = calls
+    assert args[0] == 7 and kwargs["scan_index_forward"] is False and kwargs["page_size"] == FILTERED_PAGE_SIZE
+
+
+def test_without_a_hash_key_it_scans_the_table_in_pages_of_limit_plus_one(monkeypatch):
+    calls = _capture(monkeypatch, _ThingRecord, "scan")
+    read_page(_Thing, _ThingRecord, scope="things", limit=5, next_token=None)
+    (args, kwargs), = calls
+    assert args == (None,) and kwargs["page_size"] == 6
+    with pytest.raises(ValueError):
+        read_page(_Thing, _ThingRecord, scope="things", limit=5, next_token=None, index=_ThingRecord.by_owner)
+
+
+def test_a_token_of_one_listing_is_refused_by_another_before_any_read(monkeypatch):
+    calls = _capture(monkeypatch, _ThingRecord, "scan")
+    token = encode_token({"thing_id": {"N": "1"}, "v": {"N": "1"}}, scope_of("things", owner_id=None))
+    with pytest.raises(InvalidPaginationTokenError):
+        read_page(_Thing, _ThingRecord, scope=scope_of("things", owner_id=3), limit=5, next_token=token)
+    assert calls == []

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 from pynamodb.exceptions import UpdateError
-from pynamodb.expressions.condition import Condition
 
 from ecommerce.dal.tables import CartRecord
 from ecommerce.models import Cart, Line
 from shared.dynamo import attribute_value, get_as, is_conditional_failure, record_of
-from shared.pagination import Key, page_as, paginate, scope_of
+from shared.pagination import read_page, scope_of
 
-FILTERED_PAGE_SIZE = 250
 
 
 class StaleCart(Exception):
@@ -73,31 +70,15 @@ def replace_items(
 def list_carts(
     *, limit: int, next_token: str | None, customer_id: int | None, status: str | None
 ) -> tuple[list[Cart], str | None]:
-    condition: Condition | None = (CartRecord.status == status) if status is not None else None
-    scope = scope_of("carts", customer_id=customer_id, status=status)
-    if customer_id is not None:
-
-        def run(start: Key | None, page_size: int) -> Iterator[CartRecord]:
-            return CartRecord.by_customer.query(
-                customer_id,
-                filter_condition=condition,
-                scan_index_forward=False,
-                last_evaluated_key=start,
-                page_size=page_size,
-            )
-
-        key_names: tuple[str, ...] = ("customer_id", "cart_id")
-    else:
-
-        def run(start: Key | None, page_size: int) -> Iterator[CartRecord]:
-            return CartRecord.scan(condition, last_evaluated_key=start, page_size=page_size)
-
-        key_names = ("cart_id",)
-    return page_as(Cart, paginate(
-        run,
+    """A customer's carts newest first (Query ``customer-index``) or all carts (Scan)."""
+    return read_page(
+        Cart,
+        CartRecord,
+        scope=scope_of("carts", customer_id=customer_id, status=status),
         limit=limit,
         next_token=next_token,
-        scope=scope,
-        key_names=key_names,
-        page_size=max(limit + 1, FILTERED_PAGE_SIZE) if status is not None else None,
-    ))
+        hash_key=customer_id,
+        index=CartRecord.by_customer if customer_id is not None else None,
+        filter_condition=(CartRecord.status == status) if status is not None else None,
+        newest_first=True,
+    )

@@ -21,7 +21,7 @@ from shared.dynamo import (
     transact_write,
 )
 from shared.errors import AlreadyExistsError, ConcurrentModificationError, NotFoundError
-from shared.pagination import page_as, paginate, scope_of
+from shared.pagination import read_page, scope_of
 
 EMAIL = "email"  # guard kind in the registry: unique#email#<case-folded e-mail>
 
@@ -98,10 +98,4 @@ def update_customer(current: Customer, values: dict[str, Any], updated_at: Any) 
 
 
 def list_customers(*, limit: int, next_token: str | None) -> tuple[list[Customer], str | None]:
-    return page_as(Customer, paginate(
-        lambda start, size: CustomerRecord.scan(last_evaluated_key=start, page_size=size),
-        limit=limit,
-        next_token=next_token,
-        scope=scope_of("customers"),
-        key_names=("customer_id",),
-    ))
+    return read_page(Customer, CustomerRecord, scope=scope_of("customers"), limit=limit, next_token=next_token)

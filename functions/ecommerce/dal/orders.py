@@ -3,20 +3,17 @@ and status transitions, all conditional (takes and returns :class:`ecommerce.mod
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.expressions.condition import Condition
 
 from ecommerce.dal import idempotency as idempotency_dal
 from ecommerce.dal.idempotency import KeyTaken
 from ecommerce.dal.tables import CartRecord, OrderRecord, StatusChangeMap
 from ecommerce.models import Cart, IdempotencyEntry, Order
 from shared.dynamo import cancellation_codes, get_as, is_conditional_failure, record_of, transact_write
-from shared.pagination import Key, page_as, paginate, scope_of
+from shared.pagination import read_page, scope_of
 
-FILTERED_PAGE_SIZE = 250
 
 
 class CartTaken(Exception):
@@ -98,36 +95,17 @@ def transition(order_id: int, *, expected: str, target: str, at: datetime, reaso
 def list_orders(
     *, limit: int, next_token: str | None, customer_id: int | None, status: str | None
 ) -> tuple[list[Order], str | None]:
-    """Orders of a customer or with a status: newest first; all orders: table order."""
-    scope = scope_of("orders", customer_id=customer_id, status=status)
-    page_size = None
-    if customer_id is not None:
-        condition: Condition | None = (OrderRecord.status == status) if status is not None else None
-        if condition is not None:
-            page_size = max(limit + 1, FILTERED_PAGE_SIZE)
-
-        def run(start: Key | None, size: int) -> Iterator[OrderRecord]:
-            return OrderRecord.by_customer.query(
-                customer_id,
-                filter_condition=condition,
-                scan_index_forward=False,
-                last_evaluated_key=start,
-                page_size=size,
-            )
-
-        key_names: tuple[str, ...] = ("customer_id", "created_at", "order_id")
-    elif status is not None:
-
-        def run(start: Key | None, size: int) -> Iterator[OrderRecord]:
-            return OrderRecord.by_status.query(
-                status, scan_index_forward=False, last_evaluated_key=start, page_size=size
-            )
-
-        key_names = ("status", "created_at", "order_id")
-    else:
-
-        def run(start: Key | None, size: int) -> Iterator[OrderRecord]:
-            return OrderRecord.scan(last_evaluated_key=start, page_size=size)
-
-        key_names = ("order_id",)
-    return page_as(Order, paginate(run, limit=limit, next_token=next_token, scope=scope, key_names=key_names, page_size=page_size))
+    """Orders of a customer (Query ``customer-index``, status filtered while reading) or with a
+    status (Query ``status-index``): newest first; all orders: table order (Scan)."""
+    by_customer = customer_id is not None
+    return read_page(
+        Order,
+        OrderRecord,
+        scope=scope_of("orders", customer_id=customer_id, status=status),
+        limit=limit,
+        next_token=next_token,
+        hash_key=customer_id if by_customer else status,
+        index=OrderRecord.by_customer if by_customer else OrderRecord.by_status if status is not None else None,
+        filter_condition=(OrderRecord.status == status) if by_customer and status is not None else None,
+        newest_first=True,
+    )

@@ -3,11 +3,9 @@ returns :class:`ecommerce.models.Payment`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.expressions.condition import Condition
 
 from ecommerce.dal import idempotency as idempotency_dal
 from ecommerce.dal.idempotency import KeyTaken
@@ -22,10 +20,9 @@ from shared.dynamo import (
     record_of,
     transact_write,
 )
-from shared.pagination import Key, page_as, paginate, scope_of
+from shared.pagination import read_page, scope_of
 
 ORDER_PAYMENT = "order-payment"  # guard kind: unique#order-payment#<order_id> -> the captured payment
-FILTERED_PAGE_SIZE = 250
 
 
 class OrderNotPending(Exception):
@@ -102,27 +99,14 @@ def refund(payment_id: int, *, at: datetime, reason: str | None) -> Payment:
 def list_payments(
     *, limit: int, next_token: str | None, order_id: int | None, status: str | None
 ) -> tuple[list[Payment], str | None]:
-    condition: Condition | None = (PaymentRecord.status == status) if status is not None else None
-    scope = scope_of("payments", order_id=order_id, status=status)
-    if order_id is not None:
-
-        def run(start: Key | None, size: int) -> Iterator[PaymentRecord]:
-            return PaymentRecord.by_order.query(
-                order_id, filter_condition=condition, last_evaluated_key=start, page_size=size
-            )
-
-        key_names: tuple[str, ...] = ("order_id", "payment_id")
-    else:
-
-        def run(start: Key | None, size: int) -> Iterator[PaymentRecord]:
-            return PaymentRecord.scan(condition, last_evaluated_key=start, page_size=size)
-
-        key_names = ("payment_id",)
-    return page_as(Payment, paginate(
-        run,
+    """An order's payments (Query ``order-index``) or all payments (Scan)."""
+    return read_page(
+        Payment,
+        PaymentRecord,
+        scope=scope_of("payments", order_id=order_id, status=status),
         limit=limit,
         next_token=next_token,
-        scope=scope,
-        key_names=key_names,
-        page_size=max(limit + 1, FILTERED_PAGE_SIZE) if status is not None else None,
-    ))
+        hash_key=order_id,
+        index=PaymentRecord.by_order if order_id is not None else None,
+        filter_condition=(PaymentRecord.status == status) if status is not None else None,
+    )

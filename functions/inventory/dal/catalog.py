@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -32,9 +32,8 @@ from shared.dynamo import (
     utcnow,
 )
 from shared.errors import AlreadyExistsError, ConcurrentModificationError, NotFoundError
-from shared.pagination import Key, page_as, paginate, scope_of
+from shared.pagination import read_page, scope_of
 
-FILTERED_PAGE_SIZE = 250  # items DynamoDB evaluates per request when a filter may drop many
 TRANSACTION_MAX_ITEMS = 100
 
 # guard kinds in the registry table
@@ -80,44 +79,24 @@ def list_products(
     supplier_id: int | None = None,
     search: str | None = None,
 ) -> tuple[list[Product], str | None]:
+    """Live products of a category (Query ``category-index``) or of a supplier (Query
+    ``supplier-index``), or all of them (Scan); ``search`` matches name or SKU while reading."""
     condition: Condition = ProductRecord.deleted_at.does_not_exist()
     if search:
         condition &= ProductRecord.search_text.contains(search.lower())
-    scope = scope_of("products", category_id=category_id, supplier_id=supplier_id, search=search)
-
-    if category_id is not None:
-        if supplier_id is not None:
-            condition &= ProductRecord.supplier_id == supplier_id
-
-        def run(start: Key | None, page_size: int) -> Iterator[ProductRecord]:
-            return ProductRecord.by_category.query(
-                category_id, filter_condition=condition, last_evaluated_key=start, page_size=page_size
-            )
-
-        key_names: Iterable[str] = ("category_id", "product_id")
-    elif supplier_id is not None:
-
-        def run(start: Key | None, page_size: int) -> Iterator[ProductRecord]:
-            return ProductRecord.by_supplier.query(
-                supplier_id, filter_condition=condition, last_evaluated_key=start, page_size=page_size
-            )
-
-        key_names = ("supplier_id", "product_id")
-    else:
-
-        def run(start: Key | None, page_size: int) -> Iterator[ProductRecord]:
-            return ProductRecord.scan(condition, last_evaluated_key=start, page_size=page_size)
-
-        key_names = ("product_id",)
-
-    return page_as(Product, paginate(
-        run,
+    if category_id is not None and supplier_id is not None:
+        condition &= ProductRecord.supplier_id == supplier_id
+    return read_page(
+        Product,
+        ProductRecord,
+        scope=scope_of("products", category_id=category_id, supplier_id=supplier_id, search=search),
         limit=limit,
         next_token=next_token,
-        scope=scope,
-        key_names=key_names,
-        page_size=max(limit + 1, FILTERED_PAGE_SIZE) if search or (category_id and supplier_id) else None,
-    ))
+        hash_key=category_id if category_id is not None else supplier_id,
+        index=ProductRecord.by_category if category_id is not None else ProductRecord.by_supplier if supplier_id is not None else None,
+        filter_condition=condition,
+        sparse=bool(search) or (category_id is not None and supplier_id is not None),
+    )
 
 
 def create_product(product: Product, location_ids: Iterable[str]) -> Product:
@@ -258,13 +237,7 @@ def find_category_by_name(name: str) -> Category | None:
 
 
 def list_categories(*, limit: int, next_token: str | None) -> tuple[list[Category], str | None]:
-    return page_as(Category, paginate(
-        lambda start, size: CategoryRecord.scan(last_evaluated_key=start, page_size=size),
-        limit=limit,
-        next_token=next_token,
-        scope=scope_of("categories"),
-        key_names=("category_id",),
-    ))
+    return read_page(Category, CategoryRecord, scope=scope_of("categories"), limit=limit, next_token=next_token)
 
 
 def get_supplier(supplier_id: int) -> Supplier | None:
@@ -292,13 +265,7 @@ def find_supplier_by_name(name: str) -> Supplier | None:
 
 
 def list_suppliers(*, limit: int, next_token: str | None) -> tuple[list[Supplier], str | None]:
-    return page_as(Supplier, paginate(
-        lambda start, size: SupplierRecord.scan(last_evaluated_key=start, page_size=size),
-        limit=limit,
-        next_token=next_token,
-        scope=scope_of("suppliers"),
-        key_names=("supplier_id",),
-    ))
+    return read_page(Supplier, SupplierRecord, scope=scope_of("suppliers"), limit=limit, next_token=next_token)
 
 
 def _create_with_unique_name(record: Any, key_attribute: Any, kind: str, resource: str, name: str, owner_id: int) -> None:
@@ -323,13 +290,7 @@ def all_location_ids() -> list[str]:
 
 
 def list_locations(*, limit: int, next_token: str | None) -> tuple[list[Location], str | None]:
-    return page_as(Location, paginate(
-        lambda start, size: LocationRecord.scan(last_evaluated_key=start, page_size=size),
-        limit=limit,
-        next_token=next_token,
-        scope=scope_of("locations"),
-        key_names=("location_id",),
-    ))
+    return read_page(Location, LocationRecord, scope=scope_of("locations"), limit=limit, next_token=next_token)
 
 
 def put_location(location_id: str, name: str, kind: str, address: str | None) -> Location:

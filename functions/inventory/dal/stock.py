@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
@@ -15,9 +15,8 @@ from inventory.dal.tables import ProductRecord, StockMovementRecord, StockRecord
 from inventory.models import Movement, Stock
 from shared.dynamo import cancellation_codes, get_as, record_of, transact_write, utcnow
 from shared.errors import NotFoundError
-from shared.pagination import Key, page_as, paginate, scope_of
+from shared.pagination import read_page, scope_of
 
-FILTERED_PAGE_SIZE = 250
 
 
 class StaleStockError(Exception):
@@ -36,47 +35,23 @@ def list_stock(
     location_id: str | None = None,
     low_stock: bool = False,
 ) -> tuple[list[Stock], str | None]:
+    """Live stock rows of a product (Query, optionally at one location), of a location (Query
+    ``location-index``) or all of them (Scan); ``low_stock``: at or below the reorder level."""
     condition: Condition = StockRecord.discontinued.does_not_exist()
     if low_stock:
         condition &= StockRecord.available <= StockRecord.reorder_level
-    scope = scope_of("stock", product_id=product_id, location_id=location_id, low_stock=low_stock)
-
-    if product_id is not None:
-        range_condition = (StockRecord.location_id == location_id) if location_id is not None else None
-
-        def run(start: Key | None, page_size: int) -> Iterator[StockRecord]:
-            return StockRecord.query(
-                product_id,
-                range_condition,
-                filter_condition=condition,
-                last_evaluated_key=start,
-                page_size=page_size,
-            )
-
-        key_names: tuple[str, ...] = ("product_id", "location_id")
-    elif location_id is not None:
-
-        def run(start: Key | None, page_size: int) -> Iterator[StockRecord]:
-            return StockRecord.by_location.query(
-                location_id, filter_condition=condition, last_evaluated_key=start, page_size=page_size
-            )
-
-        key_names = ("location_id", "product_id")
-    else:
-
-        def run(start: Key | None, page_size: int) -> Iterator[StockRecord]:
-            return StockRecord.scan(condition, last_evaluated_key=start, page_size=page_size)
-
-        key_names = ("product_id", "location_id")
-
-    return page_as(Stock, paginate(
-        run,
+    return read_page(
+        Stock,
+        StockRecord,
+        scope=scope_of("stock", product_id=product_id, location_id=location_id, low_stock=low_stock),
         limit=limit,
         next_token=next_token,
-        scope=scope,
-        key_names=key_names,
-        page_size=max(limit + 1, FILTERED_PAGE_SIZE) if low_stock else None,
-    ))
+        hash_key=product_id if product_id is not None else location_id,
+        index=StockRecord.by_location if product_id is None and location_id is not None else None,
+        range_key_condition=(StockRecord.location_id == location_id) if product_id is not None and location_id is not None else None,
+        filter_condition=condition,
+        sparse=low_stock,
+    )
 
 
 def stock_rows(location_id: str, product_ids: Iterable[int]) -> dict[int, Stock]:
@@ -190,12 +165,12 @@ def set_reorder_level(product_id: int, reorder_level: int) -> None:
 
 def list_movements(product_id: int, *, limit: int, next_token: str | None) -> tuple[list[Movement], str | None]:
     """Movements of a product, newest first."""
-    return page_as(Movement, paginate(
-        lambda start, size: StockMovementRecord.query(
-            product_id, scan_index_forward=False, last_evaluated_key=start, page_size=size
-        ),
+    return read_page(
+        Movement,
+        StockMovementRecord,
+        scope=scope_of("movements", product_id=product_id),
         limit=limit,
         next_token=next_token,
-        scope=scope_of("movements", product_id=product_id),
-        key_names=("product_id", "movement_id"),
-    ))
+        hash_key=product_id,
+        newest_first=True,
+    )

@@ -4,7 +4,7 @@ per-sale-line returned-quantity guards (the units a return puts back are invento
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from shared.dynamo import (
     record_of,
     transact_write,
 )
-from shared.pagination import Key, page_as, paginate, scope_of
+from shared.pagination import read_page, scope_of
 
 RETURNED_PREFIX = "returned#"
 
@@ -106,34 +106,15 @@ def list_returns(
 ) -> tuple[list[Return], str | None]:
     """Returns of a sale (Query ``sale-index``), of a store newest first (Query
     ``store-date-index``), or all of them (Scan)."""
-    scope = scope_of("returns", sale_id=sale_id, store_id=store_id)
-    if sale_id is not None:
-
-        def by_sale(start: Key | None, page_size: int) -> Iterator[ReturnRecord]:
-            return ReturnRecord.by_sale.query(
-                sale_id,
-                filter_condition=(ReturnRecord.store_id == store_id) if store_id is not None else None,
-                last_evaluated_key=start,
-                page_size=page_size,
-            )
-
-        return page_as(Return, paginate(
-            by_sale, limit=limit, next_token=next_token, scope=scope, key_names=("return_id", "sale_id")
-        ))
-    if store_id is not None:
-
-        def by_store(start: Key | None, page_size: int) -> Iterator[ReturnRecord]:
-            return ReturnRecord.by_store.query(
-                store_id, scan_index_forward=False, last_evaluated_key=start, page_size=page_size
-            )
-
-        return page_as(Return, paginate(
-            by_store, limit=limit, next_token=next_token, scope=scope, key_names=("return_id", "store_id", "created_at")
-        ))
-    return page_as(Return, paginate(
-        lambda start, size: ReturnRecord.scan(last_evaluated_key=start, page_size=size),
+    by_sale = sale_id is not None
+    return read_page(
+        Return,
+        ReturnRecord,
+        scope=scope_of("returns", sale_id=sale_id, store_id=store_id),
         limit=limit,
         next_token=next_token,
-        scope=scope,
-        key_names=("return_id",),
-    ))
+        hash_key=sale_id if by_sale else store_id,
+        index=ReturnRecord.by_sale if by_sale else ReturnRecord.by_store if store_id is not None else None,
+        filter_condition=(ReturnRecord.store_id == store_id) if by_sale and store_id is not None else None,
+        newest_first=not by_sale,
+    )

@@ -3,12 +3,11 @@ takes is inventory's: ``retail.dal.inventory``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 from retail.dal.tables import SaleRecord
 from retail.models import Sale
 from shared.dynamo import get_as, record_of
-from shared.pagination import Key, page_as, paginate, scope_of
+from shared.pagination import read_page, scope_of
 
 
 def put_sale(sale: Sale) -> Sale:
@@ -33,35 +32,17 @@ def list_sales(
 
     ``created_from``/``created_to`` bound ``created_at`` (inclusive text bounds).
     """
-    scope = scope_of("sales", store_id=store_id, created_from=created_from, created_to=created_to)
     bounded = created_from is not None and created_to is not None
-    if store_id is not None:
-
-        def run(start: Key | None, page_size: int) -> Iterator[SaleRecord]:
-            return SaleRecord.by_store.query(
-                store_id,
-                SaleRecord.created_at.between(created_from, created_to) if bounded else None,
-                scan_index_forward=False,
-                last_evaluated_key=start,
-                page_size=page_size,
-            )
-
-        return page_as(Sale, paginate(
-            run, limit=limit, next_token=next_token, scope=scope, key_names=("sale_id", "store_id", "created_at")
-        ))
-
-    def scan(start: Key | None, page_size: int) -> Iterator[SaleRecord]:
-        return SaleRecord.scan(
-            SaleRecord.created_at.between(created_from, created_to) if bounded else None,
-            last_evaluated_key=start,
-            page_size=page_size,
-        )
-
-    return page_as(Sale, paginate(
-        scan,
+    in_period = SaleRecord.created_at.between(created_from, created_to) if bounded else None
+    return read_page(
+        Sale,
+        SaleRecord,
+        scope=scope_of("sales", store_id=store_id, created_from=created_from, created_to=created_to),
         limit=limit,
         next_token=next_token,
-        scope=scope,
-        key_names=("sale_id",),
-        page_size=max(limit + 1, 250) if bounded else None,
-    ))
+        hash_key=store_id,
+        index=SaleRecord.by_store if store_id is not None else None,
+        range_key_condition=in_period if store_id is not None else None,
+        filter_condition=in_period if store_id is None else None,
+        newest_first=True,
+    )

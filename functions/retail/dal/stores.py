@@ -17,7 +17,7 @@ from shared.dynamo import (
     transact_write,
 )
 from shared.errors import AlreadyExistsError
-from shared.pagination import page_as, paginate, scope_of
+from shared.pagination import read_page, scope_of
 
 # guard kinds in the registry table
 STORE_NAME = "store-name"
@@ -43,13 +43,7 @@ def find_store_by_name(name: str) -> Store | None:
 
 
 def list_stores(*, limit: int, next_token: str | None) -> tuple[list[Store], str | None]:
-    return page_as(Store, paginate(
-        lambda start, size: StoreRecord.scan(last_evaluated_key=start, page_size=size),
-        limit=limit,
-        next_token=next_token,
-        scope=scope_of("stores"),
-        key_names=("store_id",),
-    ))
+    return read_page(Store, StoreRecord, scope=scope_of("stores"), limit=limit, next_token=next_token)
 
 
 def create_store(store: Store) -> Store:
@@ -101,19 +95,12 @@ def registers_of(store_id: int) -> list[CashRegister]:
 def list_registers(
     *, limit: int, next_token: str | None, store_id: int | None
 ) -> tuple[list[CashRegister], str | None]:
-    scope = scope_of("registers", store_id=store_id)
-    if store_id is not None:
-        return page_as(CashRegister, paginate(
-            lambda start, size: CashRegisterRecord.query(store_id, last_evaluated_key=start, page_size=size),
-            limit=limit,
-            next_token=next_token,
-            scope=scope,
-            key_names=("store_id", "register_id"),
-        ))
-    return page_as(CashRegister, paginate(
-        lambda start, size: CashRegisterRecord.scan(last_evaluated_key=start, page_size=size),
+    """A store's registers (Query) or all of them (Scan)."""
+    return read_page(
+        CashRegister,
+        CashRegisterRecord,
+        scope=scope_of("registers", store_id=store_id),
         limit=limit,
         next_token=next_token,
-        scope=scope,
-        key_names=("store_id", "register_id"),
-    ))
+        hash_key=store_id,
+    )
