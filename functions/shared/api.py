@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import binascii
 import re
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
@@ -38,10 +39,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
 )
+from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, Field
 
 from shared.errors import AppError, error_body
 from shared.jsonutil import loads_strict
+from shared.settings import EnvSettings, handler_settings
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -229,6 +232,24 @@ def create_resolver(logger: Logger) -> APIGatewayRestResolver:
     app._request_validation_middleware = _ContractRequestValidation()
     register_error_handlers(app, logger)
     return app
+
+
+def rest_handler(
+    app: APIGatewayRestResolver, *settings: type[EnvSettings], logger: Logger, metrics: Metrics, tracer: Tracer
+) -> Callable[[dict, Any], dict]:
+    """The Lambda handler of a REST API function: ``app.resolve`` wearing, outermost first, the
+    Logger's Lambda context (the API Gateway request id as correlation id), EMF metrics with the
+    cold-start metric, the X-Ray handler segment, and the function's settings validated at cold
+    start and passed down (``handler_settings``)."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    @tracer.capture_lambda_handler
+    @handler_settings(*settings)
+    def lambda_handler(event: dict, context: Any) -> dict:
+        return app.resolve(event, context)
+
+    return lambda_handler
 
 
 def add_openapi_route(app: APIGatewayRestResolver, path: str = OPENAPI_PATH) -> None:

@@ -28,8 +28,10 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from pydantic import BaseModel, ValidationError
+
+from shared.settings import EnvSettings, handler_settings
 
 FAULTS_ENV = "SAGA_FAULT_INJECTION"
 
@@ -120,3 +122,29 @@ def saga_step(step: str, logger: Logger) -> Callable[[Handler], Handler]:
         return wrapper
 
     return decorate
+
+
+def participant_decorator(logger: Logger, metrics: Metrics, tracer: Tracer) -> Callable[..., Callable[[Handler], Handler]]:
+    """The decorator a participant module puts on each handler, from the module's powertools
+    objects::
+
+        participant = shared.saga.participant_decorator(logger, metrics, tracer)
+
+        @participant("RESERVE_STOCK", ReservationSettings)
+        def reserve_stock_handler(event, context): ...
+
+    ``participant(step, *settings)`` wears, outermost first: the Logger's Lambda context (state
+    cleared per invocation), EMF metrics with the cold-start metric, the X-Ray handler segment,
+    :func:`saga_step` (inside the Logger's context so its keys survive ``clear_state``), and the
+    function's settings validated at cold start and passed down (``handler_settings``).
+    """
+
+    def step(name: str, *settings: type[EnvSettings]) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            wrapped = saga_step(name, logger)(handler_settings(*settings)(handler))
+            wrapped = metrics.log_metrics(capture_cold_start_metric=True)(tracer.capture_lambda_handler(wrapped))
+            return logger.inject_lambda_context(clear_state=True)(wrapped)
+
+        return decorate
+
+    return step

@@ -31,19 +31,15 @@ from ecommerce.saga_schemas import (
     RefundPaymentInput,
 )
 from ecommerce.settings import CatalogSettings, EcommerceSettings
-from shared.saga import parse_event, saga_step
-from shared.settings import handler_settings
+from shared.saga import parse_event, participant_decorator
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+participant = participant_decorator(logger, metrics, tracer)  # the decorators every participant wears (shared.saga)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
-@saga_step("CREATE_ORDER", logger)
-@handler_settings(EcommerceSettings, CatalogSettings)  # prices lines: the inventory interface
+@participant("CREATE_ORDER", EcommerceSettings, CatalogSettings)  # prices lines: the inventory interface
 def create_order_handler(event: dict, context: LambdaContext) -> dict:
     """CreateOrderInput -> CreateOrderOutput; ``CustomerNotFound``, ``ProductNotFound``,
     ``MissingAddress``, ``IdempotencyConflict``, ``OperationAborted``."""
@@ -58,11 +54,7 @@ def create_order_handler(event: dict, context: LambdaContext) -> dict:
     return output.model_dump(mode="json")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
-@saga_step("CANCEL_ORDER", logger)
-@handler_settings(EcommerceSettings)
+@participant("CANCEL_ORDER", EcommerceSettings)
 def cancel_order_handler(event: dict, context: LambdaContext) -> dict:
     """CancelOrderInput -> CancelOrderOutput (compensation: no order is a no-op)."""
     request = parse_event(CancelOrderInput, event, "CancelOrder")
@@ -70,11 +62,7 @@ def cancel_order_handler(event: dict, context: LambdaContext) -> dict:
     return output.model_dump(mode="json")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
-@saga_step("CONFIRM_ORDER", logger)
-@handler_settings(EcommerceSettings)
+@participant("CONFIRM_ORDER", EcommerceSettings)
 def confirm_order_handler(event: dict, context: LambdaContext) -> dict:
     """ConfirmOrderInput -> ConfirmOrderOutput; ``OrderNotFound``, ``InvalidOrderState``."""
     request = parse_event(ConfirmOrderInput, event, "ConfirmOrder")
@@ -82,11 +70,7 @@ def confirm_order_handler(event: dict, context: LambdaContext) -> dict:
     return output.model_dump(mode="json")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
-@saga_step("PROCESS_PAYMENT", logger)
-@handler_settings(EcommerceSettings)
+@participant("PROCESS_PAYMENT", EcommerceSettings)
 def process_payment_handler(event: dict, context: LambdaContext) -> dict:
     """ProcessPaymentInput -> ProcessPaymentOutput; ``PaymentDeclined``, ``OrderNotFound``,
     ``InvalidOrderState``, ``AmountMismatch``, ``OrderAlreadyPaid``, ``IdempotencyConflict``,
@@ -104,11 +88,7 @@ def process_payment_handler(event: dict, context: LambdaContext) -> dict:
     return output.model_dump(mode="json")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
-@saga_step("REFUND_PAYMENT", logger)
-@handler_settings(EcommerceSettings)
+@participant("REFUND_PAYMENT", EcommerceSettings)
 def refund_payment_handler(event: dict, context: LambdaContext) -> dict:
     """RefundPaymentInput -> RefundPaymentOutput (compensation: nothing charged is a no-op)."""
     request = parse_event(RefundPaymentInput, event, "RefundPayment")

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from health.logic import health as logic
 from health.schemas import CallerOut, HealthDetails, PublicHealth
 from health.settings import HealthSettings
 from shared import roles
-from shared.api import create_resolver, error_responses
+from shared.api import create_resolver, rest_handler, error_responses
 from shared.caller import Caller
-from shared.settings import handler_settings
 from health.errors import NoCallerError
 
 logger = Logger()
@@ -72,9 +69,4 @@ def me() -> CallerOut:
                      routes=[f"{method} {path}" for method, path in roles.routes_of(caller.role)])
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
-@handler_settings(HealthSettings)  # the environment, validated at cold start, passed down
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = rest_handler(app, HealthSettings, logger=logger, metrics=metrics, tracer=tracer)

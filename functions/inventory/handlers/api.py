@@ -1,14 +1,11 @@
 """Inventory API Lambda: products, categories, suppliers, locations, stock (REST proxy v1)."""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory.handlers.routes import categories, locations, products, stock, suppliers
 from inventory.settings import InventorySettings, ReservationSettings
-from shared.api import add_openapi_route, create_resolver
+from shared.api import add_openapi_route, create_resolver, rest_handler
 from shared.idempotency import use_idempotency
-from shared.settings import handler_settings
 
 logger = Logger()
 tracer = Tracer()
@@ -23,9 +20,4 @@ for _routes in (products, categories, suppliers, locations, stock):
 add_openapi_route(app)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
-@handler_settings(InventorySettings, ReservationSettings)  # the environment, validated at cold start, passed down
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = rest_handler(app, InventorySettings, ReservationSettings, logger=logger, metrics=metrics, tracer=tracer)

@@ -24,19 +24,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory.logic import reservations
 from inventory.saga_schemas import CheckStockInput, CommitStockInput, ReleaseStockInput, ReserveStockInput
 from inventory.settings import ReservationSettings, StockSettings
-from shared.saga import parse_event, saga_step
-from shared.settings import handler_settings
+from shared.saga import parse_event, participant_decorator
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+participant = participant_decorator(logger, metrics, tracer)  # the decorators every participant wears (shared.saga)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
-@saga_step("CHECK_STOCK", logger)
-@handler_settings(StockSettings)  # read only: no reservations table
+@participant("CHECK_STOCK", StockSettings)  # read only: no reservations table
 def check_stock_handler(event: dict, context: LambdaContext) -> dict:
     """CheckStockInput -> CheckStockOutput (read-only); ``ProductNotFound``, ``LocationNotFound``,
     ``InsufficientStock``."""
@@ -44,11 +40,7 @@ def check_stock_handler(event: dict, context: LambdaContext) -> dict:
     return reservations.check_stock(request).model_dump(mode="json")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
-@saga_step("RESERVE_STOCK", logger)
-@handler_settings(ReservationSettings)
+@participant("RESERVE_STOCK", ReservationSettings)
 def reserve_stock_handler(event: dict, context: LambdaContext) -> dict:
     """ReserveStockInput -> ReserveStockOutput; ``ProductNotFound``, ``LocationNotFound``,
     ``InsufficientStock``, ``ReservationConflict``, ``ReservationAborted``."""
@@ -56,11 +48,7 @@ def reserve_stock_handler(event: dict, context: LambdaContext) -> dict:
     return reservations.reserve_stock(request).model_dump(mode="json")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
-@saga_step("RELEASE_STOCK", logger)
-@handler_settings(ReservationSettings)
+@participant("RELEASE_STOCK", ReservationSettings)
 def release_stock_handler(event: dict, context: LambdaContext) -> dict:
     """ReleaseStockInput -> ReleaseStockOutput (compensation: nothing reserved is a no-op that
     refuses a later reserve); ``ReservationCommitted``."""
@@ -69,11 +57,7 @@ def release_stock_handler(event: dict, context: LambdaContext) -> dict:
     return output.model_dump(mode="json")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
-@saga_step("COMMIT_STOCK", logger)
-@handler_settings(ReservationSettings)
+@participant("COMMIT_STOCK", ReservationSettings)
 def commit_stock_handler(event: dict, context: LambdaContext) -> dict:
     """CommitStockInput -> CommitStockOutput; ``ReservationNotFound``, ``ReservationReleased``."""
     request = parse_event(CommitStockInput, event, "CommitStock")
