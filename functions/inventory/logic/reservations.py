@@ -38,7 +38,7 @@ units leave ``reserved``) or the saga compensates (release: back to ``available`
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -270,6 +270,24 @@ def _invariant_broken(reservation: Reservation, exc: dal.StockConditionFailed) -
     )
 
 
+def _settled(reservation: Reservation, verb: str, attempt: int, write: Callable[[], None]) -> bool:
+    """Run one release or commit transaction of ``reservation``: True when it is written; False
+    when the reservation changed (committed or released concurrently: read it again and answer
+    from its new state) or the transaction conflicted (after a backoff); a stock row holding
+    fewer reserved units than the reservation is :class:`StockInvariantError`."""
+    try:
+        write()
+    except dal.ReservationChanged:
+        return False
+    except dal.StockConditionFailed as exc:
+        raise _invariant_broken(reservation, exc) from None
+    except dal.TransactionConflictError:
+        logger.info(f"{verb} transaction conflicted, retrying", extra={"attempt": attempt})
+        time.sleep(backoff(attempt))
+        return False
+    return True
+
+
 def release_stock(saga_id: str, *, reason: str, correlation_id: str | None = None) -> ReleaseStockOutput:
     for attempt in range(MAX_ATTEMPTS):
         reservation = dal.get_reservation(saga_id)
@@ -295,18 +313,10 @@ def release_stock(saga_id: str, *, reason: str, correlation_id: str | None = Non
             return release_output(reservation)
         if reservation.status == COMMITTED:
             raise ReservationCommitted(saga_id, status=reservation.status)
-        try:
-            dal.write_release(
-                reservation, _changes_of(reservation), reason=movement_reason("release", saga_id, reason), release_reason=reason,
-                now=utcnow(),
-            )
-        except dal.ReservationChanged:  # committed or released concurrently: answer from the new state
-            continue
-        except dal.StockConditionFailed as exc:
-            raise _invariant_broken(reservation, exc) from None
-        except dal.TransactionConflictError:
-            logger.info("release transaction conflicted, retrying", extra={"attempt": attempt})
-            time.sleep(backoff(attempt))
+        if not _settled(reservation, "release", attempt, lambda: dal.write_release(
+            reservation, _changes_of(reservation), reason=movement_reason("release", saga_id, reason), release_reason=reason,
+            now=utcnow(),
+        )):
             continue
         metrics.add_metric(name="StockReleased", unit=MetricUnit.Count, value=1)
         logger.info("reservation released", extra={"reservation_id": saga_id, "reason": reason})
@@ -323,15 +333,9 @@ def commit_stock(saga_id: str) -> CommitStockOutput:
             return commit_output(reservation)
         if reservation.status == RELEASED:
             raise ReservationReleased(saga_id, status=reservation.status)
-        try:
-            dal.write_commit(reservation, _changes_of(reservation), reason=movement_reason("commit", saga_id), now=utcnow())
-        except dal.ReservationChanged:
-            continue
-        except dal.StockConditionFailed as exc:
-            raise _invariant_broken(reservation, exc) from None
-        except dal.TransactionConflictError:
-            logger.info("commit transaction conflicted, retrying", extra={"attempt": attempt})
-            time.sleep(backoff(attempt))
+        if not _settled(reservation, "commit", attempt, lambda: dal.write_commit(
+            reservation, _changes_of(reservation), reason=movement_reason("commit", saga_id), now=utcnow(),
+        )):
             continue
         metrics.add_metric(name="StockCommitted", unit=MetricUnit.Count, value=1)
         logger.info("reservation committed", extra={"reservation_id": saga_id})
