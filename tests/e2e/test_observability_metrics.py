@@ -3,11 +3,14 @@ the endpoint's GET /metrics and the same metrics come back from CloudWatch on th
 
 from __future__ import annotations
 
+import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from tests import polling
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -18,6 +21,9 @@ BODY = {"products": [{"product_id": 1, "quantity": 1}], "shipping_address": "123
 
 PROMETHEUS = pytest.mark.only_on("embedded", reason="GET /metrics (Prometheus) is served by the embedded cloud's endpoint; "
                                 "LocalStack exposes no Prometheus metrics")
+
+
+eventually = functools.partial(polling.eventually, timeout=20.0, interval=0.3)  # metrics are shipped every few seconds
 
 
 def scrape(session_stack) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -43,20 +49,11 @@ def value(samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-def eventually(check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.3)
-
-
 def run_saga(admin, customer_id: int) -> dict:
     started = admin.post(f"/api/v1/customers/{customer_id}/order-processing", json=BODY)
     assert started.status_code == 202, started.text
     saga_id = started.json()["saga_id"]
-    saga = eventually(lambda: (s := admin.get(f"/api/v1/sagas/{saga_id}").json())["status"] != "RUNNING" and s, 90)
+    saga = eventually(lambda: (s := admin.get(f"/api/v1/sagas/{saga_id}").json())["status"] != "RUNNING" and s, timeout=90)
     assert saga, f"saga {saga_id} did not end"
     return saga
 

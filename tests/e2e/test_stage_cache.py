@@ -10,12 +10,14 @@ still has the old one. Nothing asserts on timings: expiry is polled with a gener
 
 from __future__ import annotations
 
+import functools
 import json
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from tests import polling
 import requests
 
 pytestmark = pytest.mark.integration
@@ -30,14 +32,7 @@ PROMETHEUS = pytest.mark.only_on("embedded", reason="GET /metrics (Prometheus) i
                                 "LocalStack exposes no Prometheus metrics")
 
 
-def eventually(check, timeout: float = DEADLINE, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)
-
+eventually = functools.partial(polling.eventually, timeout=DEADLINE, interval=0.3)
 
 @pytest.fixture(scope="module")
 def category_id(admin) -> int:
@@ -299,10 +294,10 @@ def test_cache_hits_and_misses_reach_cloudwatch_and_prometheus(admin, aws, sessi
                      for _ in range(3)]
     hits, misses = statuses.count("HIT"), statuses.count("MISS")
     assert misses >= 3 and hits >= 1 and hits + misses == 9, statuses
-    assert eventually(lambda: cloudwatch_sum(aws, "CacheHitCount", per_method) >= before["CacheHitCount"] + hits, 30)
-    assert eventually(lambda: cloudwatch_sum(aws, "CacheMissCount", per_method) >= before["CacheMissCount"] + misses, 30)
+    assert eventually(lambda: cloudwatch_sum(aws, "CacheHitCount", per_method) >= before["CacheHitCount"] + hits, timeout=30)
+    assert eventually(lambda: cloudwatch_sum(aws, "CacheMissCount", per_method) >= before["CacheMissCount"] + misses, timeout=30)
     assert cloudwatch_sum(aws, "CacheHitCount", api) >= before_total + hits
     assert eventually(lambda: prometheus(session_stack, "aws_apigateway_cache_hits_total", **labels)
-                      >= prom_before["aws_apigateway_cache_hits_total"] + hits, 30)
+                      >= prom_before["aws_apigateway_cache_hits_total"] + hits, timeout=30)
     assert prometheus(session_stack, "aws_apigateway_cache_misses_total", **labels) >= (
         prom_before["aws_apigateway_cache_misses_total"] + misses)

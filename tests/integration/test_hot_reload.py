@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import polling
+
 from infra.deploy import deploy
 from infra.deploy.watch import HotReload
 
@@ -51,14 +53,10 @@ def invoke(aws, name: str) -> tuple[dict, str | None]:
 
 
 def eventually(what: str, check, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout:.0f}s: {what}")
-        time.sleep(0.2)
+    value = polling.eventually(check, timeout)
+    if not value:
+        pytest.fail(f"not within {timeout:.0f}s: {what}")
+    return value
 
 
 def save(path: Path, text: str) -> None:

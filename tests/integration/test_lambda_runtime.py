@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.polling import eventually
+
 from infra.cloud.lambda_runtime import FunctionSpec, InvocationRecord, LambdaRuntime
 from infra.deploy.build import CodeSource
 from infra.deploy.resources import code_sha256
@@ -133,16 +135,6 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _eventually(predicate, timeout: float = 10.0):
-    """Polls for something that happens in the background (log shipping, process reaping)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.02)
-
-
 def _workers_under(work_dir: Path) -> list[int]:
     """This runtime's worker processes still alive (their cwd is under work_dir)."""
     found = []
@@ -218,7 +210,7 @@ def cloud(tmp_path):
     cloud = Cloud(tmp_path)
     yield cloud
     cloud.runtime.shutdown()
-    assert _eventually(lambda: not _workers_under(tmp_path), 5), "worker processes left behind"
+    assert eventually(lambda: not _workers_under(tmp_path), 5), "worker processes left behind"
 
 
 def test_success_returns_the_handler_result(cloud):
@@ -270,16 +262,16 @@ def test_timeout_kills_the_worker_and_the_next_invoke_gets_a_new_one(cloud):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z " + request_id
                         + r" Task timed out after 1\.00 seconds", body["errorMessage"])
     assert cloud.records[-1].timed_out and cloud.records[-1].error
-    assert _eventually(lambda: not _alive(old_pid), 5)
+    assert eventually(lambda: not _alive(old_pid), 5)
 
     result, body = cloud.invoke("slow", {"seconds": 0})
     assert result.status_code == 200 and result.function_error is None
     assert body["pid"] != old_pid and cloud.records[-1].cold_start
 
     group = "/aws/lambda/slow"
-    assert _eventually(lambda: any(m.endswith(f"{request_id} Task timed out after 1.00 seconds")
+    assert eventually(lambda: any(m.endswith(f"{request_id} Task timed out after 1.00 seconds")
                                    for m in cloud.messages(group)))
-    assert _eventually(lambda: any(m.startswith(f"REPORT RequestId: {request_id}") and "Status: timeout" in m
+    assert eventually(lambda: any(m.startswith(f"REPORT RequestId: {request_id}") and "Status: timeout" in m
                                    for m in cloud.messages(group)))
 
 
@@ -315,7 +307,7 @@ def test_reserved_concurrency_throttles_beyond_the_reservation(cloud, tmp_path):
     started, release = tmp_path / "started", tmp_path / "release"
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(cloud.invoke, "reserved", {"started": str(started), "release": str(release)})
-        assert _eventually(started.exists)
+        assert eventually(started.exists)
         result, body = cloud.invoke("reserved", {"started": str(started), "release": str(release)})
         release.touch()
         assert first.result()[0].status_code == 200
@@ -377,7 +369,7 @@ def test_logs_reach_the_sink_with_start_end_report(cloud):
     assert not any(line.startswith(("START", "END", "REPORT")) for line in warm.log_lines)
 
     group = "/aws/lambda/chatty"
-    assert _eventually(lambda: f"END RequestId: {warm.request_id}" in cloud.messages(group))
+    assert eventually(lambda: f"END RequestId: {warm.request_id}" in cloud.messages(group))
     messages = cloud.messages(group)
     for expected in ("module loaded", "hello from the handler 1", "hello from the handler 2",
                      f"START RequestId: {warm.request_id} Version: $LATEST"):
@@ -391,7 +383,7 @@ def test_event_dry_run_and_unknown_function(cloud):
     cloud.add("async", "echo")
     result = cloud.runtime.invoke("async", b'{"n": 1}', invocation_type="Event")
     assert (result.status_code, result.payload, result.function_error) == (202, b"", None)
-    assert _eventually(lambda: any(r.function_name == "async" for r in cloud.records))
+    assert eventually(lambda: any(r.function_name == "async" for r in cloud.records))
 
     dry = cloud.runtime.invoke("async", b"{}", invocation_type="DryRun")
     assert (dry.status_code, dry.payload) == (204, b"")
@@ -406,7 +398,7 @@ def test_a_new_revision_retires_warm_workers(cloud):
     _, second = cloud.invoke("rev")
     assert (first["env"]["GENERATION"], second["env"]["GENERATION"]) == ("1", "2")
     assert second["pid"] != first["pid"]
-    assert _eventually(lambda: not _alive(first["pid"]), 5)
+    assert eventually(lambda: not _alive(first["pid"]), 5)
 
 
 def test_retire_stale_stops_the_idle_workers_of_a_changed_function_at_once(cloud):
@@ -417,7 +409,7 @@ def test_retire_stale_stops_the_idle_workers_of_a_changed_function_at_once(cloud
     assert cloud.runtime.retire_stale("rev") == 0   # unchanged: kept
     cloud.specs["rev"] = replace(cloud.specs["rev"], revision="2")
     assert cloud.runtime.retire_stale("rev") == 1
-    assert _eventually(lambda: not _alive(first["pid"]), 5)
+    assert eventually(lambda: not _alive(first["pid"]), 5)
 
 
 def test_functions_share_their_package_on_disk_and_a_replaced_one_is_removed(cloud):
@@ -432,7 +424,7 @@ def test_functions_share_their_package_on_disk_and_a_replaced_one_is_removed(clo
     _, second = cloud.invoke("one")
     cloud.invoke("two")
     assert second["cwd"] != first["cwd"]
-    assert _eventually(lambda: cloud.runtime.prune_code(keep_for=0) == 1, 5)
+    assert eventually(lambda: cloud.runtime.prune_code(keep_for=0) == 1, 5)
     assert [p.name for p in (cloud.work_dir / "code").iterdir()] == ["new"]
     assert cloud.invoke("one")[1]["cwd"] == second["cwd"]
 
@@ -475,7 +467,7 @@ def test_shutdown_kills_every_worker_and_their_children(tmp_path):
     started, release = tmp_path / "started", tmp_path / "release"
     with ThreadPoolExecutor(1) as pool:
         in_flight = pool.submit(cloud.invoke, "held", {"started": str(started), "release": str(release)})
-        assert _eventually(started.exists)
+        assert eventually(started.exists)
         assert _alive(spawned["pid"]) and _alive(spawned["child"])
         assert len(_workers_under(tmp_path)) == 2
 
@@ -485,7 +477,7 @@ def test_shutdown_kills_every_worker_and_their_children(tmp_path):
     assert result.function_error == "Unhandled" and body["errorType"] == "Runtime.ExitError"
     assert body["errorMessage"].endswith("Runtime exited with error: signal: killed")
     assert _workers_under(tmp_path) == []
-    assert _eventually(lambda: not _alive(spawned["pid"]) and not _alive(spawned["child"]), 5)
+    assert eventually(lambda: not _alive(spawned["pid"]) and not _alive(spawned["child"]), 5)
     with pytest.raises(RuntimeError):
         cloud.runtime.invoke("parent", b"{}")
 
@@ -531,7 +523,7 @@ def test_an_idle_worker_that_died_is_never_handed_the_next_invocation(cloud):
     os.kill(template, signals.SIGSTOP)
     try:
         os.kill(first["pid"], signals.SIGKILL)
-        assert _eventually(lambda: not _alive(first["pid"]), 5)   # a zombie: its sockets are closed
+        assert eventually(lambda: not _alive(first["pid"]), 5)   # a zombie: its sockets are closed
         answer: list = []
         caller = threading.Thread(target=lambda: answer.append(cloud.invoke("victim", {"n": 2})))
         caller.start()
@@ -555,7 +547,7 @@ def test_idle_workers_are_retired_and_the_next_invocation_starts_a_new_one(cloud
     _, first = cloud.invoke("idle")
     assert cloud.runtime.retire_idle(idle_seconds=3600) == 0   # recently used: kept
     assert cloud.runtime.retire_idle(idle_seconds=0) == 1
-    assert _eventually(lambda: not _alive(first["pid"]), 5)
+    assert eventually(lambda: not _alive(first["pid"]), 5)
     result, second = cloud.invoke("idle")
     assert result.function_error is None and second["pid"] != first["pid"]
 

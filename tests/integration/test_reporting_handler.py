@@ -14,9 +14,7 @@ environment the template gives it, so a key or a variable missing from the templ
 from __future__ import annotations
 
 import importlib
-import itertools
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -24,7 +22,6 @@ from typing import Any
 
 import boto3
 import pytest
-from boto3.dynamodb.types import TypeSerializer
 
 from tests.integration.handler_harness import (
     REGION,
@@ -35,14 +32,13 @@ from tests.integration.handler_harness import (
     environment,
     handler_module,
 )
+from tests.stream_records import a_return, dynamo, order, sale, stream_record
 
 pytestmark = pytest.mark.integration
 
 API_FUNCTION = "ReportingFunction"
 STREAM_FUNCTION = "ReportingStreamFunction"
 INTERFACE = "InventoryInterfaceFunction"  # inventory's data, answered in-process
-_serializer = TypeSerializer()
-_sequence = itertools.count(10_000)
 
 
 # ---------------------------------------------------------------- template, AWS, tables
@@ -61,61 +57,6 @@ def aws(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, 
 
 
 # ---------------------------------------------------------------- stream events
-def dynamo(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in item.items()}
-
-
-def stream_record(table: str, event_name: str, new: dict | None, old: dict | None = None) -> dict[str, Any]:
-    sequence = str(next(_sequence)).rjust(21, "0")
-    image = new or old or {}
-    body: dict[str, Any] = {
-        "ApproximateCreationDateTime": 1764000000,
-        "Keys": dynamo({k: image[k] for k in ("sale_id", "return_id", "order_id") if k in image}),
-        "SequenceNumber": sequence,
-        "SizeBytes": 200,
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
-    }
-    if new is not None:
-        body["NewImage"] = dynamo(new)
-    if old is not None:
-        body["OldImage"] = dynamo(old)
-    return {
-        "eventID": uuid.uuid4().hex,
-        "eventName": event_name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": REGION,
-        "eventSourceARN": f"arn:aws:dynamodb:{REGION}:123456789012:table/{table}/stream/2026-01-01T00:00:00.000",
-        "dynamodb": body,
-    }
-
-
-def sale(sale_id: int, store_id: int, day: str, lines: list[tuple[int, int, str]]) -> dict[str, Any]:
-    priced = [{"product_id": p, "quantity": q, "unit_price": Decimal(u), "line_total": Decimal(u) * q} for p, q, u in lines]
-    return {
-        "sale_id": sale_id, "store_id": store_id, "register_id": 1, "created_at": f"{day}T10:15:00Z",
-        "sale_date": day, "lines": priced, "total": sum((l["line_total"] for l in priced), Decimal(0)),
-        "item_count": sum(q for _, q, _ in lines),
-    }
-
-
-def a_return(return_id: int, sale_id: int, store_id: int, day: str, lines: list[tuple[int, int, str]]) -> dict[str, Any]:
-    refunds = [{"product_id": p, "quantity": q, "refund_amount": Decimal(a)} for p, q, a in lines]
-    return {
-        "return_id": return_id, "sale_id": sale_id, "store_id": store_id, "created_at": f"{day}T16:00:00Z",
-        "return_date": day, "lines": refunds, "refund_total": sum((l["refund_amount"] for l in refunds), Decimal(0)),
-    }
-
-
-def order(order_id: int, day: str, lines: list[tuple[int, int, str]], status: str = "pending") -> dict[str, Any]:
-    priced = [{"product_id": p, "quantity": q, "unit_price": Decimal(u), "line_total": Decimal(u) * q} for p, q, u in lines]
-    return {
-        "order_id": order_id, "customer_id": 1, "status": status, "created_at": f"{day}T08:00:00Z",
-        "order_date": day, "lines": priced, "total": sum((l["line_total"] for l in priced), Decimal(0)),
-        "currency": "CAD", "status_history": [{"status": status, "at": f"{day}T08:00:00Z"}],
-    }
-
-
 @pytest.fixture(scope="module")
 def stream(aws):
     module = importlib.import_module("reporting.handlers.stream")

@@ -3,14 +3,19 @@ including what the reporting domain and the order saga rely on."""
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.unit.template_contract import (
+    assert_tables_match_models,
+    import_handler,
+    lambda_environment,
+    routes_of,
+    table_variables,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTION = "EcommerceFunction"
@@ -26,34 +31,21 @@ PRICING_FUNCTIONS = {FUNCTION, "EcommerceCreateOrderFunction"}  # read the catal
 INTERFACE = "InventoryInterfaceFunction"
 
 
-@contextmanager
-def lambda_environment() -> Iterator[None]:
-    """What powertools reads when a handler module is imported (Metrics keeps the namespace it
-    saw then: importing any domain's handlers without it would break that domain's later tests)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("POWERTOOLS_SERVICE_NAME", "ecommerce")
-        patch.setenv("POWERTOOLS_METRICS_NAMESPACE", "RetailPlatform")
-        patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-        yield
-
-
 def import_module(name: str):
     """Import a handler module with the environment Lambda would give it."""
-    with lambda_environment():
-        return importlib.import_module(name)
+    return import_handler(name, "ecommerce")
 
 
 def build_document() -> dict[str, Any]:
     """The merged OpenAPI document (imports every domain's API module)."""
     from infra.openapi import build
 
-    with lambda_environment():
+    with lambda_environment("ecommerce"):
         return build()
 
 
 def resolver_routes() -> set[tuple[str, str]]:
-    app = import_module("ecommerce.handlers.api").app
-    return {(route.method.lower(), route.openapi_path) for route in app._static_routes + app._dynamic_routes}
+    return routes_of(import_module("ecommerce.handlers.api").app)
 
 
 def test_every_route_in_code_is_wired_in_the_template_and_back(template):
@@ -131,34 +123,10 @@ def test_log_groups(template, logical_id):
     assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
-def _key_schema(items: list[dict[str, str]]) -> dict[str, str]:
-    return {item["KeyType"]: item["AttributeName"] for item in items}
-
-
 def test_table_keys_and_indexes_match_the_pynamodb_models(template, monkeypatch):
     from ecommerce.dal.tables import ALL_MODELS
 
-    variables = template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"]
-    table_vars = {name: value["Ref"] for name, value in variables.items()
-                  if isinstance(value, dict) and name not in ("IDEMPOTENCY_TABLE", "INVENTORY_FUNCTION")}
-    for name in table_vars:
-        monkeypatch.setenv(name, f"table-from-{name}")
-    model_of = {model.Meta.table_name.removeprefix("table-from-"): model for model in ALL_MODELS}
-    assert set(model_of) == set(table_vars)
-    for name, logical_id in table_vars.items():
-        schema = model_of[name]._get_schema()
-        properties = template["Resources"][logical_id]["Properties"]
-        assert _key_schema(properties["KeySchema"]) == _key_schema(schema["key_schema"]), name
-        template_indexes = {
-            index["IndexName"]: _key_schema(index["KeySchema"]) for index in properties.get("GlobalSecondaryIndexes", [])
-        }
-        model_indexes = {index["index_name"]: _key_schema(index["key_schema"]) for index in schema["global_secondary_indexes"]}
-        assert template_indexes == model_indexes, name
-        for index in properties.get("GlobalSecondaryIndexes", []):
-            assert index["Projection"] == {"ProjectionType": "ALL"}, name
-        template_types = {item["AttributeName"]: item["AttributeType"] for item in properties["AttributeDefinitions"]}
-        model_types = {item["AttributeName"]: item["AttributeType"] for item in schema["attribute_definitions"]}
-        assert template_types == model_types, name
+    assert_tables_match_models(template, monkeypatch, table_variables(template["Resources"][FUNCTION]), ALL_MODELS)
 
 
 def test_orders_table_streams_the_attributes_reporting_reads(template):

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.unit.template_contract import assert_tables_match_models, import_handler, routes_of, table_variables
+
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTION = "InventoryFunction"
 
 
 def import_api():
-    """Import the handler module with the environment Lambda would give it (powertools reads it at import)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("POWERTOOLS_SERVICE_NAME", "inventory")
-        patch.setenv("POWERTOOLS_METRICS_NAMESPACE", "RetailPlatform")
-        patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-        return importlib.import_module("inventory.handlers.api")
+    return import_handler("inventory.handlers.api", "inventory")
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +24,7 @@ def function(template) -> dict[str, Any]:
 
 
 def resolver_routes() -> set[tuple[str, str]]:
-    app = import_api().app
-    # every registered route, including the ones left out of the OpenAPI document
-    return {(route.method.lower(), route.openapi_path) for route in app._static_routes + app._dynamic_routes}
+    return routes_of(import_api().app)
 
 
 def test_every_route_in_code_is_wired_in_the_template_and_back(function):
@@ -69,34 +63,10 @@ def test_log_group(template):
     assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
-def _key_schema(items: list[dict[str, str]]) -> dict[str, str]:
-    return {item["KeyType"]: item["AttributeName"] for item in items}
-
-
 def test_table_keys_and_indexes_match_the_pynamodb_models(template, function, monkeypatch):
     from inventory.dal.tables import ALL_MODELS
 
-    variables = function["Properties"]["Environment"]["Variables"]
-    table_vars = {name: value["Ref"] for name, value in variables.items() if isinstance(value, dict) and name != "IDEMPOTENCY_TABLE"}
-    for name in table_vars:
-        monkeypatch.setenv(name, f"table-from-{name}")
-    # which variable each model reads its table name from
-    model_of = {model.Meta.table_name.removeprefix("table-from-"): model for model in ALL_MODELS}
-    assert set(model_of) == set(table_vars)
-    for name, logical_id in table_vars.items():
-        schema = model_of[name]._get_schema()
-        properties = template["Resources"][logical_id]["Properties"]
-        assert _key_schema(properties["KeySchema"]) == _key_schema(schema["key_schema"]), name
-        template_indexes = {
-            index["IndexName"]: _key_schema(index["KeySchema"]) for index in properties.get("GlobalSecondaryIndexes", [])
-        }
-        model_indexes = {index["index_name"]: _key_schema(index["key_schema"]) for index in schema["global_secondary_indexes"]}
-        assert template_indexes == model_indexes, name
-        for index in properties.get("GlobalSecondaryIndexes", []):
-            assert index["Projection"] == {"ProjectionType": "ALL"}, name
-        template_types = {item["AttributeName"]: item["AttributeType"] for item in properties["AttributeDefinitions"]}
-        model_types = {item["AttributeName"]: item["AttributeType"] for item in schema["attribute_definitions"]}
-        assert template_types == model_types, name
+    assert_tables_match_models(template, monkeypatch, table_variables(function), ALL_MODELS)
 
 
 def test_docs_openapi_json_is_up_to_date():

@@ -6,13 +6,14 @@ resolver called in-process and no table at all.
 
 from __future__ import annotations
 
-import importlib
 import json
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.unit.template_contract import import_handler, routes_of
 
 ROOT = Path(__file__).resolve().parents[2]
 API_FUNCTION = "ReportingFunction"
@@ -21,11 +22,7 @@ SOURCES = {"RetailSalesTable": "SALES_TABLE", "RetailReturnsTable": "RETURNS_TAB
 
 
 def import_api():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("POWERTOOLS_SERVICE_NAME", "reporting")
-        patch.setenv("POWERTOOLS_METRICS_NAMESPACE", "RetailPlatform")
-        patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-        return importlib.import_module("reporting.handlers.api")
+    return import_handler("reporting.handlers.api", "reporting")
 
 
 def resources(template):
@@ -36,8 +33,7 @@ def resources(template):
 def test_every_report_route_is_wired_with_the_api_key_and_back(template):
     from infra.openapi import template_routes
 
-    app = import_api().app
-    in_code = {(route.method.lower(), route.openapi_path) for route in app._static_routes + app._dynamic_routes}
+    in_code = routes_of(import_api().app)
     function = resources(template)[API_FUNCTION]
     assert in_code == set(template_routes({"Resources": {API_FUNCTION: function}}))
     assert in_code == {

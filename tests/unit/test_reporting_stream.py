@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
-from boto3.dynamodb.types import TypeSerializer
 
 from reporting.dal.aggregates import AlreadyProcessed, TransientWriteError
 from reporting.logic import ingest
@@ -28,96 +27,11 @@ from reporting.logic.aggregation import (
     units_of,
 )
 from reporting.logic.events import Fact, Line, facts_of, table_name_of
+from tests.stream_records import a_return, order, sale, stream_arn
+from tests.stream_records import stream_record as record
 
-REGION = "us-east-1"
 SALES, RETURNS, ORDERS = "retail-RetailSalesTable", "retail-RetailReturnsTable", "retail-EcommerceOrdersTable"
 SOURCES = {SALES: "sale", RETURNS: "return", ORDERS: "order"}
-_serializer = TypeSerializer()
-_sequence = itertools.count(1000)
-
-
-# ---------------------------------------------------------------- record builders
-def stream_arn(table: str) -> str:
-    return f"arn:aws:dynamodb:{REGION}:123456789012:table/{table}/stream/2026-11-24T00:00:00.000"
-
-
-def dynamo(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in item.items()}
-
-
-def record(table: str, event_name: str, new: dict | None, old: dict | None = None, *, keys: dict | None = None) -> dict:
-    sequence = str(next(_sequence)).rjust(21, "0")
-    image = new or old or {}
-    key_names = keys or {k: image[k] for k in ("sale_id", "return_id", "order_id") if k in image}
-    body: dict[str, Any] = {
-        "ApproximateCreationDateTime": 1764000000,
-        "Keys": dynamo(key_names),
-        "SequenceNumber": sequence,
-        "SizeBytes": 100,
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
-    }
-    if new is not None:
-        body["NewImage"] = dynamo(new)
-    if old is not None:
-        body["OldImage"] = dynamo(old)
-    return {
-        "eventID": f"event-{sequence}",
-        "eventName": event_name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": REGION,
-        "eventSourceARN": stream_arn(table),
-        "dynamodb": body,
-    }
-
-
-def sale(sale_id: int, store_id: int, day: str, lines: list[tuple[int, int, str]], **extra: Any) -> dict:
-    """lines: (product_id, quantity, unit_price)."""
-    priced = [
-        {"product_id": p, "quantity": q, "unit_price": Decimal(u), "line_total": Decimal(u) * q} for p, q, u in lines
-    ]
-    return {
-        "sale_id": sale_id,
-        "store_id": store_id,
-        "register_id": 1,
-        "created_at": f"{day}T10:00:00Z",
-        "sale_date": day,
-        "lines": priced,
-        "total": sum((line["line_total"] for line in priced), Decimal(0)),
-        "item_count": sum(q for _, q, _ in lines),
-        **extra,
-    }
-
-
-def a_return(return_id: int, sale_id: int, store_id: int, day: str, lines: list[tuple[int, int, str]]) -> dict:
-    """lines: (product_id, quantity, refund_amount)."""
-    refunds = [{"product_id": p, "quantity": q, "refund_amount": Decimal(a)} for p, q, a in lines]
-    return {
-        "return_id": return_id,
-        "sale_id": sale_id,
-        "store_id": store_id,
-        "created_at": f"{day}T12:00:00Z",
-        "return_date": day,
-        "lines": refunds,
-        "refund_total": sum((line["refund_amount"] for line in refunds), Decimal(0)),
-    }
-
-
-def order(order_id: int, day: str, lines: list[tuple[int, int, str]], status: str = "pending") -> dict:
-    priced = [
-        {"product_id": p, "quantity": q, "unit_price": Decimal(u), "line_total": Decimal(u) * q, "sku": "X", "name": "n"}
-        for p, q, u in lines
-    ]
-    return {
-        "order_id": order_id,
-        "customer_id": 7,
-        "status": status,
-        "created_at": f"{day}T09:00:00Z",
-        "order_date": day,
-        "lines": priced,
-        "total": sum((line["line_total"] for line in priced), Decimal(0)),
-        "currency": "CAD",
-    }
 
 
 def event(*records: dict) -> DynamoDBStreamEvent:

@@ -3,12 +3,13 @@ reporting domain reads from the tables' streams (no AWS)."""
 
 from __future__ import annotations
 
-import importlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.unit.template_contract import assert_tables_match_models, import_handler, routes_of, table_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTION = "RetailFunction"
@@ -23,11 +24,7 @@ INTERFACE = "InventoryInterfaceFunction"  # inventory's data: through its interf
 
 
 def import_api():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("POWERTOOLS_SERVICE_NAME", "retail")
-        patch.setenv("POWERTOOLS_METRICS_NAMESPACE", "RetailPlatform")
-        patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-        return importlib.import_module("retail.handlers.api")
+    return import_handler("retail.handlers.api", "retail")
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +35,7 @@ def function(template) -> dict[str, Any]:
 @pytest.fixture
 def table_env(function, monkeypatch) -> dict[str, str]:
     """variable -> logical id of the table, with each variable set to `table-from-<variable>`."""
-    variables = function["Properties"]["Environment"]["Variables"]
-    # IDEMPOTENCY_TABLE is the shared Idempotency-Key middleware's (tests/unit/test_idempotency_tables.py)
-    table_vars = {
-        name: value["Ref"]
-        for name, value in variables.items()
-        if isinstance(value, dict) and name != "IDEMPOTENCY_TABLE" and value["Ref"].endswith("Table")
-    }
+    table_vars = table_variables(function)
     for name in table_vars:
         monkeypatch.setenv(name, f"table-from-{name}")
     monkeypatch.setenv("INVENTORY_FUNCTION", "inventory-interface")  # not a table: the settings need it
@@ -54,8 +45,7 @@ def table_env(function, monkeypatch) -> dict[str, str]:
 def test_every_route_in_code_is_wired_in_the_template_and_back(function):
     from infra.openapi import template_routes
 
-    app = import_api().app
-    routes = {(route.method.lower(), route.openapi_path) for route in app._static_routes + app._dynamic_routes}
+    routes = routes_of(import_api().app)
     assert routes == set(template_routes({"Resources": {FUNCTION: function}}))
     assert ("post", "/api/v1/sales") in routes and ("get", "/api/v1/returns/{return_id}") in routes
 
@@ -97,28 +87,10 @@ def test_sales_and_returns_tables_stream_to_reporting(template):
         }
 
 
-def _key_schema(items: list[dict[str, str]]) -> dict[str, str]:
-    return {item["KeyType"]: item["AttributeName"] for item in items}
+def test_table_keys_and_indexes_match_the_pynamodb_models(template, table_env, monkeypatch):
+    from retail.dal.tables import ALL_MODELS
 
-
-def test_table_keys_and_indexes_match_the_pynamodb_models(template, table_env):
-    from retail.dal import tables
-
-    models = list(tables.ALL_MODELS)
-    model_of = {model.Meta.table_name.removeprefix("table-from-"): model for model in models}
-    assert set(model_of) == set(table_env)
-    for name, logical_id in table_env.items():
-        schema = model_of[name]._get_schema()
-        properties = template["Resources"][logical_id]["Properties"]
-        assert _key_schema(properties["KeySchema"]) == _key_schema(schema["key_schema"]), name
-        template_indexes = {
-            index["IndexName"]: _key_schema(index["KeySchema"]) for index in properties.get("GlobalSecondaryIndexes", [])
-        }
-        model_indexes = {index["index_name"]: _key_schema(index["key_schema"]) for index in schema["global_secondary_indexes"]}
-        assert template_indexes == model_indexes, name
-        template_types = {item["AttributeName"]: item["AttributeType"] for item in properties["AttributeDefinitions"]}
-        model_types = {item["AttributeName"]: item["AttributeType"] for item in schema["attribute_definitions"]}
-        assert template_types == model_types, name
+    assert_tables_match_models(template, monkeypatch, table_env, ALL_MODELS)
 
 
 def test_sale_item_shape_for_the_stream_consumers(table_env):

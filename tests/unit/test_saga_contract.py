@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.unit.template_contract import import_handler, routes_of
+
 from sagas.logic.history import COMPENSATIONS, SERVICES, STEPS, UNDOES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,15 +108,9 @@ def test_the_fault_hook_is_off_unless_the_stage_enables_test_hooks(template):
 
 
 def test_saga_routes_in_code_match_the_template(template):
-    from importlib import import_module
-
     from infra.openapi import template_routes
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("POWERTOOLS_SERVICE_NAME", "sagas")
-        patch.setenv("POWERTOOLS_METRICS_NAMESPACE", "RetailPlatform")
-        app = import_module("sagas.handlers.api").app
-    in_code = {(route.method.lower(), route.openapi_path) for route in app._static_routes + app._dynamic_routes}
+    in_code = routes_of(import_handler("sagas.handlers.api", "sagas").app)
     wired = {route for route, fn in template_routes(template).items() if fn == "SagaFunction"}
     assert in_code == wired == {("post", "/api/v1/customers/{customer_id}/order-processing"),
                                 ("get", "/api/v1/sagas/{saga_id}"), ("get", "/api/v1/sagas")}
