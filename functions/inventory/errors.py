@@ -111,3 +111,14 @@ class ReferenceConflict(ConflictError, InventoryBusinessError):
             details=[{"reference": reference}],
         )
         self.reference = reference
+
+
+class ReferenceCancelled(ConflictError, InventoryBusinessError):
+    code = "reference_cancelled"
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(
+            f"the stock changes of reference {reference} were cancelled; use a new reference",
+            details=[{"reference": reference}],
+        )
+        self.reference = reference

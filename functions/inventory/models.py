@@ -136,9 +136,12 @@ class Reservation(Domain):
 # ---------------------------------------------------------------- the interface
 class AppliedChanges(Domain):
     """The interface's record of a set of stock changes it applied under ``reference``:
-    ``result`` is the answer it gave (JSON), ``request_hash`` what makes a retry "the same"."""
+    ``result`` is the answer it gave (JSON), ``request_hash`` what makes a retry "the same";
+    ``cancelled_at`` once they were undone (or the reference was cancelled before any apply)."""
 
     reference: str
     request_hash: str
-    result: str
+    result: str  # "" for a cancellation that found nothing applied
     created_at: datetime
+    kind: str | None = None  # the movements' kind (None: recorded before it was kept)
+    cancelled_at: datetime | None = None  # cancelled: undone, or refused before it was ever applied

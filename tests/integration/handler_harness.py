@@ -265,7 +265,10 @@ class RestApi:
                 return function, resource, found.groupdict()
         return None
 
-    def __call__(self, method: str, path: str, *, wired: bool = True, capture: bool = False, **kwargs: Any) -> Reply:
+    def __call__(self, method: str, path: str, *, wired: bool = True, capture: bool = False,
+                 server_error: bool = False, **kwargs: Any) -> Reply:
+        """Call the route's handler with a REST proxy event; a 5xx fails the test unless it stages
+        a server-side failure (``server_error``)."""
         matched = self.match(method, path)
         if wired:
             assert matched, f"{method} {path} is not wired in template.yaml"
@@ -281,7 +284,7 @@ class RestApi:
         if response.get("isBase64Encoded"):
             text = base64.b64decode(text).decode()
         reply = Reply(response["statusCode"], json.loads(text) if text else None, response.get("headers") or {}, out.getvalue())
-        assert reply.status < 500, f"{method} {path} -> {reply.status} {reply.body}"
+        assert reply.status < 500 or server_error, f"{method} {path} -> {reply.status} {reply.body}"
         if reply.status >= 400:
             assert_error_shape(reply)
         return reply

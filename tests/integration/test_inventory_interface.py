@@ -223,6 +223,89 @@ def test_concurrent_applies_never_take_stock_below_zero(client, location):
     assert available(product) == 0 and len(movements(product)) == 5
 
 
+# ---------------------------------------------------------------- cancel by reference
+def cancel(reference: str):
+    from shared.contracts.inventory import CancelStockChanges
+
+    return CancelStockChanges(reference=reference, reason=f"test: {reference} failed")
+
+
+def test_cancel_reverses_what_a_reference_applied_once_and_refuses_it_afterwards(client, location):
+    from shared.contracts.inventory import InventoryRefusal
+
+    a, b = new_product(stock={location: 5}), new_product(stock={location: 3})
+    ref = reference()
+    client.apply(change(ref, [(a, -2), (b, -3)]))
+    undone = client.cancel(cancel(ref))
+    assert (undone.outcome, undone.replayed, undone.location_id) == ("undone", False, location)
+    assert [(line.product_id, line.delta, line.available_before, line.available_after) for line in undone.lines] == [
+        (a, 2, 3, 5), (b, 3, 0, 3)]
+    assert available(a) == 5 and available(b) == 3
+    assert sorted(m.kind for m in movements(a)) == ["sale", "sale-undo"]
+
+    again = client.cancel(cancel(ref))  # a retry of the cancellation: nothing more
+    assert again.outcome == "undone" and again.replayed and available(a) == 5
+    with pytest.raises(InventoryRefusal) as refused:  # a retry of the apply: refused, not replayed
+        client.apply(change(ref, [(a, -2), (b, -3)]))
+    assert refused.value.error_type == "ReferenceCancelled" and available(a) == 5 and len(movements(a)) == 2
+
+
+def test_cancel_before_any_apply_refuses_the_late_one(client, location):
+    from shared.contracts.inventory import InventoryRefusal
+
+    product, ref = new_product(stock={location: 4}), reference()
+    cancelled = client.cancel(cancel(ref))
+    assert (cancelled.outcome, cancelled.replayed, cancelled.lines) == ("never_applied", False, [])
+    with pytest.raises(InventoryRefusal) as refused:
+        client.apply(change(ref, [(product, -1)]))
+    assert refused.value.error_type == "ReferenceCancelled"
+    assert available(product) == 4 and movements(product) == []
+    assert client.cancel(cancel(ref)).replayed
+
+
+def test_cancel_that_cannot_take_returned_units_back_changes_nothing(client, location):
+    from shared.errors import InsufficientStock
+
+    product, ref = new_product(stock={location: 0}), f"return-{uuid.uuid4().hex[:8]}"
+    client.apply(change(ref, [(product, 2)], kind="return"))
+    client.apply(change(reference(), [(product, -2)]))  # the returned units are sold again
+    with pytest.raises(InsufficientStock):
+        client.cancel(cancel(ref))
+    assert available(product) == 0
+    assert client.apply(change(ref, [(product, 2)], kind="return")).replayed  # still applied, not cancelled
+
+
+def test_an_apply_racing_its_cancellation_ends_with_the_stock_as_it_was(client, location):
+    """Each reference is applied and cancelled at the same time: whichever wins, the units end
+    where they started (applied then undone, or cancelled first and the apply refused)."""
+    from inventory.errors import ReferenceCancelled
+    from inventory.logic import interface
+
+    product = new_product(stock={location: 20})
+    refs = [reference() for _ in range(6)]
+    errors: list[BaseException] = []
+
+    def run(call) -> None:
+        try:
+            call()
+        except ReferenceCancelled:  # the cancellation came first: the apply is refused
+            pass
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(call,)) for ref in refs for call in (
+        lambda ref=ref: interface.apply_stock_changes(change(ref, [(product, -2)])),
+        lambda ref=ref: interface.cancel_stock_changes(cancel(ref)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert available(product) == 20
+    kinds = [m.kind for m in movements(product)]
+    assert kinds.count("sale") == kinds.count("sale-undo")
+
+
 def test_units_come_back_and_refusals_name_the_rule(client, location):
     from shared.contracts.inventory import InventoryRefusal
     from shared.errors import StockRowMissing

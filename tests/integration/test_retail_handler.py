@@ -297,6 +297,103 @@ def test_insufficient_stock_found_by_the_transaction_itself(call, shop, monkeypa
     assert available(call, plenty["product_id"], sid) == 10 and available(call, scarce["product_id"], sid) == 1
 
 
+# ---------------------------------------------------------------- a failed sale or return leaves nothing behind
+def _kinds(product_id: int) -> list[str]:
+    return [m.kind for m in movements_of(product_id)]
+
+
+def test_a_sale_that_cannot_be_recorded_gives_its_units_back(call, shop, monkeypatch):
+    from retail.logic import sales as sales_logic
+
+    store, register = shop["stores"][0], shop["registers"][0]
+    sid = store["store_id"]
+    product = new_product(call, shop, stock={sid: 5})
+    before = len(sales_of_store(call, sid))
+
+    def table_down(sale):
+        raise RuntimeError("the sales table is unavailable")
+
+    monkeypatch.setattr(sales_logic.dal, "put_sale", table_down)
+    reply = sell(call, store, register, [{"product_id": product["product_id"], "quantity": 2}], server_error=True)
+    monkeypatch.undo()
+    assert reply.status == 500 and reply.error_code == "internal_error", reply.body
+    assert available(call, product["product_id"], sid) == 5 and len(sales_of_store(call, sid)) == before
+    assert _kinds(product["product_id"])[-2:] == ["sale", "sale-undo"]
+
+
+def test_a_stock_call_that_timed_out_after_taking_the_units_is_taken_back(call, shop, monkeypatch):
+    """Inventory applied the sale's stock change but its answer never came back: the sale is an
+    error and the units are back (the reference is cancelled)."""
+    from retail.logic import sales as sales_logic
+    from shared.contracts.inventory import InventoryUnavailable
+
+    store, register = shop["stores"][0], shop["registers"][0]
+    sid = store["store_id"]
+    product = new_product(call, shop, stock={sid: 5})
+    real = sales_logic.inventory_dal.change_stock
+
+    def answer_lost(*args, **kwargs):
+        real(*args, **kwargs)
+        raise InventoryUnavailable("Read timeout on endpoint URL (simulated)")
+
+    monkeypatch.setattr(sales_logic.inventory_dal, "change_stock", answer_lost)
+    reply = sell(call, store, register, [{"product_id": product["product_id"], "quantity": 3}], server_error=True)
+    monkeypatch.undo()
+    assert reply.status == 500, reply.body
+    assert available(call, product["product_id"], sid) == 5
+    assert _kinds(product["product_id"])[-2:] == ["sale", "sale-undo"]
+
+
+def test_a_stock_call_arriving_after_the_sale_gave_up_is_refused(call, shop, monkeypatch):
+    """The invoke timed out before inventory ran it; it runs later: the cancelled reference
+    refuses it, so the units of a sale answered as failed are never taken."""
+    from retail.logic import sales as sales_logic
+    from shared.contracts.inventory import InventoryRefusal, InventoryUnavailable
+
+    store, register = shop["stores"][0], shop["registers"][0]
+    sid = store["store_id"]
+    product = new_product(call, shop, stock={sid: 5})
+    real = sales_logic.inventory_dal.change_stock
+    late: list[tuple] = []
+
+    def not_yet(*args, **kwargs):
+        late.append((args, kwargs))
+        raise InventoryUnavailable("Read timeout on endpoint URL (simulated)")
+
+    monkeypatch.setattr(sales_logic.inventory_dal, "change_stock", not_yet)
+    reply = sell(call, store, register, [{"product_id": product["product_id"], "quantity": 3}], server_error=True)
+    monkeypatch.undo()
+    assert reply.status == 500, reply.body
+    (args, kwargs), = late
+    with pytest.raises(InventoryRefusal) as refused:
+        real(*args, **kwargs)
+    assert refused.value.error_type == "ReferenceCancelled"
+    assert available(call, product["product_id"], sid) == 5 and _kinds(product["product_id"]) == ["set"]
+
+
+def test_a_return_that_cannot_be_recorded_takes_its_units_out_again(call, shop, monkeypatch):
+    from retail.logic import returns as returns_logic
+
+    store, register = shop["stores"][1], shop["registers"][1]
+    sid = store["store_id"]
+    product = new_product(call, shop, stock={sid: 5})
+    sale = sell(call, store, register, [{"product_id": product["product_id"], "quantity": 2}]).body
+
+    def table_down(returned):
+        raise RuntimeError("the returns table is unavailable")
+
+    monkeypatch.setattr(returns_logic.dal, "put_return", table_down)
+    lines = [{"product_id": product["product_id"], "quantity": 2}]
+    reply = call("POST", "/api/v1/returns", body={"sale_id": sale["sale_id"], "lines": lines}, server_error=True)
+    monkeypatch.undo()
+    assert reply.status == 500, reply.body
+    assert available(call, product["product_id"], sid) == 3
+    assert _kinds(product["product_id"])[-2:] == ["return", "return-undo"]
+    # the guards came down too: the units can still be returned
+    again = call("POST", "/api/v1/returns", body={"sale_id": sale["sale_id"], "lines": lines})
+    assert again.status == 201 and available(call, product["product_id"], sid) == 5
+
+
 def test_store_without_stock_rows(call, shop):
     product = new_product(call, shop)  # rows at existing locations, all at 0
     late = call("POST", "/api/v1/stores", body={"name": unique("Late")}).body

@@ -43,6 +43,10 @@ class AlreadyApplied(Exception):
     """The reference's "applied" record exists: a retry (read it)."""
 
 
+class AlreadyCancelled(Exception):
+    """The reference's "applied" record is cancelled already (or gone): read it again."""
+
+
 @dataclass(frozen=True)
 class FailedRow:
     product_id: int
@@ -78,7 +82,8 @@ def get_applied(reference: str) -> AppliedChanges | None:
     except AppliedChangesRecord.DoesNotExist:
         return None
     return AppliedChanges(
-        reference=reference, request_hash=record.request_hash, result=record.result, created_at=record.created_at
+        reference=reference, request_hash=record.request_hash, result=record.result, created_at=record.created_at,
+        kind=record.kind, cancelled_at=record.cancelled_at,
     )
 
 
@@ -113,36 +118,79 @@ def apply_changes(
         with transact_write() as tx:
             marker = record_of(AppliedChangesRecord, applied, pk=applied_key(applied.reference))
             tx.save(marker, condition=AppliedChangesRecord.pk.does_not_exist())
-            for change in changes:
-                journal(tx, change.product_id, location_id=location_id, kind=kind, delta=change.delta,
-                        available_before=change.available_before, reason=reason, now=now)
-            for change in changes:
-                if change.delta < 0:
-                    condition = (StockRecord.available >= -change.delta) & StockRecord.discontinued.does_not_exist()
-                else:
-                    condition = StockRecord.product_id.exists()
-                tx.update(
-                    StockRecord(change.product_id, location_id),
-                    actions=[StockRecord.available.add(change.delta), StockRecord.updated_at.set(now)],
-                    condition=condition,
-                    return_values="ALL_OLD",
-                )
+            _journal_and_update(tx, changes, location_id=location_id, kind=kind, reason=reason, now=now)
     except TransactWriteError as exc:
-        codes = cancellation_codes(exc)
-        reasons = exc.cancellation_reasons or []
-        if codes[:1] == [CONDITION_FAILED]:
+        raise _failure(exc, changes, marker_failed=AlreadyApplied()) from None
+
+
+def put_cancelled(reference: str, now: datetime) -> None:
+    """Put a cancelled "applied" record with nothing applied (a later apply of ``reference`` is
+    refused); :class:`AlreadyApplied` if the reference has a record already."""
+    try:
+        AppliedChangesRecord(applied_key(reference), request_hash="", result="", created_at=now, cancelled_at=now).save(
+            condition=AppliedChangesRecord.pk.does_not_exist()
+        )
+    except PutError as exc:
+        if is_conditional_failure(exc):
             raise AlreadyApplied() from None
-        first_row = 1 + len(changes)
-        refused = [
-            FailedRow(change.product_id, reasons[first_row + line].raw_item if reasons[first_row + line] else None)
-            for line, change in enumerate(changes)
-            if first_row + line < len(codes) and codes[first_row + line] == CONDITION_FAILED
-        ]
-        if refused:
-            raise RowsRefused(refused) from None
-        if TRANSACTION_CONFLICT in codes:
-            raise TransactionConflictError() from None
         raise
+
+
+def undo_changes(reference: str, changes: Sequence[RowChange], *, location_id: str, kind: str, reason: str,
+                 now: datetime) -> None:
+    """Mark the reference's "applied" record cancelled and apply ``changes`` (the reverse of
+    what it applied), all or nothing, with the same row conditions as :func:`apply_changes`.
+    Raises :class:`AlreadyCancelled`, :class:`RowsRefused`, :class:`TransactionConflictError`
+    or the original error."""
+    try:
+        with transact_write() as tx:
+            tx.update(
+                AppliedChangesRecord(applied_key(reference)),
+                actions=[AppliedChangesRecord.cancelled_at.set(now)],
+                condition=AppliedChangesRecord.pk.exists() & AppliedChangesRecord.cancelled_at.does_not_exist(),
+            )
+            _journal_and_update(tx, changes, location_id=location_id, kind=kind, reason=reason, now=now)
+    except TransactWriteError as exc:
+        raise _failure(exc, changes, marker_failed=AlreadyCancelled()) from None
+
+
+def _failure(exc: TransactWriteError, changes: Sequence[RowChange], *, marker_failed: Exception) -> Exception:
+    """What a cancelled transaction of [marker, movements..., rows...] means."""
+    codes = cancellation_codes(exc)
+    reasons = exc.cancellation_reasons or []
+    if codes[:1] == [CONDITION_FAILED]:
+        return marker_failed
+    first_row = 1 + len(changes)
+    refused = [
+        FailedRow(change.product_id, reasons[first_row + line].raw_item if reasons[first_row + line] else None)
+        for line, change in enumerate(changes)
+        if first_row + line < len(codes) and codes[first_row + line] == CONDITION_FAILED
+    ]
+    if refused:
+        return RowsRefused(refused)
+    if TRANSACTION_CONFLICT in codes:
+        return TransactionConflictError()
+    return exc
+
+
+def _journal_and_update(tx: Any, changes: Sequence[RowChange], *, location_id: str, kind: str, reason: str,
+                        now: datetime) -> None:
+    """Each change's journal entry, then its row update: a decrement requires ``available >=
+    units`` on a live (not discontinued) row, an increment requires the row to exist."""
+    for change in changes:
+        journal(tx, change.product_id, location_id=location_id, kind=kind, delta=change.delta,
+                available_before=change.available_before, reason=reason, now=now)
+    for change in changes:
+        if change.delta < 0:
+            condition = (StockRecord.available >= -change.delta) & StockRecord.discontinued.does_not_exist()
+        else:
+            condition = StockRecord.product_id.exists()
+        tx.update(
+            StockRecord(change.product_id, location_id),
+            actions=[StockRecord.available.add(change.delta), StockRecord.updated_at.set(now)],
+            condition=condition,
+            return_values="ALL_OLD",
+        )
 
 
 def put_location(location: Location) -> bool:

@@ -134,7 +134,7 @@ class StockMovementRecord(Model):
     product_id = IntegerAttribute(hash_key=True)
     movement_id = UnicodeAttribute(range_key=True)  # <UTC timestamp>-<random>, sorts by time
     location_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # "set" | "adjust" | "initial"; interface: "sale" | "return" | "sale-undo" | "return-undo"; saga: "reserve" | "release" | "commit"
+    kind = UnicodeAttribute()  # "set" | "adjust" | "initial"; interface: "sale" | "return", a cancellation "<kind>-undo"; saga: "reserve" | "release" | "commit"
     delta = IntegerAttribute()  # change of `available`
     available_before = IntegerAttribute()
     available_after = IntegerAttribute()
@@ -154,15 +154,19 @@ class AppliedChangesRecord(Model):
     """The inventory interface's record of a set of stock changes it applied (``pk``
     ``applied#<reference>``, in the registry table), put in the same transaction as the changes
     with ``attribute_not_exists``: a second apply with the same reference finds it and answers
-    what the first one did (``result``) without applying anything."""
+    what the first one did (``result``) without applying anything. ``cancelled_at`` is set in the
+    transaction that undoes the changes, or on a record put by a cancellation that found none
+    (``result`` ""), so that a late apply of that reference is refused."""
 
     class Meta(BaseMeta):
         table_name = Lazy(lambda: registry_settings().registry_table)
 
     pk = UnicodeAttribute(hash_key=True)
     request_hash = UnicodeAttribute()
-    result = UnicodeAttribute()  # the AppliedStockChanges answer, JSON
+    result = UnicodeAttribute()  # the AppliedStockChanges answer, JSON ("" for a cancellation that found nothing)
     created_at = UTCDateTimeAttribute()
+    kind = UnicodeAttribute(null=True)
+    cancelled_at = UTCDateTimeAttribute(null=True)
 
 
 class ReservationLine(MapAttribute):

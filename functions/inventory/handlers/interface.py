@@ -22,6 +22,7 @@ from inventory.settings import RegistrySettings
 from shared.contracts.inventory import (
     REQUEST,
     ApplyStockChanges,
+    CancelStockChanges,
     CloseLocation,
     CountLowStock,
     GetProducts,
@@ -44,6 +45,7 @@ OPERATIONS: dict[type, Any] = {
     ListProducts: lambda request: interface.list_products(),
     GetStock: interface.get_stock,
     ApplyStockChanges: interface.apply_stock_changes,
+    CancelStockChanges: interface.cancel_stock_changes,
     OpenLocation: interface.open_location,
     CloseLocation: interface.close_location,
     StockReport: interface.stock_report,

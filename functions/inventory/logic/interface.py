@@ -19,6 +19,11 @@
 - **Idempotent by reference**: the transaction puts ``applied#<reference>`` (with the answer);
   a call whose reference was applied answers that with ``replayed: true`` and applies nothing
   (the same reference for other lines or another location: ``ReferenceConflict``).
+- **cancel_stock_changes** is how a caller takes back a reference whose outcome it does not
+  know (its invoke timed out) or whose work failed afterwards (the sale could not be written):
+  the changes applied under it are reversed in one transaction (journaled ``<kind>-undo``,
+  the same row conditions), or, if none were, the reference is recorded as cancelled so that a
+  late apply of it is refused (``ReferenceCancelled``); a second cancel answers the first.
 - **Locations**: ``open_location`` creates one (``LocationExists`` if it exists and another
   reference opened it; the same reference: the same answer again); ``close_location`` deletes
   one this reference opened (the compensation of a store that could not be created).
@@ -34,7 +39,7 @@ from aws_lambda_powertools import Logger
 
 from inventory.dal import changes as dal
 from inventory.dal import report as report_dal
-from inventory.errors import LocationExists, LocationNotFound, ProductNotFound, ReferenceConflict
+from inventory.errors import LocationExists, LocationNotFound, ProductNotFound, ReferenceCancelled, ReferenceConflict
 from inventory.logic.reservations import find_shortages
 from inventory.models import AppliedChanges, Stock
 from inventory.models import Location as StockLocation
@@ -43,6 +48,8 @@ from shared.contracts.inventory import (
     AppliedLine,
     AppliedStockChanges,
     ApplyStockChanges,
+    CancelledStockChanges,
+    CancelStockChanges,
     CloseLocation,
     CountLowStock,
     GetProducts,
@@ -148,6 +155,8 @@ def replay(request: ApplyStockChanges, digest: str) -> AppliedStockChanges | Non
     marker = dal.get_applied(request.reference)
     if marker is None:
         return None
+    if marker.cancelled_at is not None:
+        raise ReferenceCancelled(request.reference)
     if marker.request_hash != digest:
         raise ReferenceConflict(request.reference)
     logger.info("stock changes already applied", extra={"reference": request.reference})
@@ -178,10 +187,9 @@ def refusal(request: ApplyStockChanges, catalogue: dict, rows: dict[int, Stock])
     return None
 
 
-def refused_rows(request: ApplyStockChanges, failed: list[dal.FailedRow]) -> AppError:
-    """The refusal the transaction's failed conditions mean (rows as they were)."""
-    location_id = request.location_id
-    wanted = {line.product_id: line.delta for line in request.lines}
+def refused_rows(location_id: str, wanted: dict[int, int], failed: list[dal.FailedRow]) -> AppError:
+    """The refusal the transaction's failed conditions mean (rows as they were); ``wanted``:
+    product id -> delta."""
     gone = [row.product_id for row in failed if row.old_item and "discontinued" in row.old_item and wanted[row.product_id] < 0]
     if gone:
         return ProductNotFound(gone, location_id)
@@ -225,7 +233,8 @@ def apply_stock_changes(request: ApplyStockChanges) -> AppliedStockChanges:
         answer = AppliedStockChanges(reference=request.reference, location_id=request.location_id, lines=lines)
         now = utcnow()
         applied = AppliedChanges(
-            reference=request.reference, request_hash=digest, result=answer.model_dump_json(), created_at=now
+            reference=request.reference, request_hash=digest, result=answer.model_dump_json(), created_at=now,
+            kind=request.kind,
         )
         changes = [dal.RowChange(line.product_id, line.delta, line.available_before) for line in lines]
         try:
@@ -237,7 +246,7 @@ def apply_stock_changes(request: ApplyStockChanges) -> AppliedStockChanges:
                 raise RuntimeError(f"applied#{request.reference} refused the write but cannot be read") from None
             return earlier
         except dal.RowsRefused as exc:  # the stock changed between our read and the write
-            raise refused_rows(request, exc.rows) from None
+            raise refused_rows(request.location_id, {line.product_id: line.delta for line in request.lines}, exc.rows) from None
         except TransactionConflictError:
             logger.info("stock transaction conflicted, retrying", extra={"reference": request.reference, "attempt": attempt})
             time.sleep(backoff(attempt))
@@ -246,6 +255,55 @@ def apply_stock_changes(request: ApplyStockChanges) -> AppliedStockChanges:
                                                     "kind": request.kind, "lines": len(lines)})
         return answer
     raise ConcurrentModificationError(f"the stock at {request.location_id} keeps changing; retry")
+
+
+def cancel_stock_changes(request: CancelStockChanges) -> CancelledStockChanges:
+    """Undo what ``reference`` applied (one transaction: the reverse of each line, journaled as
+    ``<kind>-undo``), or, when nothing was applied under it, record the reference as cancelled so
+    that an apply arriving later (an invoke that timed out on the caller's side but still runs)
+    is refused. Cancelling twice answers the first cancellation again (``replayed``)."""
+    reference = request.reference
+    for attempt in range(MAX_ATTEMPTS):
+        marker = dal.get_applied(reference)
+        if marker is None:
+            try:
+                dal.put_cancelled(reference, utcnow())
+            except dal.AlreadyApplied:  # the apply got there first: undo it
+                continue
+            logger.info("stock changes cancelled before any apply", extra={"reference": reference})
+            return CancelledStockChanges(reference=reference, outcome="never_applied")
+        if marker.cancelled_at is not None:
+            return CancelledStockChanges(reference=reference, outcome="undone" if marker.result else "never_applied",
+                                         replayed=True)
+        applied = AppliedStockChanges.model_validate_json(marker.result)
+        location_id = applied.location_id
+        rows = dal.stock_rows(location_id, [line.product_id for line in applied.lines])
+        lines = [
+            AppliedLine(
+                product_id=line.product_id,
+                delta=-line.delta,
+                available_before=rows[line.product_id].available if line.product_id in rows else 0,
+                available_after=(rows[line.product_id].available if line.product_id in rows else 0) - line.delta,
+                reorder_level=rows[line.product_id].reorder_level if line.product_id in rows else line.reorder_level,
+            )
+            for line in applied.lines
+        ]
+        changes = [dal.RowChange(line.product_id, line.delta, line.available_before) for line in lines]
+        try:
+            dal.undo_changes(reference, changes, location_id=location_id, kind=f"{marker.kind or 'stock'}-undo",
+                             reason=request.reason, now=utcnow())
+        except dal.AlreadyCancelled:  # cancelled concurrently: answer from the record
+            continue
+        except dal.RowsRefused as exc:  # e.g. the units a return put back were sold since
+            raise refused_rows(location_id, {line.product_id: line.delta for line in lines}, exc.rows) from None
+        except TransactionConflictError:
+            logger.info("undo transaction conflicted, retrying", extra={"reference": reference, "attempt": attempt})
+            time.sleep(backoff(attempt))
+            continue
+        logger.info("stock changes undone", extra={"reference": reference, "location_id": location_id,
+                                                   "lines": len(lines)})
+        return CancelledStockChanges(reference=reference, outcome="undone", location_id=location_id, lines=lines)
+    raise ConcurrentModificationError(f"the stock changes of {reference} keep changing; retry the cancellation")
 
 
 # ---------------------------------------------------------------- locations

@@ -1,10 +1,10 @@
 """Inventory's data as retail reaches it: through the inventory interface function
 (``shared.contracts.inventory``), never inventory's tables.
 
-Stock changes are idempotent by their reference: a sale's stock leaves under ``sale-<id>``,
-its compensation comes back under ``sale-<id>-undo``; a return's units come back under
-``return-<id>`` (compensation ``return-<id>-undo``); a store's location is opened (and, if
-the store cannot be written, closed) under ``store-<id>``.
+Stock changes are idempotent by their reference: a sale's stock leaves under ``sale-<id>``, a
+return's units come back under ``return-<id>``; either is taken back by cancelling its
+reference (reversed if it was applied, refused later if it was not); a store's location is
+opened (and, if the store cannot be written, closed) under ``store-<id>``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from retail.settings import settings
 from shared.contracts.inventory import (
     AppliedStockChanges,
     ApplyStockChanges,
+    CancelledStockChanges,
+    CancelStockChanges,
     CloseLocation,
     InventoryClient,
     Location,
@@ -58,6 +60,11 @@ def change_stock(
             lines=[StockChange(product_id=pid, delta=delta) for pid, delta in lines],
         )
     )
+
+
+def cancel_stock_changes(reference: str, reason: str) -> CancelledStockChanges:
+    """Take ``reference`` back: reversed if it was applied, refused to a later apply if not."""
+    return client().cancel(CancelStockChanges(reference=reference, reason=reason[:200]))
 
 
 def open_location(reference: str, location_id: str, name: str, address: str | None) -> Location:

@@ -11,8 +11,9 @@
 - Then the units go back to the stock of the sale's store through inventory's interface (one
   inventory transaction, reference ``return-<return_id>``; a store without the product's stock
   row: 409 ``stock_row_missing``), then the return is written. A step that fails undoes the
-  ones before it (the guards come down; the units leave again, ``return-<return_id>-undo``):
-  a failed return leaves nothing behind.
+  ones before it (the guards come down; the reference ``return-<return_id>`` is cancelled: the
+  units leave again if they came back, and if inventory never answered a late apply is
+  refused): a failed return leaves nothing behind.
 - Metrics: ``ReturnsCreated``, ``ProductsReturned`` (units), ``RefundValue``.
 """
 
@@ -31,14 +32,14 @@ from retail.dal import stores as stores_dal
 from retail.dal.returns import GuardsRefused, ReturnedGuard
 from retail.errors import Excess, ReturnExceedsSaleError
 from retail.logic import rules
-from retail.logic.sales import give_back, refusal_of_lines
+from retail.logic.sales import refusal_of_lines, take_back
 from retail.logic.stores import require_store
 from retail.models import Return, ReturnLine, Sale
 from retail.schemas import ReturnCreate, ReturnOut, ReturnPage
 from shared.caller import EVERY_STORE, Caller
 from shared.contracts.inventory import InventoryRefusal
 from shared.dynamo import TransactionConflictError, backoff, raw_number
-from shared.errors import ConcurrentModificationError, InvalidReferenceError, NotFoundError
+from shared.errors import AppError, ConcurrentModificationError, InvalidReferenceError, NotFoundError
 from shared.models import now
 
 MAX_ATTEMPTS = 8  # guard transactions cancelled by a concurrent one (TransactionConflict)
@@ -113,10 +114,13 @@ def create_return(request: ReturnCreate, caller: Caller = EVERY_STORE) -> Return
     refunds = claim_returned(sale, request)
     lines = [(r.product_id, r.quantity) for r in refunds]
     return_id = stores_dal.next_id("return")[0]
+    reference = f"return-{return_id}"
     try:
-        inventory_dal.change_stock(f"return-{return_id}", location_id, lines, kind="return",
+        inventory_dal.change_stock(reference, location_id, lines, kind="return",
                                    reason=f"return {return_id} of sale {sale.sale_id}")
     except Exception as exc:
+        if not isinstance(exc, AppError | InventoryRefusal):  # no answer: the units may have come back
+            take_back(reference, f"return {return_id}: inventory did not answer")
         unclaim_returned(sale, refunds)
         if isinstance(exc, InventoryRefusal):
             raise refusal_of_lines(exc, lines) from None
@@ -125,8 +129,7 @@ def create_return(request: ReturnCreate, caller: Caller = EVERY_STORE) -> Return
     try:
         dal.put_return(returned)
     except Exception:
-        give_back(f"return-{return_id}-undo", location_id, [(pid, -qty) for pid, qty in lines], kind="return-undo",
-                  reason=f"return {return_id} could not be recorded: units out again")
+        take_back(reference, f"return {return_id} could not be recorded: units out again")
         unclaim_returned(sale, refunds)
         raise
 

@@ -11,8 +11,10 @@
   used: one invoke per sale). A line short of stock is a 409 ``insufficient_stock`` naming every
   short product and what is available, and nothing is written. The stock change is idempotent by
   its reference ``sale-<sale_id>`` (an invoke the SDK retries takes the units once).
-- Then the sale is written (retail's table). If that fails, the units go back (reference
-  ``sale-<sale_id>-undo``) and the error is answered: a failed sale leaves nothing behind.
+- Then the sale is written (retail's table). If that fails, or if inventory never answered (a
+  timeout: the units may or may not have been taken), the reference is cancelled (the units come
+  back if they were taken; a late take is refused) and the error is answered: a failed sale
+  leaves nothing behind.
 - Metrics: ``SalesCreated``, ``ProductsSold`` (units), ``SaleValue`` (the total), and
   ``LowStockAlerts`` for each stock row the sale takes to or below its reorder level.
 """
@@ -34,7 +36,7 @@ from retail.models import Sale, SaleLine
 from retail.schemas import SaleCreate, SaleOut, SalePage
 from shared.caller import EVERY_STORE, Caller
 from shared.contracts.inventory import AppliedStockChanges, InventoryRefusal, InventoryUnavailable
-from shared.errors import InsufficientStock, NotFoundError, Shortage
+from shared.errors import AppError, InsufficientStock, NotFoundError, Shortage
 from shared.models import now
 
 logger = Logger(child=True)
@@ -62,25 +64,32 @@ def shortage_of_lines(exc: InsufficientStock, requested: list[tuple[int, int]]) 
 def take_stock(sale_id: int, store_id: int, register_id: int, location_id: str,
                requested: list[tuple[int, int]]) -> AppliedStockChanges:
     """Take every line's units at ``location_id`` (one inventory transaction, reference ``sale-<id>``)."""
+    reference = f"sale-{sale_id}"
     try:
         return inventory_dal.change_stock(
-            f"sale-{sale_id}", location_id, [(pid, -qty) for pid, qty in requested], kind="sale",
+            reference, location_id, [(pid, -qty) for pid, qty in requested], kind="sale",
             reason=f"sale {sale_id} (store {store_id}, register {register_id})",
         )
     except InsufficientStock as exc:
         raise shortage_of_lines(exc, requested) from None
     except InventoryRefusal as exc:
         raise refusal_of_lines(exc, requested) from None
+    except AppError:  # an answer: nothing was applied
+        raise
+    except Exception:  # no answer (a timeout, throttling): the units may have been taken
+        take_back(reference, f"sale {sale_id}: inventory did not answer")
+        raise
 
 
-def give_back(reference: str, location_id: str, lines: list[tuple[int, int]], *, kind: str, reason: str) -> None:
-    """Compensation: apply ``lines`` under ``reference``; a failure is logged (the original error
-    is what the client gets), with what a person must put right."""
+def take_back(reference: str, reason: str) -> None:
+    """Compensation: cancel the stock changes of ``reference`` (reversed if they were applied, a
+    late apply refused if not); a failure is logged (the original error is what the client
+    gets), with what a person must put right."""
     try:
-        inventory_dal.change_stock(reference, location_id, lines, kind=kind, reason=reason)  # type: ignore[arg-type]
+        inventory_dal.cancel_stock_changes(reference, reason)
     except Exception:
-        logger.exception("compensation failed: stock not restored",
-                         extra={"reference": reference, "location_id": location_id, "lines": lines})
+        logger.exception("compensation failed: the stock changes of this reference may stand",
+                         extra={"reference": reference})
 
 
 def new_sale(sale_id: int, store_id: int, register_id: int, priced: list[rules.PricedLine], at: datetime) -> Sale:
@@ -112,8 +121,7 @@ def create_sale(request: SaleCreate, caller: Caller = EVERY_STORE) -> SaleOut:
     try:
         dal.put_sale(sale)
     except Exception:
-        give_back(f"sale-{sale_id}-undo", location_id, [(pid, qty) for pid, qty in requested], kind="sale-undo",
-                  reason=f"sale {sale_id} could not be recorded: units back")
+        take_back(f"sale-{sale_id}", f"sale {sale_id} could not be recorded: units back")
         raise
 
     metrics.add_metric(name="SalesCreated", unit=MetricUnit.Count, value=1)

@@ -13,7 +13,8 @@ import them without importing each other.
 | ``get_products``       | :class:`GetProducts`    | :class:`Products`      | - (unknown products are left out; deleted ones too unless ``include_deleted``) |
 | ``list_products``      | :class:`ListProducts`   | :class:`Products`      | - (every live product: demo data) |
 | ``get_stock``          | :class:`GetStock`       | :class:`StockRows`     | ``LocationNotFound`` |
-| ``apply_stock_changes``| :class:`ApplyStockChanges` | :class:`AppliedStockChanges` | ``InsufficientStock``, ``ProductNotFound``, ``StockRowMissing``, ``LocationNotFound``, ``ReferenceConflict`` |
+| ``apply_stock_changes``| :class:`ApplyStockChanges` | :class:`AppliedStockChanges` | ``InsufficientStock``, ``ProductNotFound``, ``StockRowMissing``, ``LocationNotFound``, ``ReferenceConflict``, ``ReferenceCancelled`` |
+| ``cancel_stock_changes`` | :class:`CancelStockChanges` | :class:`CancelledStockChanges` | ``InsufficientStock``, ``ProductNotFound`` (the reverse of a return cannot take the units back) |
 | ``open_location``      | :class:`OpenLocation`   | :class:`Location`      | ``LocationExists``, ``ReferenceConflict`` |
 | ``close_location``     | :class:`CloseLocation`  | :class:`Location`      | ``ReferenceConflict`` (opened by another reference) |
 | ``stock_report``       | :class:`StockReport`    | :class:`StockReportPage` | ``LocationNotFound`` |
@@ -35,9 +36,17 @@ product; an increment requires the row to exist; each line journals a stock move
 "applied" record keyed by the reference, so a second call with the same reference (a retry,
 an answer lost on the way back) applies nothing and answers what the first call did, with
 ``replayed: true``; the same reference with other lines or another location is a
-``ReferenceConflict``. The answer carries, per line, the row before and after and, for
-decrements, the product's catalogue price, name and SKU at that moment (a sale is priced by
-the same call that takes its stock: one invoke per sale).
+``ReferenceConflict``, a cancelled reference a ``ReferenceCancelled``. The answer carries, per
+line, the row before and after and, for decrements, the product's catalogue price, name and
+SKU at that moment (a sale is priced by the same call that takes its stock: one invoke per
+sale).
+
+**cancel_stock_changes** takes a reference back, whatever became of it: what was applied under
+it is reversed in one transaction (``outcome: "undone"``, the reverse lines), or, if nothing
+was, the reference is recorded as cancelled (``"never_applied"``) and an apply of it arriving
+later (an invoke the caller gave up on that still runs) is refused with ``ReferenceCancelled``.
+A second cancel answers the first again (``replayed: true``). It is the compensation of a
+sale or return whose stock call timed out or whose record could not be written.
 
 **Errors.** A business refusal is a function error whose ``errorType`` is the class name above
 (as the order saga's steps report theirs) and whose ``errorMessage`` is JSON:
@@ -70,7 +79,7 @@ MAX_REPORT_ROWS = 1000  # stock_report rows per call: ~250 B of JSON each, far u
 REFERENCE_PATTERN = r"^[A-Za-z0-9_.:#-]+$"
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=REFERENCE_PATTERN)]
 LocationId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
-MovementKind = Literal["sale", "return", "sale-undo", "return-undo", "transfer"]
+MovementKind = Literal["sale", "return", "transfer"]  # a cancellation journals "<kind>-undo"
 
 
 class _Message(BaseModel):
@@ -163,6 +172,20 @@ class AppliedStockChanges(_Message):
     lines: list[AppliedLine]
 
 
+class CancelStockChanges(_Message):
+    operation: Literal["cancel_stock_changes"] = "cancel_stock_changes"
+    reference: Reference = Field(description="The reference of the apply to take back.")
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class CancelledStockChanges(_Message):
+    reference: str
+    outcome: Literal["undone", "never_applied"]  # never_applied: nothing was; a later apply is refused
+    replayed: bool = False  # true: cancelled already; nothing was done now
+    location_id: str | None = None  # undone: where
+    lines: list[AppliedLine] = []  # undone: each line's reversal (delta, rows before and after)
+
+
 # ---------------------------------------------------------------- locations
 class OpenLocation(_Message):
     operation: Literal["open_location"] = "open_location"
@@ -222,7 +245,7 @@ class LowStockCount(_Message):
 
 
 Request = Annotated[
-    Union[GetProducts, ListProducts, GetStock, ApplyStockChanges, OpenLocation, CloseLocation,  # noqa: UP007
+    Union[GetProducts, ListProducts, GetStock, ApplyStockChanges, CancelStockChanges, OpenLocation, CloseLocation,  # noqa: UP007
           StockReport, CountLowStock],
     Field(discriminator="operation"),
 ]
@@ -238,7 +261,7 @@ def error_message(exc: AppError) -> str:
 class InventoryRefusal(Exception):
     """A business refusal of the interface that the caller maps to its own answer
     (``error_type``: ``ProductNotFound``, ``LocationNotFound``, ``LocationExists``,
-    ``ReferenceConflict``)."""
+    ``ReferenceConflict``, ``ReferenceCancelled``)."""
 
     def __init__(self, error_type: str, message: str, details: list[dict[str, Any]]) -> None:
         super().__init__(f"{error_type}: {message}")
@@ -270,7 +293,7 @@ def remote_error(payload: Any) -> Exception:
         return StockRowMissing(message, details=details)
     if error_type == "ConcurrentModificationError":
         return ConcurrentModificationError(message, details=details)
-    if error_type in ("ProductNotFound", "LocationNotFound", "LocationExists", "ReferenceConflict"):
+    if error_type in ("ProductNotFound", "LocationNotFound", "LocationExists", "ReferenceConflict", "ReferenceCancelled"):
         return InventoryRefusal(error_type, message, details)
     return InventoryUnavailable(f"inventory interface failed: {error_type}: {message}")
 
@@ -327,6 +350,9 @@ class InventoryClient:
 
     def apply(self, request: ApplyStockChanges) -> AppliedStockChanges:
         return AppliedStockChanges.model_validate(invoke(self.function_name, request))
+
+    def cancel(self, request: CancelStockChanges) -> CancelledStockChanges:
+        return CancelledStockChanges.model_validate(invoke(self.function_name, request))
 
     def open_location(self, request: OpenLocation) -> Location:
         return Location.model_validate(invoke(self.function_name, request))
