@@ -30,10 +30,10 @@ def aws(monkeypatch):
     monkeypatch.setenv("HEALTH_CACHE_SECONDS", "0")
     with mock_aws():
         import health.handlers.api as handler
-        from health.dal import dependencies
+        from shared import aws as shared_aws
         from health.logic import health as logic
 
-        dependencies._client.cache_clear()
+        monkeypatch.setattr(shared_aws, "_clients", {})  # clients made inside this mock
         monkeypatch.setattr(logic, "_last", None)
         ddb = boto3.client("dynamodb", region_name=REGION)
         for name in ("t1", "t2"):

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import time
-from functools import cache
+from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from health.schemas import Dependency
+from shared import aws
 
-_CONFIG = Config(connect_timeout=2, read_timeout=2, retries={"max_attempts": 1}, max_pool_connections=8)
 
-
-@cache
-def _client(service: str):
-    return boto3.client(service, config=_CONFIG)
+def _client(service: str) -> Any:
+    """The shared client of ``service`` (``shared.aws``: endpoint and credentials from the
+    settings passed down), with a health check's short timeouts and one retry."""
+    return aws.client(service, connect_timeout=2, read_timeout=2, max_attempts=1)
 
 
 def check_table(name: str) -> Dependency:
