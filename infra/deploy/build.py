@@ -11,8 +11,9 @@
   (``vendored_dependencies``).
 - Any other function: its CodeUri folder as it is (`sam build`'s copy of the folder).
 
-A built package also says which files it came from (``affected_by``): hot reload builds again
-only the functions whose sources changed.
+A built package also says which files it came from (``sources``, from ``make sources-<LogicalId>``,
+which may name files outside the folder such as docs/openapi.json; ``affected_by``): hot reload
+watches them and builds again only the functions whose sources changed.
 """
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ class BuildError(RuntimeError):
 class CodeSource:
     folder: Path                      # the CodeUri folder
     logical_id: str | None = None     # built by `make build-<logical_id>` (BuildMethod: makefile)
-    # the top-level entries of the folder that the last build copied (a makefile build only)
-    inputs: set[str] = field(default_factory=set, compare=False, hash=False, repr=False)
+    # the files and folders the last build copied, resolved (a makefile build only)
+    sources: set[Path] = field(default_factory=set, compare=False, hash=False, repr=False)
 
     def package(self, bundle_dependencies: bool = False) -> bytes:
         """The deployment package (a reproducible zip), with its requirements when bundling."""
@@ -57,18 +58,32 @@ class CodeSource:
             if result.returncode != 0:
                 raise BuildError(f"make build-{self.logical_id} in {self.folder} failed: "
                                  f"{(result.stderr or result.stdout).strip()}")
-            self.inputs.clear()
-            self.inputs.update(p.name for p in Path(artifacts).iterdir())
+            self.sources.clear()
+            self.sources.update(self._sources(env, Path(artifacts)))
             yield Path(artifacts)
+
+    def _sources(self, env: dict[str, str], artifacts: Path) -> set[Path]:
+        """What ``make sources-<id>`` names; a Makefile without that target: the folder's entries
+        that the build copied (a file from elsewhere is then not watched)."""
+        result = subprocess.run(["make", "--no-print-directory", "-s", f"sources-{self.logical_id}"],
+                                cwd=self.folder, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            return {self.folder / p.name for p in artifacts.iterdir() if (self.folder / p.name).exists()}
+        return {(self.folder / name).resolve() for name in result.stdout.split()}
 
     def affected_by(self, paths: Iterable[Path]) -> bool:
         """Whether a change of one of these files may change the package: a file of the folder
-        for a folder packaged as it is; for a makefile build, a file of what it copied, or a
-        file beside the Makefile (the Makefile itself, requirements.txt)."""
+        for a folder packaged as it is; for a makefile build, one of its sources (or a file in
+        one), or a file beside the Makefile (the Makefile itself, requirements.txt)."""
         for path in paths:
+            if self.logical_id is not None and any(path == source or path.is_relative_to(source) for source in self.sources):
+                return True
             if not path.is_relative_to(self.folder):
                 continue
-            rel = path.relative_to(self.folder).parts
-            if self.logical_id is None or len(rel) == 1 or rel[0] in self.inputs:
+            if self.logical_id is None or len(path.relative_to(self.folder).parts) == 1:
                 return True
         return False
+
+    def outside_files(self) -> set[Path]:
+        """The sources that lie outside the folder (files only): hot reload watches them too."""
+        return {source for source in self.sources if not source.is_relative_to(self.folder) and source.is_file()}

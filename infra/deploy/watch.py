@@ -2,8 +2,9 @@
 
 A thread polls the modification times of what the stack was deployed from, every half second:
 
-- a file in a function's CodeUri folder: each function whose package it may change (a file of its
-  domain or of the shared package; see ``build.CodeSource.affected_by``) is built again, and gets
+- a file in a function's CodeUri folder, or a file outside it that its build copies (docs/openapi.json):
+  each function whose package it may change (a file of its domain or of the shared package; see
+  ``build.CodeSource.affected_by``) is built again, and gets
   UpdateFunctionCode if its package changed (``sync_code``), nothing else. The runtime gives the next invocation a new worker
   (the code hash is part of a function's revision) and stops the warm ones of the old code;
   invocations under way finish on the old code. A handler that no longer imports (a syntax
@@ -113,6 +114,8 @@ class HotReload:
         files = set(self._template_files())
         for folder in {source.folder for source in self.stack.code_sources.values()}:
             files |= {p for p in folder.rglob("*") if p.is_file() and packaged(p.relative_to(folder))}
+        for source in self.stack.code_sources.values():
+            files |= source.outside_files()   # e.g. docs/openapi.json, packaged by functions/Makefile
         snapshot: Snapshot = {}
         for path in files:
             try:

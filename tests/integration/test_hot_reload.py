@@ -137,6 +137,19 @@ def test_a_domain_s_file_reloads_its_functions_only_and_a_shared_one_every_funct
     assert "src/shared/greeting.py changed: new code for every function (2)" in caplog.text
 
 
+def test_a_file_the_build_copies_from_outside_the_code_folder_reloads_its_function(aws, domains_stack, caplog):
+    """functions/Makefile packages docs/openapi.json into InventoryFunction; the fixture's alpha
+    packages ../motd.txt the same way (``make sources-<id>`` names it): saving it reloads alpha."""
+    folder, stack = domains_stack
+    alpha, beta = stack.physical_id("AlphaFunction"), stack.physical_id("BetaFunction")
+    assert invoke(aws, alpha)[0]["motd"] == "hello"
+    beta_sha = aws("lambda").get_function_configuration(FunctionName=beta)["CodeSha256"]
+    save(folder / "motd.txt", "bonjour\n")
+    eventually("alpha's new message", lambda: invoke(aws, alpha)[0].get("motd") == "bonjour")
+    assert f"motd.txt changed: new code for {alpha} (" in caplog.text
+    assert aws("lambda").get_function_configuration(FunctionName=beta)["CodeSha256"] == beta_sha
+
+
 def test_the_lambda_template_process_loads_no_function_code():
     """Workers are forked from a process that pre-imports libraries (lambda_zygote.py): were a
     module of functions/ among them, a fork would run the code of before the change."""
