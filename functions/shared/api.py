@@ -42,6 +42,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, Field
 
+from shared.aws import with_deadline
 from shared.errors import AppError, error_body
 from shared.jsonutil import loads_strict
 from shared.settings import EnvSettings, handler_settings
@@ -239,13 +240,14 @@ def rest_handler(
 ) -> Callable[[dict, Any], dict]:
     """The Lambda handler of a REST API function: ``app.resolve`` wearing, outermost first, the
     Logger's Lambda context (the API Gateway request id as correlation id), EMF metrics with the
-    cold-start metric, the X-Ray handler segment, and the function's settings validated at cold
-    start and passed down (``handler_settings``)."""
+    cold-start metric, the X-Ray handler segment, the function's settings validated at cold start
+    and passed down (``handler_settings``), and the invocation's deadline (``shared.aws``)."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics(capture_cold_start_metric=True)
     @tracer.capture_lambda_handler
     @handler_settings(*settings)
+    @with_deadline
     def lambda_handler(event: dict, context: Any) -> dict:
         return app.resolve(event, context)
 

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from pydantic import BaseModel, ValidationError
 
+from shared.aws import with_deadline
 from shared.settings import EnvSettings, handler_settings
 
 FAULTS_ENV = "SAGA_FAULT_INJECTION"
@@ -135,13 +136,14 @@ def participant_decorator(logger: Logger, metrics: Metrics, tracer: Tracer) -> C
 
     ``participant(step, *settings)`` wears, outermost first: the Logger's Lambda context (state
     cleared per invocation), EMF metrics with the cold-start metric, the X-Ray handler segment,
-    :func:`saga_step` (inside the Logger's context so its keys survive ``clear_state``), and the
-    function's settings validated at cold start and passed down (``handler_settings``).
+    :func:`saga_step` (inside the Logger's context so its keys survive ``clear_state``), the
+    function's settings validated at cold start and passed down (``handler_settings``), and the
+    invocation's deadline (``shared.aws.with_deadline``).
     """
 
     def step(name: str, *settings: type[EnvSettings]) -> Callable[[Handler], Handler]:
         def decorate(handler: Handler) -> Handler:
-            wrapped = saga_step(name, logger)(handler_settings(*settings)(handler))
+            wrapped = saga_step(name, logger)(handler_settings(*settings)(with_deadline(handler)))
             wrapped = metrics.log_metrics(capture_cold_start_metric=True)(tracer.capture_lambda_handler(wrapped))
             return logger.inject_lambda_context(clear_state=True)(wrapped)
 

@@ -314,7 +314,7 @@ class InProcessInvokes:
     the request and parses the answer (a ``before-send`` handler: botocore's documented way to
     answer a request without sending it), so the caller's client code runs as deployed.
 
-        with InProcessInvokes(template, {"InventoryInterfaceFunction"}).on(client): ...
+        with InProcessInvokes(template, {"InventoryInterfaceFunction"}).installed(): ...
     """
 
     INVOKE = re.compile(r"/2015-03-31/functions/(?P<name>[^/]+)/invocations")
@@ -347,9 +347,19 @@ class InProcessInvokes:
         return AWSResponse(request.url, 200, headers, MockRawResponse(json.dumps(payload).encode()))
 
     @contextmanager
-    def on(self, client: Any) -> Iterator[InProcessInvokes]:
-        client.meta.events.register_first("before-send.lambda.Invoke", self)
+    def installed(self) -> Iterator[InProcessInvokes]:
+        """Answer the Invoke calls of every Lambda client the code under test makes: the handler
+        goes on boto3's default session, whose handlers each new client copies, and the shared
+        clients (``shared.aws``, one per read timeout) are made anew inside the block."""
+        import boto3
+
+        from shared import aws
+
+        session = boto3._get_default_session()
+        session.events.register_first("before-send.lambda.Invoke", self)
+        kept, aws._clients = aws._clients, {}
         try:
             yield self
         finally:
-            client.meta.events.unregister("before-send.lambda.Invoke", self)
+            session.events.unregister("before-send.lambda.Invoke", self)
+            aws._clients = kept

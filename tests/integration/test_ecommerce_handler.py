@@ -55,11 +55,9 @@ def ecommerce_env(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[
     """The tables EcommerceFunction's and the inventory interface's environments name, their
     union in os.environ (the e-commerce function's POWERTOOLS_SERVICE_NAME last), and the
     interface's invokes answered in-process."""
-    from shared.contracts.inventory import lambda_client
-
     envs = create_tables(template, (INTERFACE, FUNCTION), dynamodb_endpoint)
     for env in environment(envs.values()):
-        with InProcessInvokes(template, {INTERFACE}).on(lambda_client()):
+        with InProcessInvokes(template, {INTERFACE}).installed():
             yield env
 
 

@@ -36,10 +36,10 @@ LOCATION = "store-1"
 @pytest.fixture(scope="module")
 def client(template: dict[str, Any], dynamodb_endpoint: str):
     """The interface's client as retail and e-commerce use it, answered in-process."""
-    from shared.contracts.inventory import InventoryClient, lambda_client
+    from shared.contracts.inventory import InventoryClient
 
     for _ in environment(create_tables(template, [FUNCTION], dynamodb_endpoint).values()):
-        with InProcessInvokes(template, {FUNCTION}).on(lambda_client()):
+        with InProcessInvokes(template, {FUNCTION}).installed():
             yield InventoryClient(FUNCTION)
 
 

@@ -46,11 +46,9 @@ INTERFACE = "InventoryInterfaceFunction"  # inventory's data, answered in-proces
 def aws(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str, Any]]:
     """Every table the two functions and the inventory interface name, created from the
     template; their environments; the report API's invokes of the interface answered in-process."""
-    from shared.contracts.inventory import lambda_client
-
     envs = create_tables(template, (API_FUNCTION, STREAM_FUNCTION, INTERFACE), dynamodb_endpoint)
     for _ in environment(envs.values(), POWERTOOLS_SERVICE_NAME="reporting"):
-        with InProcessInvokes(template, {INTERFACE}).on(lambda_client()):
+        with InProcessInvokes(template, {INTERFACE}).installed():
             yield {"client": boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=REGION),
                    "api_env": envs[API_FUNCTION], "stream_env": envs[STREAM_FUNCTION],
                    "inventory_env": envs[INTERFACE]}

@@ -52,9 +52,7 @@ def envs(template: dict[str, Any], dynamodb_endpoint: str) -> Iterator[dict[str,
 @pytest.fixture(scope="module")
 def invokes(envs, template) -> Iterator[InProcessInvokes]:
     """Retail's invokes of the inventory interface, answered in-process."""
-    from shared.contracts.inventory import lambda_client
-
-    with InProcessInvokes(template, {"InventoryInterfaceFunction"}).on(lambda_client()) as routed:
+    with InProcessInvokes(template, {"InventoryInterfaceFunction"}).installed() as routed:
         yield routed
 
 

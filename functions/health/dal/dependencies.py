@@ -14,7 +14,7 @@ from shared import aws
 def _client(service: str) -> Any:
     """The shared client of ``service`` (``shared.aws``: endpoint and credentials from the
     settings passed down), with a health check's short timeouts and one retry."""
-    return aws.client(service, connect_timeout=2, read_timeout=2, max_attempts=1)
+    return aws.client(service, connect_timeout=2, read_timeout=2, retries=1)
 
 
 def check_table(name: str) -> Dependency:

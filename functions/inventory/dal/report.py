@@ -47,7 +47,7 @@ def live_stock_page(location_id: str | None, *, limit: int, page_token: str | No
 def low_stock_count() -> int:
     """Live rows with ``available <= reorder_level``: a counting Scan (no item comes back)."""
     client = aws.client("dynamodb", connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
-                        max_attempts=MAX_RETRY_ATTEMPTS)
+                        retries=MAX_RETRY_ATTEMPTS)
     request = {
         "TableName": stock_settings().stock_table,
         "Select": "COUNT",

@@ -18,7 +18,7 @@ from shared.dynamo import CONNECT_TIMEOUT_SECONDS, MAX_RETRY_ATTEMPTS, READ_TIME
 def dynamodb() -> Any:
     """A client for the current region and endpoint (both from the environment), cached."""
     return aws.client("dynamodb", connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
-                      max_attempts=MAX_RETRY_ATTEMPTS)
+                      retries=MAX_RETRY_ATTEMPTS)
 
 
 def pages(operation: str, request: dict[str, Any]) -> Iterator[dict[str, Any]]:

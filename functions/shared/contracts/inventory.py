@@ -299,12 +299,25 @@ def remote_error(payload: Any) -> Exception:
 
 
 # ---------------------------------------------------------------- the caller's side
-READ_TIMEOUT_SECONDS = 8  # under the callers' 10 s function timeout: time is left to compensate
+READ_TIMEOUT_SECONDS = 8  # an invoke's answer, at most (the interface's own timeout is 10 s)
+ATTEMPTS = 2  # the SDK retries a call that got no answer once (every effect is idempotent)
+COMPENSATION_SECONDS = 3  # left to the caller after its last attempt, to compensate (cancel)
+
+
+def read_timeout() -> int:
+    """How long one attempt may wait for the answer: :data:`READ_TIMEOUT_SECONDS`, or less when
+    the calling invocation times out sooner, so that every attempt has ended
+    :data:`COMPENSATION_SECONDS` before it and a caller whose call got no answer still has the
+    time to take it back (``shared.aws.seconds_left``, set by the caller's handler)."""
+    left = aws.seconds_left()
+    if left is None:
+        return READ_TIMEOUT_SECONDS
+    return max(1, min(READ_TIMEOUT_SECONDS, int((left - COMPENSATION_SECONDS) / ATTEMPTS)))
 
 
 def lambda_client() -> Any:
-    """The Lambda client every caller shares (created once per cold start, ``shared.aws``)."""
-    return aws.client("lambda", connect_timeout=2, read_timeout=READ_TIMEOUT_SECONDS, max_attempts=2)
+    """The Lambda client for this call (``shared.aws``: one per read timeout, created once)."""
+    return aws.client("lambda", connect_timeout=1, read_timeout=read_timeout(), retries=ATTEMPTS - 1)
 
 
 def invoke(function_name: str, request: BaseModel) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from web.errors import ApiUnavailable
 
 
 def _cloudwatch(attempts: int = 2) -> Any:
-    return client("cloudwatch", read_timeout=10, max_attempts=attempts)
+    return client("cloudwatch", read_timeout=10, retries=attempts)
 
 
 def _unavailable(exc: Exception) -> ApiUnavailable:
