@@ -48,3 +48,8 @@ def test_the_client_of_a_call_has_that_read_timeout_and_one_retry():
     assert client.meta.config.retries == {"total_max_attempts": inventory.ATTEMPTS, "mode": "standard"}
     assert during(10_000, inventory.lambda_client) is client  # one client per read timeout
     assert aws.seconds_left() is None  # the deadline ends with the invocation
+
+
+def test_a_read_keeps_no_reserve():
+    assert during(10_000, lambda: inventory.read_timeout(reserve=0)) == 4
+    assert during(60_000, lambda: inventory.read_timeout(reserve=0)) == inventory.READ_TIMEOUT_SECONDS

@@ -301,30 +301,31 @@ def remote_error(payload: Any) -> Exception:
 # ---------------------------------------------------------------- the caller's side
 READ_TIMEOUT_SECONDS = 8  # an invoke's answer, at most (the interface's own timeout is 10 s)
 ATTEMPTS = 2  # the SDK retries a call that got no answer once (every effect is idempotent)
-COMPENSATION_SECONDS = 3  # left to the caller after its last attempt, to compensate (cancel)
+COMPENSATION_SECONDS = 3  # left to the caller after a change's last attempt, to take it back (cancel)
 
 
-def read_timeout() -> int:
+def read_timeout(reserve: float = COMPENSATION_SECONDS) -> int:
     """How long one attempt may wait for the answer: :data:`READ_TIMEOUT_SECONDS`, or less when
-    the calling invocation times out sooner, so that every attempt has ended
-    :data:`COMPENSATION_SECONDS` before it and a caller whose call got no answer still has the
-    time to take it back (``shared.aws.seconds_left``, set by the caller's handler)."""
+    the calling invocation times out sooner, so that every attempt has ended ``reserve`` seconds
+    before it: a caller whose change got no answer still has the time to take it back
+    (``shared.aws.seconds_left``, set by the caller's handler; a read keeps no reserve)."""
     left = aws.seconds_left()
     if left is None:
         return READ_TIMEOUT_SECONDS
-    return max(1, min(READ_TIMEOUT_SECONDS, int((left - COMPENSATION_SECONDS) / ATTEMPTS)))
+    return max(1, min(READ_TIMEOUT_SECONDS, int((left - reserve) / ATTEMPTS)))
 
 
-def lambda_client() -> Any:
+def lambda_client(reserve: float = COMPENSATION_SECONDS) -> Any:
     """The Lambda client for this call (``shared.aws``: one per read timeout, created once)."""
-    return aws.client("lambda", connect_timeout=1, read_timeout=read_timeout(), retries=ATTEMPTS - 1)
+    return aws.client("lambda", connect_timeout=1, read_timeout=read_timeout(reserve), retries=ATTEMPTS - 1)
 
 
-def invoke(function_name: str, request: BaseModel) -> dict[str, Any]:
+def invoke(function_name: str, request: BaseModel, *, reserve: float = COMPENSATION_SECONDS) -> dict[str, Any]:
     """Invoke the interface with ``request`` and return its answer (a dict), or raise what its
     function error stands for (:func:`remote_error`). An invoke the SDK retries (a timeout) is
-    safe: every effect is idempotent by its reference."""
-    response = lambda_client().invoke(
+    safe: every effect is idempotent by its reference. ``reserve``: the seconds the caller keeps
+    after the call's last attempt (0 for a read: there is nothing to take back)."""
+    response = lambda_client(reserve).invoke(
         FunctionName=function_name,
         InvocationType="RequestResponse",
         Payload=request.model_dump_json().encode(),
@@ -349,16 +350,15 @@ class InventoryClient:
         found: dict[int, Product] = {}
         for start in range(0, len(ids), MAX_IDS):
             request = GetProducts(product_ids=ids[start:start + MAX_IDS], include_deleted=include_deleted)
-            found.update(Products.model_validate(invoke(self.function_name, request)).by_id())
+            found.update(Products.model_validate(invoke(self.function_name, request, reserve=0)).by_id())
         return found
 
     def list_products(self) -> list[Product]:
-        return Products.model_validate(invoke(self.function_name, ListProducts())).products
+        return Products.model_validate(invoke(self.function_name, ListProducts(), reserve=0)).products
 
     def get_stock(self, location_id: str, product_ids: list[int]) -> dict[int, StockRow]:
-        answer = StockRows.model_validate(
-            invoke(self.function_name, GetStock(location_id=location_id, product_ids=sorted(set(product_ids))))
-        )
+        request = GetStock(location_id=location_id, product_ids=sorted(set(product_ids)))
+        answer = StockRows.model_validate(invoke(self.function_name, request, reserve=0))
         return {row.product_id: row for row in answer.rows}
 
     def apply(self, request: ApplyStockChanges) -> AppliedStockChanges:
@@ -378,7 +378,7 @@ class InventoryClient:
         token: str | None = None
         while True:
             page = StockReportPage.model_validate(
-                invoke(self.function_name, StockReport(location_id=location_id, page_token=token))
+                invoke(self.function_name, StockReport(location_id=location_id, page_token=token), reserve=0)
             )
             yield page
             if page.next_page_token is None:
@@ -386,4 +386,4 @@ class InventoryClient:
             token = page.next_page_token
 
     def count_low_stock(self) -> int:
-        return LowStockCount.model_validate(invoke(self.function_name, CountLowStock())).count
+        return LowStockCount.model_validate(invoke(self.function_name, CountLowStock(), reserve=0)).count
