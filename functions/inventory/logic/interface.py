@@ -278,16 +278,13 @@ def cancel_stock_changes(request: CancelStockChanges) -> CancelledStockChanges:
         applied = AppliedStockChanges.model_validate_json(marker.result)
         location_id = applied.location_id
         rows = dal.stock_rows(location_id, [line.product_id for line in applied.lines])
-        lines = [
-            AppliedLine(
-                product_id=line.product_id,
-                delta=-line.delta,
-                available_before=rows[line.product_id].available if line.product_id in rows else 0,
-                available_after=(rows[line.product_id].available if line.product_id in rows else 0) - line.delta,
-                reorder_level=rows[line.product_id].reorder_level if line.product_id in rows else line.reorder_level,
-            )
-            for line in applied.lines
-        ]
+        lines = []
+        for line in applied.lines:
+            row = rows.get(line.product_id)  # a missing row: the transaction's condition refuses it
+            before = row.available if row is not None else 0
+            lines.append(AppliedLine(product_id=line.product_id, delta=-line.delta, available_before=before,
+                                     available_after=before - line.delta,
+                                     reorder_level=row.reorder_level if row is not None else line.reorder_level))
         changes = [dal.RowChange(line.product_id, line.delta, line.available_before) for line in lines]
         try:
             dal.undo_changes(reference, changes, location_id=location_id, kind=f"{marker.kind or 'stock'}-undo",

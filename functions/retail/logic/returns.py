@@ -25,21 +25,20 @@ from datetime import datetime
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from retail.dal import inventory as inventory_dal
 from retail.dal import returns as dal
 from retail.dal import sales as sales_dal
 from retail.dal import stores as stores_dal
 from retail.dal.returns import GuardsRefused, ReturnedGuard
 from retail.errors import Excess, ReturnExceedsSaleError
 from retail.logic import rules
-from retail.logic.sales import refusal_of_lines, take_back
+from retail.logic.sales import change_stock, refusal_of_lines, take_back
 from retail.logic.stores import require_store
 from retail.models import Return, ReturnLine, Sale
 from retail.schemas import ReturnCreate, ReturnOut, ReturnPage
 from shared.caller import EVERY_STORE, Caller
 from shared.contracts.inventory import InventoryRefusal
 from shared.dynamo import TransactionConflictError, backoff, raw_number
-from shared.errors import AppError, ConcurrentModificationError, InvalidReferenceError, NotFoundError
+from shared.errors import ConcurrentModificationError, InvalidReferenceError, NotFoundError
 from shared.models import now
 
 MAX_ATTEMPTS = 8  # guard transactions cancelled by a concurrent one (TransactionConflict)
@@ -116,11 +115,8 @@ def create_return(request: ReturnCreate, caller: Caller = EVERY_STORE) -> Return
     return_id = stores_dal.next_id("return")[0]
     reference = f"return-{return_id}"
     try:
-        inventory_dal.change_stock(reference, location_id, lines, kind="return",
-                                   reason=f"return {return_id} of sale {sale.sale_id}")
+        change_stock(reference, location_id, lines, kind="return", reason=f"return {return_id} of sale {sale.sale_id}")
     except Exception as exc:
-        if not isinstance(exc, AppError | InventoryRefusal):  # no answer: the units may have come back
-            take_back(reference, f"return {return_id}: inventory did not answer")
         unclaim_returned(sale, refunds)
         if isinstance(exc, InventoryRefusal):
             raise refusal_of_lines(exc, lines) from None

@@ -35,7 +35,7 @@ from retail.logic.stores import require_store
 from retail.models import Sale, SaleLine
 from retail.schemas import SaleCreate, SaleOut, SalePage
 from shared.caller import EVERY_STORE, Caller
-from shared.contracts.inventory import AppliedStockChanges, InventoryRefusal, InventoryUnavailable
+from shared.contracts.inventory import AppliedStockChanges, InventoryRefusal, InventoryUnavailable, MovementKind
 from shared.errors import AppError, InsufficientStock, NotFoundError, Shortage
 from shared.models import now
 
@@ -64,20 +64,28 @@ def shortage_of_lines(exc: InsufficientStock, requested: list[tuple[int, int]]) 
 def take_stock(sale_id: int, store_id: int, register_id: int, location_id: str,
                requested: list[tuple[int, int]]) -> AppliedStockChanges:
     """Take every line's units at ``location_id`` (one inventory transaction, reference ``sale-<id>``)."""
-    reference = f"sale-{sale_id}"
     try:
-        return inventory_dal.change_stock(
-            reference, location_id, [(pid, -qty) for pid, qty in requested], kind="sale",
+        return change_stock(
+            f"sale-{sale_id}", location_id, [(pid, -qty) for pid, qty in requested], kind="sale",
             reason=f"sale {sale_id} (store {store_id}, register {register_id})",
         )
     except InsufficientStock as exc:
         raise shortage_of_lines(exc, requested) from None
     except InventoryRefusal as exc:
         raise refusal_of_lines(exc, requested) from None
-    except AppError:  # an answer: nothing was applied
+
+
+def change_stock(reference: str, location_id: str, lines: list[tuple[int, int]], *, kind: MovementKind,
+                 reason: str) -> AppliedStockChanges:
+    """Apply ``lines`` under ``reference`` through inventory's interface. An answer (applied, or
+    refused: nothing was applied) goes back to the caller; without one (a timeout, throttling)
+    the changes may or may not stand, so the reference is taken back before the error goes on."""
+    try:
+        return inventory_dal.change_stock(reference, location_id, lines, kind=kind, reason=reason)
+    except (AppError, InventoryRefusal):
         raise
-    except Exception:  # no answer (a timeout, throttling): the units may have been taken
-        take_back(reference, f"sale {sale_id}: inventory did not answer")
+    except Exception:
+        take_back(reference, f"{reference}: inventory did not answer")
         raise
 
 
